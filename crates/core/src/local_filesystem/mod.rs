@@ -1,0 +1,5 @@
+//! STUB: `LocalFilesystemBackend` is being written.
+
+/// Airflow's `LocalFilesystemBackend` (stub).
+#[derive(Debug, Default, Clone)]
+pub struct LocalFilesystemBackend;

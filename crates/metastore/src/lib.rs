@@ -1,0 +1,1 @@
+//! Provider crate (being written).
