@@ -1,0 +1,139 @@
+//! Reading `airflow.cfg` the way Python's `configparser` (with Airflow's settings) does.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use airflow_secrets_core::Error;
+use configparser::ini::Ini;
+
+/// A parsed `airflow.cfg`.
+#[derive(Debug, Clone)]
+pub struct CfgFile {
+    path: PathBuf,
+    sections: HashMap<String, HashMap<String, Option<String>>>,
+}
+
+impl CfgFile {
+    /// Reads and parses a file. Keys are case-insensitive (configparser's `optionxform`), multi-line values
+    /// (indented continuation lines) are joined with `\n`, and there are no inline comments, so JSON in
+    /// `backend_kwargs` may contain `#` and `;`.
+    pub fn read(path: &Path) -> Result<CfgFile, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::InvalidSetting {
+            option: "airflow.cfg".into(),
+            source_name: path.display().to_string(),
+            problem: format!("cannot read the file: {e}"),
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses `text` as the content of `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<CfgFile, Error> {
+        let mut ini = Ini::new();
+        ini.set_inline_comment_symbols(Some(&[]));
+        ini.set_multiline(true);
+        let sections = ini.read(text.to_owned()).map_err(|problem| Error::InvalidSetting {
+            option: "airflow.cfg".into(),
+            source_name: path.display().to_string(),
+            problem,
+        })?;
+        Ok(CfgFile {
+            path: path.to_owned(),
+            sections: sections.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect(),
+        })
+    }
+
+    /// Where the file was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The raw value of `[section] key`, with Airflow's `%`-interpolation applied (`%%` is a literal `%`,
+    /// `%(other)s` the value of another key of the same section). A key written without `=` counts as
+    /// absent.
+    pub fn get(&self, section: &str, key: &str) -> Result<Option<String>, Error> {
+        let Some(raw) = self.raw(section, key) else {
+            return Ok(None);
+        };
+        self.interpolate(section, key, raw, 0).map(Some)
+    }
+
+    fn raw(&self, section: &str, key: &str) -> Option<&str> {
+        self.sections
+            .get(&section.to_lowercase())
+            .and_then(|s| s.get(&key.to_lowercase()))
+            .and_then(|v| v.as_deref())
+            .or_else(|| {
+                // configparser's DEFAULT section applies to every section.
+                self.sections
+                    .get("default")
+                    .and_then(|s| s.get(&key.to_lowercase()))
+                    .and_then(|v| v.as_deref())
+            })
+    }
+
+    fn interpolate(&self, section: &str, key: &str, raw: &str, depth: usize) -> Result<String, Error> {
+        let bad = |problem: String| Error::InvalidSetting {
+            option: format!("[{section}] {key}"),
+            source_name: self.path.display().to_string(),
+            problem,
+        };
+        if depth > 10 {
+            return Err(bad("interpolation is nested too deeply (a `%(name)s` cycle?)".into()));
+        }
+        let mut out = String::with_capacity(raw.len());
+        let mut rest = raw;
+        while let Some(pos) = rest.find('%') {
+            out.push_str(&rest[..pos]);
+            let after = &rest[pos + 1..];
+            if let Some(tail) = after.strip_prefix('%') {
+                out.push('%');
+                rest = tail;
+            } else if let Some(tail) = after.strip_prefix('(') {
+                let Some(end) = tail.find(")s") else {
+                    return Err(bad("bad interpolation syntax: `%(` without `)s`; write a literal % as %%".into()));
+                };
+                let name = &tail[..end];
+                let Some(value) = self.raw(section, name) else {
+                    return Err(bad(format!("`%({name})s` refers to an option that is not set")));
+                };
+                out.push_str(&self.interpolate(section, name, value, depth + 1)?);
+                rest = &tail[end + 2..];
+            } else {
+                return Err(bad("a lone `%` in the value; write a literal % as %% (configparser interpolation)".into()));
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_like_configparser() {
+        let cfg = CfgFile::parse(
+            Path::new("airflow.cfg"),
+            "[core]\ndags_folder = /x\n\n[secrets]\nBackend = airflow.secrets.local_filesystem.LocalFilesystemBackend\n\
+             backend_kwargs = {\"variables_file_path\": \"/v#1;2.json\",\n    \"connections_file_path\": \"/c.json\"}\n\
+             pct = 100%% sure %(backend)s\nbad = 5%\n",
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.get("secrets", "backend").unwrap().as_deref(),
+            Some("airflow.secrets.local_filesystem.LocalFilesystemBackend")
+        );
+        assert_eq!(
+            cfg.get("secrets", "backend_kwargs").unwrap().as_deref(),
+            Some("{\"variables_file_path\": \"/v#1;2.json\",\n\"connections_file_path\": \"/c.json\"}")
+        );
+        assert_eq!(
+            cfg.get("secrets", "pct").unwrap().as_deref(),
+            Some("100% sure airflow.secrets.local_filesystem.LocalFilesystemBackend")
+        );
+        assert!(cfg.get("secrets", "bad").unwrap_err().to_string().contains("write a literal % as %%"));
+        assert_eq!(cfg.get("secrets", "missing").unwrap(), None);
+        assert_eq!(cfg.get("nosection", "x").unwrap(), None);
+    }
+}
