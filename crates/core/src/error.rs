@@ -15,7 +15,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong while configuring a backend or looking a secret up.
 ///
 /// "Not found" is **not** an error: lookups return `Ok(None)` for it, as Airflow's backends return `None`.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     // ----- configuration -------------------------------------------------------------------------
@@ -213,9 +213,10 @@ pub enum Error {
         kind: SecretKind,
         /// The path.
         path: PathBuf,
-        /// The I/O error.
+        /// The I/O error (shared, so that `Error` is `Clone`: the cache hands one error to every caller
+        /// that waited on the same lookup).
         #[source]
-        source: std::io::Error,
+        source: std::sync::Arc<std::io::Error>,
     },
 
     /// A secrets file has an extension Airflow does not read.
@@ -270,15 +271,18 @@ pub enum Error {
 pub struct FileParseError {
     /// 1-based line number, when the problem has one.
     pub line: Option<usize>,
+    /// 1-based column, when the parser reports one.
+    pub column: Option<usize>,
     /// What is wrong (never the line's value).
     pub message: String,
 }
 
 impl std::fmt::Display for FileParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}: {}", self.message),
-            None => f.write_str(&self.message),
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(f, "line {line}, column {column}: {}", self.message),
+            (Some(line), None) => write!(f, "line {line}: {}", self.message),
+            _ => f.write_str(&self.message),
         }
     }
 }

@@ -31,15 +31,14 @@ pub type Kwargs = Map<String, Value>;
 /// assert_eq!(err.to_string(), "MyBackend: unknown kwarg `urll`; accepted kwargs are: url");
 /// ```
 pub fn parse_kwargs<T: DeserializeOwned>(backend: &'static str, kwargs: &Kwargs) -> Result<T, Error> {
-    let accepted = field_names::<T>();
-    if let Some(fields) = accepted {
-        if let Some(unknown) = kwargs.keys().find(|k| !fields.contains(&k.as_str())) {
-            return Err(Error::UnknownKwarg {
-                backend,
-                kwarg: unknown.clone(),
-                accepted: fields.join(", "),
-            });
-        }
+    if let Some(fields) = field_names::<T>()
+        && let Some(unknown) = kwargs.keys().find(|k| !fields.contains(&k.as_str()))
+    {
+        return Err(Error::UnknownKwarg {
+            backend,
+            kwarg: unknown.clone(),
+            accepted: if fields.is_empty() { "none (this backend takes no kwargs)".into() } else { fields.join(", ") },
+        });
     }
     let value = Value::Object(kwargs.clone());
     serde_path_to_error::deserialize(value).map_err(|e| {

@@ -20,6 +20,7 @@
 //! gives [`Error::ProviderNotCompiled`], naming the feature to enable.
 #![warn(missing_docs)]
 
+mod cache;
 pub mod config;
 #[cfg(feature = "metastore")]
 mod metastore;
@@ -29,10 +30,12 @@ mod resolver;
 mod settings;
 
 pub use airflow_secrets_core as core;
+pub use airflow_secrets_core::async_trait;
 pub use airflow_secrets_core::{
     kwargs::Kwargs, Connection, ConnectionError, ConnectionFlavor, EnvironmentVariablesBackend, Error,
     LocalFilesystemBackend, LookupPattern, SecretKind, SecretValue, SecretsBackend,
 };
+pub use cache::CacheSettings;
 pub use config::AirflowConfig;
 pub use registry::{build_backend, BackendClass, BuildContext, KnownClassPath, KNOWN_CLASS_PATHS};
 pub use resolver::{ErrorPolicy, Lookup, Secrets, SecretsBuilder};

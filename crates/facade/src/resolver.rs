@@ -9,6 +9,7 @@ use airflow_secrets_core::{
     Connection, ConnectionFlavor, EnvironmentVariablesBackend, Error, SecretKind, SecretValue, SecretsBackend,
 };
 
+use crate::cache::{Answer, CacheSettings, Entry, LookupCache};
 use crate::config::AirflowConfig;
 use crate::registry::{build_backend, BuildContext};
 use crate::settings::{parse_kwargs_json, BackendSetting, ProcessContext, SecretsSettings};
@@ -32,6 +33,8 @@ pub struct Lookup<T> {
     pub found_in: Option<&'static str>,
     /// Backends that failed before the answer (only with [`ErrorPolicy::FallThrough`]).
     pub failures: Vec<(&'static str, Error)>,
+    /// `true` when the answer came from the cache.
+    pub cached: bool,
 }
 
 /// Airflow's lookup chain, built once and shared (it is `Send + Sync`; wrap it in an `Arc` or keep one
@@ -53,6 +56,7 @@ pub struct Secrets {
     policy: ErrorPolicy,
     flavor: ConnectionFlavor,
     settings: Option<SecretsSettings>,
+    cache: Option<LookupCache>,
 }
 
 impl fmt::Debug for Secrets {
@@ -61,6 +65,7 @@ impl fmt::Debug for Secrets {
             .field("chain", &self.chain.iter().map(|b| b.name()).collect::<Vec<_>>())
             .field("policy", &self.policy)
             .field("flavor", &self.flavor)
+            .field("cache", &self.cache)
             .finish_non_exhaustive()
     }
 }
@@ -108,24 +113,99 @@ impl Secrets {
     }
 
     /// A config value from the custom backend only (Airflow's `*_secret` options). Errors always
-    /// propagate, as Airflow turns them into `AirflowConfigException`.
+    /// propagate, as Airflow turns them into `AirflowConfigException`. Cached only when
+    /// [`CacheSettings::cache_config`] is on.
     pub async fn config(&self, key: &str) -> Result<Option<SecretValue>, Error> {
-        match &self.custom {
-            Some(b) => b.get_config(key).await,
-            None => Ok(None),
+        let Some(custom) = &self.custom else {
+            return Ok(None);
+        };
+        let walk = async {
+            let value = custom.get_config(key).await?;
+            let found_in = value.as_ref().map(|_| custom.name());
+            Ok(Entry { answer: Answer::Value(value), found_in, failures: Vec::new() })
+        };
+        let entry = match &self.cache {
+            Some(cache) if cache.covers(SecretKind::Config) => cache.get_or_walk(SecretKind::Config, key, walk).await?.0,
+            _ => walk.await?,
+        };
+        match entry.answer {
+            Answer::Value(v) => Ok(v),
+            Answer::Connection(_) => unreachable!("config lookups cache values"),
         }
     }
 
     /// [`variable`](Self::variable), reporting which backend answered and which failed.
     pub async fn variable_lookup(&self, key: &str) -> Result<Lookup<SecretValue>, Error> {
-        self.walk(SecretKind::Variable, key, |b| async move { b.get_variable(key).await }).await
+        let walk = async {
+            let l = self.walk(SecretKind::Variable, key, |b| async move { b.get_variable(key).await }).await?;
+            Ok(Entry { answer: Answer::Value(l.value), found_in: l.found_in, failures: l.failures })
+        };
+        let (entry, cached) = self.through_cache(SecretKind::Variable, key, walk).await?;
+        match entry.answer {
+            Answer::Value(value) => Ok(Lookup { value, found_in: entry.found_in, failures: entry.failures, cached }),
+            Answer::Connection(_) => unreachable!("variable lookups cache values"),
+        }
     }
 
     /// [`connection`](Self::connection), reporting which backend answered and which failed.
     pub async fn connection_lookup(&self, conn_id: &str) -> Result<Lookup<Connection>, Error> {
         let flavor = self.flavor;
-        self.walk(SecretKind::Connection, conn_id, |b| async move { b.get_connection_as(conn_id, flavor).await })
-            .await
+        let walk = async {
+            let l = self
+                .walk(SecretKind::Connection, conn_id, |b| async move { b.get_connection_as(conn_id, flavor).await })
+                .await?;
+            Ok(Entry { answer: Answer::Connection(l.value), found_in: l.found_in, failures: l.failures })
+        };
+        let (entry, cached) = self.through_cache(SecretKind::Connection, conn_id, walk).await?;
+        match entry.answer {
+            Answer::Connection(value) => {
+                Ok(Lookup { value, found_in: entry.found_in, failures: entry.failures, cached })
+            }
+            Answer::Value(_) => unreachable!("connection lookups cache connections"),
+        }
+    }
+
+    /// Forgets a cached variable (call it after changing the variable in the store).
+    pub async fn invalidate_variable(&self, key: &str) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate(SecretKind::Variable, key).await;
+        }
+    }
+
+    /// Forgets a cached connection.
+    pub async fn invalidate_connection(&self, conn_id: &str) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate(SecretKind::Connection, conn_id).await;
+        }
+    }
+
+    /// Forgets a cached config value.
+    pub async fn invalidate_config(&self, key: &str) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate(SecretKind::Config, key).await;
+        }
+    }
+
+    /// Forgets everything cached.
+    pub fn clear_cache(&self) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate_all();
+        }
+    }
+
+    /// The cache settings in use, or `None` when caching is off (Airflow's default).
+    pub fn cache_settings(&self) -> Option<&CacheSettings> {
+        self.cache.as_ref().map(|c| c.settings())
+    }
+
+    async fn through_cache<F>(&self, kind: SecretKind, key: &str, walk: F) -> Result<(Entry, bool), Error>
+    where
+        F: std::future::Future<Output = Result<Entry, Error>>,
+    {
+        match &self.cache {
+            Some(cache) => cache.get_or_walk(kind, key, walk).await,
+            None => Ok((walk.await?, false)),
+        }
     }
 
     async fn walk<'a, T, F, Fut>(&'a self, kind: SecretKind, key: &str, mut ask: F) -> Result<Lookup<T>, Error>
@@ -137,7 +217,7 @@ impl Secrets {
         for backend in &self.chain {
             match ask(backend).await {
                 Ok(Some(value)) => {
-                    return Ok(Lookup { value: Some(value), found_in: Some(backend.name()), failures });
+                    return Ok(Lookup { value: Some(value), found_in: Some(backend.name()), failures, cached: false });
                 }
                 Ok(None) => {}
                 Err(e) if self.policy == ErrorPolicy::Strict => return Err(e),
@@ -154,7 +234,7 @@ impl Secrets {
                 }
             }
         }
-        Ok(Lookup { value: None, found_in: None, failures })
+        Ok(Lookup { value: None, found_in: None, failures, cached: false })
     }
 }
 
@@ -168,6 +248,7 @@ pub struct SecretsBuilder {
     environment: Option<EnvironmentVariablesBackend>,
     policy: ErrorPolicy,
     flavor: ConnectionFlavor,
+    cache: Option<Option<CacheSettings>>,
 }
 
 impl SecretsBuilder {
@@ -219,6 +300,18 @@ impl SecretsBuilder {
         self
     }
 
+    /// Turn the cache on with these settings, whatever Airflow's `use_cache` says.
+    pub fn cache(mut self, settings: CacheSettings) -> Self {
+        self.cache = Some(Some(settings));
+        self
+    }
+
+    /// Turn the cache off, whatever Airflow's `use_cache` says.
+    pub fn no_cache(mut self) -> Self {
+        self.cache = Some(None);
+        self
+    }
+
     /// Builds the chain: custom backend (if any), environment variables, then the metastore (feature
     /// `metastore`, when a database is configured).
     pub async fn build(self) -> Result<Secrets, Error> {
@@ -247,8 +340,13 @@ impl SecretsBuilder {
         chain.push(Arc::new(environment));
         #[cfg(feature = "metastore")]
         if let Some(config) = &self.config {
-            chain.extend(crate::metastore::third_tier(config).await?);
+            chain.extend(crate::metastore::third_tier(config, custom.as_ref()).await?);
         }
-        Ok(Secrets { custom, chain, policy: self.policy, flavor: self.flavor, settings })
+        let cache_settings = match self.cache {
+            Some(explicit) => explicit,
+            None => settings.as_ref().and_then(|s| s.cache.clone()),
+        };
+        let cache = cache_settings.map(LookupCache::new);
+        Ok(Secrets { custom, chain, policy: self.policy, flavor: self.flavor, settings, cache })
     }
 }

@@ -7,6 +7,7 @@ use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{Error, SecretsBackend};
 use serde_json::Value;
 
+use crate::cache::CacheSettings;
 use crate::config::{AirflowConfig, RawOption, RawValue};
 use crate::redact::redact_kwargs;
 use crate::registry::{build_backend, BuildContext};
@@ -63,6 +64,10 @@ pub struct SecretsSettings {
     pub use_cache: bool,
     /// `[secrets] cache_ttl_seconds` (default 900).
     pub cache_ttl: Duration,
+    /// The cache to use, when `use_cache` is on: `cache_ttl_seconds` plus the airflow-secrets extensions
+    /// `[secrets] cache_negative_ttl_seconds` (default 60), `cache_max_entries` (default 10000) and
+    /// `cache_config` (default false), which Airflow itself ignores.
+    pub cache: Option<CacheSettings>,
 }
 
 struct Names {
@@ -95,11 +100,24 @@ impl SecretsSettings {
         if backend.is_none() {
             backend = read_backend(config, &SECRETS).await?;
         }
-        Ok(SecretsSettings {
-            backend,
-            use_cache: config.get_bool("secrets", "use_cache", false).await?,
-            cache_ttl: Duration::from_secs(config.get_u64("secrets", "cache_ttl_seconds", 900).await?),
-        })
+        let use_cache = config.get_bool("secrets", "use_cache", false).await?;
+        let cache_ttl = Duration::from_secs(config.get_u64("secrets", "cache_ttl_seconds", 900).await?);
+        let cache = if use_cache {
+            let defaults = CacheSettings::default();
+            Some(CacheSettings {
+                ttl: cache_ttl,
+                negative_ttl: Duration::from_secs(
+                    config
+                        .get_u64("secrets", "cache_negative_ttl_seconds", defaults.negative_ttl.as_secs())
+                        .await?,
+                ),
+                max_entries: config.get_u64("secrets", "cache_max_entries", defaults.max_entries).await?,
+                cache_config: config.get_bool("secrets", "cache_config", defaults.cache_config).await?,
+            })
+        } else {
+            None
+        };
+        Ok(SecretsSettings { backend, use_cache, cache_ttl, cache })
     }
 }
 
@@ -234,6 +252,10 @@ mod tests {
         );
         assert!(s.use_cache);
         assert_eq!(s.cache_ttl, Duration::from_secs(60));
+        assert_eq!(
+            s.cache,
+            Some(CacheSettings { ttl: Duration::from_secs(60), ..CacheSettings::default() })
+        );
     }
 
     #[tokio::test]
@@ -242,6 +264,7 @@ mod tests {
             .await
             .unwrap();
         assert!(s.backend.is_none() && !s.use_cache && s.cache_ttl == Duration::from_secs(900));
+        assert!(s.cache.is_none());
         let s = SecretsSettings::load(
             &config(&[
                 ("AIRFLOW__SECRETS__BACKEND", "x.Y"),

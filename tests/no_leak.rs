@@ -1,0 +1,155 @@
+//! Secrets never leak: not through `Debug` or `Display` of `SecretValue`, `Connection`, the settings, the
+//! chain, or any error produced from inputs that contain a secret.
+
+use std::sync::Arc;
+
+use airflow_secrets::{
+    AirflowConfig, Connection, ConnectionFlavor, Error, LocalFilesystemBackend, SecretValue, Secrets, SecretsBackend,
+};
+
+const SECRET: &str = "Sup3r-S3cret-Value";
+
+fn assert_no_secret(what: &str, text: &str) {
+    assert!(!text.contains(SECRET), "{what} leaked the secret: {text}");
+    // Percent-encoded and JSON-escaped spellings must not appear either.
+    assert!(!text.contains("Sup3r%2DS3cret"), "{what} leaked an encoded secret: {text}");
+}
+
+fn check_error(what: &str, err: &Error) {
+    assert_no_secret(what, &err.to_string());
+    assert_no_secret(what, &format!("{err:?}"));
+    assert_no_secret(what, &format!("{err:#?}"));
+}
+
+#[test]
+fn secret_value_never_prints_itself() {
+    let v = SecretValue::new(SECRET);
+    assert_eq!(format!("{v}"), "[REDACTED]");
+    assert_eq!(format!("{v:?}"), "SecretValue([REDACTED])");
+    assert_no_secret("Option<SecretValue> Debug", &format!("{:?}", Some(v.clone())));
+    assert_eq!(v.expose(), SECRET);
+}
+
+#[test]
+fn connection_debug_and_display_hide_password_and_extra_values() {
+    for flavor in [ConnectionFlavor::TaskSdk, ConnectionFlavor::Orm] {
+        let uri = format!("postgres://user:{SECRET}@host:5432/db?api_token={SECRET}&region=eu");
+        let conn = Connection::deserialize("c", &uri, flavor).unwrap();
+        assert_eq!(conn.password.as_ref().unwrap().expose(), SECRET);
+        assert_no_secret("Connection Debug", &format!("{conn:?}"));
+        assert_no_secret("Connection Debug (alternate)", &format!("{conn:#?}"));
+        let shown = conn.to_string();
+        assert_no_secret("Connection Display", &shown);
+        assert!(shown.contains("host") && shown.contains("postgres"), "{shown}");
+
+        let json = format!(r#"{{"conn_type": "http", "password": "{SECRET}", "extra": {{"key": "{SECRET}"}}}}"#);
+        let conn = Connection::deserialize("c", &json, flavor).unwrap();
+        assert_no_secret("Connection Debug (json)", &format!("{conn:?}"));
+        assert_no_secret("Connection Display (json)", &conn.to_string());
+    }
+}
+
+#[test]
+fn connection_parse_errors_never_echo_the_input() {
+    let inputs = [
+        format!("type://user:{SECRET}@protocol://host"),
+        format!("a://b://c://{SECRET}"),
+        format!("type://user:{SECRET}/x@host"),
+        format!("type://host:{SECRET}"),
+        format!("type://host:99999{SECRET}"),
+        format!(r#"{{"password": "{SECRET}", "bogus_key": 1}}"#),
+        format!(r#"{{"password": "{SECRET}", "port": "{SECRET}"}}"#),
+        format!(r#"{{"password": "{SECRET}""#),
+        format!(r#"{{"password": "{SECRET}", "uri": "http://x"}}"#),
+        format!(r#"["{SECRET}"]"#),
+        format!(r#"{{"extra": "{SECRET}", "conn_type": "x"}}"#),
+    ];
+    for input in &inputs {
+        for flavor in [ConnectionFlavor::TaskSdk, ConnectionFlavor::Orm] {
+            if let Err(e) = Connection::deserialize("c", input, flavor) {
+                assert_no_secret("ConnectionError Display", &e.to_string());
+                assert_no_secret("ConnectionError Debug", &format!("{e:?}"));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn settings_and_chain_debug_mask_kwargs() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = AirflowConfig::from_vars([
+        ("HOME", dir.path().display().to_string()),
+        ("AIRFLOW__SECRETS__BACKEND", "airflow.secrets.local_filesystem.LocalFilesystemBackend".to_owned()),
+        ("AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_FILE_PATH", dir.path().join("v.json").display().to_string()),
+    ])
+    .unwrap();
+    let secrets = Secrets::builder().config(config).build().await.unwrap();
+    assert_no_secret("Secrets Debug", &format!("{secrets:?}"));
+
+    let config = AirflowConfig::from_vars([
+        ("HOME", dir.path().display().to_string()),
+        ("AIRFLOW__SECRETS__BACKEND", "x.Y".to_owned()),
+        ("AIRFLOW__SECRETS__BACKEND_KWARGS", format!(r#"{{"secret_id": "{SECRET}", "token": "{SECRET}"}}"#)),
+        ("AIRFLOW__SECRETS__BACKEND_KWARG__CLIENT_SECRET", SECRET.to_owned()),
+    ])
+    .unwrap();
+    let settings = airflow_secrets::SecretsSettings::load(&config, Default::default()).await.unwrap();
+    assert_no_secret("SecretsSettings Debug", &format!("{settings:?}"));
+    let backend = settings.backend.unwrap();
+    assert_no_secret("redacted kwargs", &serde_json::Value::Object(backend.redacted_kwargs()).to_string());
+    // The unredacted kwargs are still there for the backend to use.
+    assert_eq!(backend.kwargs["secret_id"], SECRET);
+}
+
+#[tokio::test]
+async fn errors_from_inputs_holding_secrets_do_not_repeat_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().display().to_string();
+    let local = "airflow.secrets.local_filesystem.LocalFilesystemBackend";
+    let mut errors: Vec<(&str, Error)> = Vec::new();
+
+    // Configuration errors whose input holds the secret.
+    for (name, kwargs) in [
+        ("InvalidKwargsJson", format!(r#"{{"token": {SECRET}}}"#)),
+        ("KwargsNotObject", format!(r#""{SECRET}""#)),
+        ("UnknownKwarg", format!(r#"{{"secret": "{SECRET}"}}"#)),
+        ("InvalidKwarg", format!(r#"{{"variables_file_path": ["{SECRET}"]}}"#)),
+    ] {
+        let config = AirflowConfig::from_vars([
+            ("HOME", home.clone()),
+            ("AIRFLOW__SECRETS__BACKEND", local.to_owned()),
+            ("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs),
+        ])
+        .unwrap();
+        errors.push((name, Secrets::builder().config(config).build().await.unwrap_err()));
+    }
+    let config = AirflowConfig::from_vars([
+        ("HOME", home.clone()),
+        ("AIRFLOW__SECRETS__BACKEND", local.to_owned()),
+        ("AIRFLOW__SECRETS__BACKEND_KWARGS_CMD", format!("sh -c 'echo {SECRET}; exit 1'")),
+    ])
+    .unwrap();
+    errors.push(("InvalidSetting (_CMD)", Secrets::builder().config(config).build().await.unwrap_err()));
+
+    // Lookup errors from stored values holding the secret.
+    let write = |name: &str, text: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let env_file = write("v.env", format!("{SECRET}\nK={SECRET}\nK={SECRET}\n"));
+    let json_file = write("c.json", format!(r#"{{"c": {{"password": "{SECRET}", "nope": "{SECRET}"}}, "d": "a://b:{SECRET}@c://d"}}"#));
+    let dup_file = write("d.env", format!("K={SECRET}\nK={SECRET}2\n"));
+    let backend = |kind: &str, path: &std::path::Path| {
+        let kwargs = serde_json::json!({ format!("{kind}_file_path"): path });
+        Arc::new(LocalFilesystemBackend::from_kwargs(kwargs.as_object().unwrap()).unwrap())
+    };
+    errors.push(("FileParse", backend("variables", &env_file).get_variable("K").await.unwrap_err()));
+    errors.push(("DuplicateKeys", backend("variables", &dup_file).get_variable("K").await.unwrap_err()));
+    errors.push(("illegal keys", backend("connections", &json_file).get_connection("c").await.unwrap_err()));
+    errors.push(("MalformedSecret", backend("connections", &json_file).get_connection("d").await.unwrap_err()));
+    for (what, err) in &errors {
+        check_error(what, err);
+    }
+    assert_eq!(errors.len(), 9);
+}
