@@ -16,5 +16,12 @@ export AWS_EC2_METADATA_DISABLED=true
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo test --workspace --all-features
+# The provider-less facade: compiled-out providers must name their cargo feature.
+cargo test -p airflow-secrets --no-default-features --lib
+# The README's main job on the embedded default.
+out=$(env -u AIRFLOW__SECRETS__BACKEND -u AIRFLOW__SECRETS__BACKEND_KWARGS cargo run -q --example print_variable)
+echo "$out"
+grep -qx 'My variable is: my-test-variable' <<<"$out"
+grep -qx 'My connection is: postgres://user:\*\*\*@db.example.com:5432/mydb' <<<"$out"
 if [ -x scripts/check-feature-isolation.sh ]; then scripts/check-feature-isolation.sh; fi
 echo "all checks passed"

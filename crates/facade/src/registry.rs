@@ -242,6 +242,43 @@ mod tests {
         }
     }
 
+    /// Runs in the provider-less build (`cargo test -p airflow-secrets --no-default-features`, which
+    /// scripts/test.sh runs): a known path whose provider is compiled out names the feature to enable.
+    #[test]
+    #[cfg(not(any(
+        feature = "vault",
+        feature = "aws-ssm",
+        feature = "gcp-secret-manager",
+        feature = "azure-key-vault",
+        feature = "metastore"
+    )))]
+    fn compiled_out_providers_name_their_feature() {
+        let context = BuildContext::default();
+        for k in KNOWN_CLASS_PATHS.iter().filter(|k| k.class.feature().is_some()) {
+            let err = build_backend(k.class_path, &Kwargs::new(), &context).unwrap_err();
+            let feature = k.class.feature().unwrap();
+            assert!(matches!(err, Error::ProviderNotCompiled { feature: f, .. } if f == feature), "{err}");
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "`{}` needs the `{feature}` feature of airflow-secrets, which this build does not include; \
+                     add `features = [\"{feature}\"]` to the airflow-secrets dependency (or use the \
+                     airflow-secrets CLI, which has every provider)",
+                    k.class_path
+                )
+            );
+            assert!(!k.class.is_compiled());
+        }
+    }
+
+    #[test]
+    fn unknown_and_compiled_out_paths_get_different_errors() {
+        let err = build_backend("airflow.secrets.nope.Nope", &Kwargs::new(), &BuildContext::default()).unwrap_err();
+        assert!(matches!(err, Error::UnknownClassPath { .. }));
+        let vault = build_backend(BackendClass::Vault.class_path(), &Kwargs::new(), &BuildContext::default());
+        assert!(!matches!(vault, Err(Error::UnknownClassPath { .. })));
+    }
+
     #[test]
     fn whitespace_around_the_class_path_is_ignored() {
         assert_eq!(
