@@ -266,9 +266,15 @@ async fn airflow_file_parsers_report_invalid_formats() {
         (
             "a.env",
             "AA",
-            &[r#"line 1: Invalid line format. The line should contain at least one equal sign ("=")."#],
+            &[
+                r#"line 1: Invalid line format. The line should contain at least one equal sign ("=")."#,
+            ],
         ),
-        ("a.env", "=", &["line 1: Invalid line format. Key is empty."]),
+        (
+            "a.env",
+            "=",
+            &["line 1: Invalid line format. Key is empty."],
+        ),
         (
             "a.env",
             "KEY=",
@@ -277,7 +283,9 @@ async fn airflow_file_parsers_report_invalid_formats() {
         (
             "a.env",
             "   ",
-            &[r#"line 1: Invalid line format. The line should contain at least one equal sign ("=")."#],
+            &[
+                r#"line 1: Invalid line format. The line should contain at least one equal sign ("=")."#,
+            ],
         ),
         (
             "a.env",
@@ -305,13 +313,21 @@ async fn airflow_file_parsers_report_invalid_formats() {
             &["line 1, column 2: key must be a string"],
         ),
         ("a.json", "", &["line 1: The file is empty."]),
-        ("a.json", "\n", &["line 2, column 1: EOF while parsing a value"]),
+        (
+            "a.json",
+            "\n",
+            &["line 2, column 1: EOF while parsing a value"],
+        ),
         (
             "a.json",
             "{\n  \"a\": 1,\n  \"b\": 2,\n}",
             &["line 4, column 1: trailing comma"],
         ),
-        ("a.json", "{\"a\": 1} {}", &["line 1, column 10: trailing characters"]),
+        (
+            "a.json",
+            "{\"a\": 1} {}",
+            &["line 1, column 10: trailing characters"],
+        ),
         (
             "a.json",
             "\u{feff}{}",
@@ -341,7 +357,9 @@ async fn airflow_file_parsers_report_invalid_formats() {
         (
             "a.yml",
             "a: 1\n---\nb: 2",
-            &["line 2, column 1: expected a single document in the stream, but found another document"],
+            &[
+                "line 2, column 1: expected a single document in the stream, but found another document",
+            ],
         ),
     ];
     for (name, content, expected) in cases {

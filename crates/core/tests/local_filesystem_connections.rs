@@ -445,6 +445,8 @@ async fn object_fields_follow_the_orm_constructor() {
         // Ports: integers, or strings holding one; null / "" mean none.
         (json!({"port": "5432"}), r#"{"port": 5432}"#),
         (json!({"port": " 080 "}), r#"{"port": 80}"#),
+        (json!({"port": "+80"}), r#"{"port": 80}"#),
+        (json!({"port": "-0"}), r#"{"port": 0}"#),
         (json!({"port": 0}), r#"{"port": 0}"#),
         (json!({"port": null}), "{}"),
         (json!({"port": ""}), "{}"),
@@ -523,6 +525,8 @@ async fn object_errors() {
         (json!({"port": 70000}), "Port out of range 0-65535"),
         (json!({"port": -1}), "Port out of range 0-65535"),
         (json!({"port": "99999"}), "Port out of range 0-65535"),
+        (json!({"port": " -1"}), "Port out of range 0-65535"),
+        (json!({"port": "1".repeat(50)}), "Port out of range 0-65535"),
         (
             json!({"port": "http"}),
             "Expected integer value for `port`, but got a string that is not an integer instead",

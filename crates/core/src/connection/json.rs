@@ -50,7 +50,7 @@ fn port_in_range(value: i128) -> Result<u16, ConnectionError> {
 }
 
 /// `int(s)` for a port string, range-checked.
-fn port_from_str(s: &str) -> Result<u16, ConnectionError> {
+pub(crate) fn port_from_str(s: &str) -> Result<u16, ConnectionError> {
     match py_int(s) {
         PyInt::Value(v) => port_in_range(i128::from(v)),
         PyInt::Huge => Err(ConnectionError::PortOutOfRange),

@@ -29,8 +29,8 @@
 
 mod error;
 mod extra;
-mod json;
-mod pystr;
+pub(crate) mod json;
+pub(crate) mod pystr;
 pub mod pyurl;
 mod uri;
 

@@ -20,12 +20,14 @@
 use indexmap::IndexMap;
 
 use crate::connection::ConnectionError;
+use crate::connection::json::port_from_str;
 use crate::{Connection, ConnectionFlavor, SecretValue, pyjson};
 
+use super::env_file::EnvEntries;
 use super::value::{PyDict, PyValue};
 
 /// `Connection.__init__`'s parameters (without `self`), plus `extra_dejson`, sorted.
-pub(crate) const ALLOWED_KEYS: [&str; 11] = [
+const ALLOWED_KEYS: [&str; 11] = [
     "conn_id",
     "conn_type",
     "description",
@@ -77,7 +79,7 @@ pub(crate) enum LoadError {
 /// The entries of a parsed file: from `.env`, each key with all its values; from JSON/YAML, the
 /// top-level object.
 pub(crate) enum Entries {
-    Env(IndexMap<String, Vec<String>>),
+    Env(EnvEntries),
     Document(PyDict),
 }
 
@@ -194,9 +196,7 @@ fn from_object(
                 .into(),
         );
     }
-    if let Some(id) = get("conn_id")
-        && !PyDict::keys_equal(id, &PyValue::Str(conn_id.to_owned()))
-    {
+    if get("conn_id").is_some_and(|id| !matches!(id, PyValue::Str(s) if s == conn_id)) {
         return Err(format!(
             "Mismatch conn_id. The `conn_id` field of the object differs from its key `{conn_id}`."
         ));
@@ -301,21 +301,7 @@ fn port_field(value: Option<&PyValue>) -> Result<Option<u16>, ConnectionError> {
             .map(Some)
             .map_err(|_| ConnectionError::PortOutOfRange),
         Some(PyValue::Str(s)) if s.trim().is_empty() => Ok(None),
-        Some(PyValue::Str(s)) => {
-            let digits = s.trim().strip_prefix('+').unwrap_or(s.trim());
-            if !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(ConnectionError::PortNotIntegerValue {
-                    found: "a string that is not an integer",
-                });
-            }
-            match digits.trim_start_matches('0').parse::<u64>() {
-                _ if digits.trim_start_matches('0').is_empty() => Ok(Some(0)),
-                Ok(p) => u16::try_from(p)
-                    .map(Some)
-                    .map_err(|_| ConnectionError::PortOutOfRange),
-                Err(_) => Err(ConnectionError::PortOutOfRange),
-            }
-        }
+        Some(PyValue::Str(s)) => port_from_str(s).map(Some),
         Some(PyValue::Float(_)) => Err(ConnectionError::PortNotIntegerValue { found: "a float" }),
         Some(other) => Err(wrong_type("port", Some(other))),
     }

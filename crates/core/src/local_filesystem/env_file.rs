@@ -11,14 +11,15 @@
 use indexmap::IndexMap;
 
 use crate::FileParseError;
+use crate::connection::pystr::is_py_space;
 
 /// Airflow's message for a line without `=`.
-pub(crate) const NO_EQUAL_SIGN: &str =
+const NO_EQUAL_SIGN: &str =
     "Invalid line format. The line should contain at least one equal sign (\"=\").";
 /// Airflow's message for a line starting with `=`.
-pub(crate) const EMPTY_KEY: &str = "Invalid line format. Key is empty.";
+const EMPTY_KEY: &str = "Invalid line format. Key is empty.";
 /// Airflow's message for a line ending with its first `=`.
-pub(crate) const EMPTY_VALUE: &str = "Invalid line format. Value is empty.";
+const EMPTY_VALUE: &str = "Invalid line format. Value is empty.";
 
 /// Each key with all its values, in file order.
 pub(crate) type EnvEntries = IndexMap<String, Vec<String>>;
@@ -59,7 +60,7 @@ pub(crate) fn parse(text: &str) -> Result<EnvEntries, Vec<FileParseError>> {
 
 /// Python's `str.splitlines()`: splits on `\n`, `\r`, `\r\n`, `\v`, `\f`, `\x1c`, `\x1d`, `\x1e`,
 /// `\x85`, U+2028 and U+2029; a final line break does not start an extra empty line.
-pub(crate) fn splitlines(text: &str) -> Vec<&str> {
+fn splitlines(text: &str) -> Vec<&str> {
     let mut lines = Vec::new();
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
@@ -93,15 +94,9 @@ pub(crate) fn splitlines(text: &str) -> Vec<&str> {
     lines
 }
 
-/// Python's `str.isspace()` / the `\s` of a `str` regex: Unicode White_Space plus the four ASCII
-/// information separators `\x1c`..`\x1f`, which Rust's `char::is_whitespace` leaves out.
-pub(crate) fn is_python_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
 /// `COMMENT_PATTERN.match(line)` with `COMMENT_PATTERN = re.compile(r"\s*#.*")`.
 fn is_comment(line: &str) -> bool {
-    line.trim_start_matches(is_python_space).starts_with('#')
+    line.trim_start_matches(is_py_space).starts_with('#')
 }
 
 #[cfg(test)]

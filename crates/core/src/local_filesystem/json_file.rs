@@ -42,7 +42,10 @@ fn syntax_error(text: &str, e: &serde_json::Error) -> FileParseError {
     let message = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let message = message.strip_suffix(&suffix).unwrap_or(&message).to_owned();
-    let line_text = text.split('\n').nth(e.line().saturating_sub(1)).unwrap_or("");
+    let line_text = text
+        .split('\n')
+        .nth(e.line().saturating_sub(1))
+        .unwrap_or("");
     let mut end = e.column().min(line_text.len());
     while !line_text.is_char_boundary(end) {
         end -= 1;
@@ -141,7 +144,12 @@ mod tests {
             ("{\n  \"a\": 1,\n}", 3, 1, "trailing comma"),
             ("{\"a\": 1} {}", 1, 10, "trailing characters"),
             ("[1 2]", 1, 4, "expected `,` or `]`"),
-            ("\u{feff}{}", 1, 1, "Unexpected UTF-8 BOM (decode using utf-8-sig)"),
+            (
+                "\u{feff}{}",
+                1,
+                1,
+                "Unexpected UTF-8 BOM (decode using utf-8-sig)",
+            ),
         ];
         for (input, line, column, message) in cases {
             let e = loads(input).unwrap_err();

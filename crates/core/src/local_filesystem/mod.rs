@@ -19,11 +19,13 @@
 //!   no trimming and no unquoting. Every bad line is reported at once ([`Error::FileParse`], one
 //!   [`FileParseError`] per line). A key given twice is [`Error::DuplicateKeys`] (Airflow's
 //!   `VariableNotUnique` / `ConnectionNotUnique`).
-//! * **`.json`**: Python's `json.loads`, including `NaN`/`Infinity`, big integers, and a repeated key
-//!   keeping its last value (see `json_file` for the exact error messages). **`.yaml`/`.yml`**: PyYAML's
+//! * **`.json`**: read with `serde_json` into what Python's `json.loads` returns: key order kept, a
+//!   repeated key keeping its first position and its last value. Unlike Python, `NaN`/`Infinity` are
+//!   refused and integers beyond 64 bits become floats (see `json_file`). **`.yaml`/`.yml`**: PyYAML's
 //!   `CSafeLoader`, i.e. **YAML 1.1** scalars (`yes`/`no`/`on`/`off` are booleans, `0755` is octal;
-//!   see `yaml_file`). An empty file is `The file is empty.`, a top level that is not an object is
-//!   `The file should contain the object.`; syntax errors carry line and column, never file content.
+//!   integers up to 128 bits; see `yaml_file`). An empty file is `The file is empty.`, a top level
+//!   that is not an object is `The file should contain the object.`; syntax errors carry line and
+//!   column, never file content.
 //!
 //! # What a lookup returns
 //!

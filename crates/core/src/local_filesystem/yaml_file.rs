@@ -28,6 +28,8 @@
 //! * `!!binary` and `!!set` are refused (PyYAML returns `bytes` / `set`, which `json.dumps` rejects);
 //! * `!!int` / `!!float` / `!!bool` values that do not parse are reported as a file parse error (PyYAML
 //!   raises a bare `ValueError` / `KeyError`);
+//! * integers are limited to `i128` (±1.7e38, 39 digits): a larger one, in any form (decimal, `0x`,
+//!   `0b`, octal, base 60), is a file parse error naming its line (PyYAML returns a big `int`);
 //! * a recursive alias (`&a [*a]`) is refused; alias expansion is capped at [`MAX_ALIAS_NODES`] nodes
 //!   and nesting at [`MAX_DEPTH`] levels ("billion laughs" files cannot exhaust memory);
 //! * the grammar is yaml-rust2's (YAML 1.2), which accepts some malformed inputs libyaml rejects:
@@ -51,9 +53,9 @@ use crate::FileParseError;
 use super::value::{PyDict, PyValue};
 
 /// Deepest nesting of sequences and mappings accepted.
-pub(crate) const MAX_DEPTH: usize = 1000;
+const MAX_DEPTH: usize = 1000;
 /// Most nodes that aliases may copy into a document.
-pub(crate) const MAX_ALIAS_NODES: usize = 100_000;
+const MAX_ALIAS_NODES: usize = 100_000;
 
 const TAG_PREFIX: &str = "tag:yaml.org,2002:";
 
@@ -937,7 +939,11 @@ mod tests {
                 1,
                 "the integer is too large",
             ),
-            ("a: !!int 1:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0", 1, "the integer is too large"),
+            (
+                "a: !!int 1:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0",
+                1,
+                "the integer is too large",
+            ),
             (
                 "a: !!int -0x-80000000000000000000000000000000",
                 1,
