@@ -37,7 +37,9 @@ async fn run(key: &str, conn_id: &str) -> Result<ExitCode, Error> {
     let config = AirflowConfig::from_env()?;
     let mut secrets = Secrets::builder().config(config.clone()).build().await?;
     if secrets.custom_backend().is_none() {
-        eprintln!("(no secrets backend configured: using the embedded default, the files in examples/data/)");
+        eprintln!(
+            "(no secrets backend configured: using the embedded default, the files in examples/data/)"
+        );
         secrets = Secrets::builder()
             .config(config)
             .custom_backend(Arc::new(embedded_default()?))

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use airflow_secrets::{
-    AirflowConfig, Connection, ConnectionFlavor, Error, LocalFilesystemBackend, SecretValue, Secrets, SecretsBackend,
+    AirflowConfig, Connection, ConnectionFlavor, Error, LocalFilesystemBackend, SecretValue,
+    Secrets, SecretsBackend,
 };
 
 const SECRET: &str = "Sup3r-S3cret-Value";
@@ -12,7 +13,10 @@ const SECRET: &str = "Sup3r-S3cret-Value";
 fn assert_no_secret(what: &str, text: &str) {
     assert!(!text.contains(SECRET), "{what} leaked the secret: {text}");
     // Percent-encoded and JSON-escaped spellings must not appear either.
-    assert!(!text.contains("Sup3r%2DS3cret"), "{what} leaked an encoded secret: {text}");
+    assert!(
+        !text.contains("Sup3r%2DS3cret"),
+        "{what} leaked an encoded secret: {text}"
+    );
 }
 
 fn check_error(what: &str, err: &Error) {
@@ -26,7 +30,10 @@ fn secret_value_never_prints_itself() {
     let v = SecretValue::new(SECRET);
     assert_eq!(format!("{v}"), "[REDACTED]");
     assert_eq!(format!("{v:?}"), "SecretValue([REDACTED])");
-    assert_no_secret("Option<SecretValue> Debug", &format!("{:?}", Some(v.clone())));
+    assert_no_secret(
+        "Option<SecretValue> Debug",
+        &format!("{:?}", Some(v.clone())),
+    );
     assert_eq!(v.expose(), SECRET);
 }
 
@@ -40,9 +47,14 @@ fn connection_debug_and_display_hide_password_and_extra_values() {
         assert_no_secret("Connection Debug (alternate)", &format!("{conn:#?}"));
         let shown = conn.to_string();
         assert_no_secret("Connection Display", &shown);
-        assert!(shown.contains("host") && shown.contains("postgres"), "{shown}");
+        assert!(
+            shown.contains("host") && shown.contains("postgres"),
+            "{shown}"
+        );
 
-        let json = format!(r#"{{"conn_type": "http", "password": "{SECRET}", "extra": {{"key": "{SECRET}"}}}}"#);
+        let json = format!(
+            r#"{{"conn_type": "http", "password": "{SECRET}", "extra": {{"key": "{SECRET}"}}}}"#
+        );
         let conn = Connection::deserialize("c", &json, flavor).unwrap();
         assert_no_secret("Connection Debug (json)", &format!("{conn:?}"));
         assert_no_secret("Connection Display (json)", &conn.to_string());
@@ -79,8 +91,14 @@ async fn settings_and_chain_debug_mask_kwargs() {
     let dir = tempfile::tempdir().unwrap();
     let config = AirflowConfig::from_vars([
         ("HOME", dir.path().display().to_string()),
-        ("AIRFLOW__SECRETS__BACKEND", "airflow.secrets.local_filesystem.LocalFilesystemBackend".to_owned()),
-        ("AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_FILE_PATH", dir.path().join("v.json").display().to_string()),
+        (
+            "AIRFLOW__SECRETS__BACKEND",
+            "airflow.secrets.local_filesystem.LocalFilesystemBackend".to_owned(),
+        ),
+        (
+            "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_FILE_PATH",
+            dir.path().join("v.json").display().to_string(),
+        ),
     ])
     .unwrap();
     let secrets = Secrets::builder().config(config).build().await.unwrap();
@@ -89,14 +107,25 @@ async fn settings_and_chain_debug_mask_kwargs() {
     let config = AirflowConfig::from_vars([
         ("HOME", dir.path().display().to_string()),
         ("AIRFLOW__SECRETS__BACKEND", "x.Y".to_owned()),
-        ("AIRFLOW__SECRETS__BACKEND_KWARGS", format!(r#"{{"secret_id": "{SECRET}", "token": "{SECRET}"}}"#)),
-        ("AIRFLOW__SECRETS__BACKEND_KWARG__CLIENT_SECRET", SECRET.to_owned()),
+        (
+            "AIRFLOW__SECRETS__BACKEND_KWARGS",
+            format!(r#"{{"secret_id": "{SECRET}", "token": "{SECRET}"}}"#),
+        ),
+        (
+            "AIRFLOW__SECRETS__BACKEND_KWARG__CLIENT_SECRET",
+            SECRET.to_owned(),
+        ),
     ])
     .unwrap();
-    let settings = airflow_secrets::SecretsSettings::load(&config, Default::default()).await.unwrap();
+    let settings = airflow_secrets::SecretsSettings::load(&config, Default::default())
+        .await
+        .unwrap();
     assert_no_secret("SecretsSettings Debug", &format!("{settings:?}"));
     let backend = settings.backend.unwrap();
-    assert_no_secret("redacted kwargs", &serde_json::Value::Object(backend.redacted_kwargs()).to_string());
+    assert_no_secret(
+        "redacted kwargs",
+        &serde_json::Value::Object(backend.redacted_kwargs()).to_string(),
+    );
     // The unredacted kwargs are still there for the backend to use.
     assert_eq!(backend.kwargs["secret_id"], SECRET);
 }
@@ -113,7 +142,10 @@ async fn errors_from_inputs_holding_secrets_do_not_repeat_them() {
         ("InvalidKwargsJson", format!(r#"{{"token": {SECRET}}}"#)),
         ("KwargsNotObject", format!(r#""{SECRET}""#)),
         ("UnknownKwarg", format!(r#"{{"secret": "{SECRET}"}}"#)),
-        ("InvalidKwarg", format!(r#"{{"variables_file_path": ["{SECRET}"]}}"#)),
+        (
+            "InvalidKwarg",
+            format!(r#"{{"variables_file_path": ["{SECRET}"]}}"#),
+        ),
     ] {
         let config = AirflowConfig::from_vars([
             ("HOME", home.clone()),
@@ -121,15 +153,24 @@ async fn errors_from_inputs_holding_secrets_do_not_repeat_them() {
             ("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs),
         ])
         .unwrap();
-        errors.push((name, Secrets::builder().config(config).build().await.unwrap_err()));
+        errors.push((
+            name,
+            Secrets::builder().config(config).build().await.unwrap_err(),
+        ));
     }
     let config = AirflowConfig::from_vars([
         ("HOME", home.clone()),
         ("AIRFLOW__SECRETS__BACKEND", local.to_owned()),
-        ("AIRFLOW__SECRETS__BACKEND_KWARGS_CMD", format!("sh -c 'echo {SECRET}; exit 1'")),
+        (
+            "AIRFLOW__SECRETS__BACKEND_KWARGS_CMD",
+            format!("sh -c 'echo {SECRET}; exit 1'"),
+        ),
     ])
     .unwrap();
-    errors.push(("InvalidSetting (_CMD)", Secrets::builder().config(config).build().await.unwrap_err()));
+    errors.push((
+        "InvalidSetting (_CMD)",
+        Secrets::builder().config(config).build().await.unwrap_err(),
+    ));
 
     // Lookup errors from stored values holding the secret.
     let write = |name: &str, text: String| {
@@ -138,16 +179,45 @@ async fn errors_from_inputs_holding_secrets_do_not_repeat_them() {
         p
     };
     let env_file = write("v.env", format!("{SECRET}\nK={SECRET}\nK={SECRET}\n"));
-    let json_file = write("c.json", format!(r#"{{"c": {{"password": "{SECRET}", "nope": "{SECRET}"}}, "d": "a://b:{SECRET}@c://d"}}"#));
+    let json_file = write(
+        "c.json",
+        format!(
+            r#"{{"c": {{"password": "{SECRET}", "nope": "{SECRET}"}}, "d": "a://b:{SECRET}@c://d"}}"#
+        ),
+    );
     let dup_file = write("d.env", format!("K={SECRET}\nK={SECRET}2\n"));
     let backend = |kind: &str, path: &std::path::Path| {
         let kwargs = serde_json::json!({ format!("{kind}_file_path"): path });
         Arc::new(LocalFilesystemBackend::from_kwargs(kwargs.as_object().unwrap()).unwrap())
     };
-    errors.push(("FileParse", backend("variables", &env_file).get_variable("K").await.unwrap_err()));
-    errors.push(("DuplicateKeys", backend("variables", &dup_file).get_variable("K").await.unwrap_err()));
-    errors.push(("illegal keys", backend("connections", &json_file).get_connection("c").await.unwrap_err()));
-    errors.push(("MalformedSecret", backend("connections", &json_file).get_connection("d").await.unwrap_err()));
+    errors.push((
+        "FileParse",
+        backend("variables", &env_file)
+            .get_variable("K")
+            .await
+            .unwrap_err(),
+    ));
+    errors.push((
+        "DuplicateKeys",
+        backend("variables", &dup_file)
+            .get_variable("K")
+            .await
+            .unwrap_err(),
+    ));
+    errors.push((
+        "illegal keys",
+        backend("connections", &json_file)
+            .get_connection("c")
+            .await
+            .unwrap_err(),
+    ));
+    errors.push((
+        "MalformedSecret",
+        backend("connections", &json_file)
+            .get_connection("d")
+            .await
+            .unwrap_err(),
+    ));
     for (what, err) in &errors {
         check_error(what, err);
     }

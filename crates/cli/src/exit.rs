@@ -35,7 +35,10 @@ pub struct Failure {
 impl Failure {
     /// A failure with one message.
     pub fn new(status: Status, message: impl Into<String>) -> Failure {
-        Failure { status, messages: vec![message.into()] }
+        Failure {
+            status,
+            messages: vec![message.into()],
+        }
     }
 
     /// Prints the messages on stderr.

@@ -17,7 +17,9 @@ fn cli(home: &Path) -> Command {
             cmd.env_remove(k);
         }
     }
-    cmd.env("HOME", home).env("AIRFLOW_HOME", home.join("airflow")).env_remove("RUST_LOG");
+    cmd.env("HOME", home)
+        .env("AIRFLOW_HOME", home.join("airflow"))
+        .env_remove("RUST_LOG");
     cmd
 }
 
@@ -51,13 +53,18 @@ impl Files {
 
     fn cmd(&self) -> Command {
         let mut c = cli(self.dir.path());
-        c.env("AIRFLOW__SECRETS__BACKEND", LOCAL_FS).env("AIRFLOW__SECRETS__BACKEND_KWARGS", self.kwargs());
+        c.env("AIRFLOW__SECRETS__BACKEND", LOCAL_FS)
+            .env("AIRFLOW__SECRETS__BACKEND_KWARGS", self.kwargs());
         c
     }
 }
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = cmd.output().expect("the CLI runs");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the CLI runs");
     (
         status.code().expect("exited normally"),
         String::from_utf8(stdout).unwrap(),
@@ -69,7 +76,11 @@ fn run(cmd: &mut Command) -> (i32, String, String) {
 fn get_variable_prints_just_the_value() {
     let f = Files::new();
     let (code, out, err) = run(f.cmd().args(["get", "variable", "my_var"]));
-    assert_eq!((code, out.as_str()), (0, "my-test-variable\n"), "stderr: {err}");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "my-test-variable\n"),
+        "stderr: {err}"
+    );
     let (code, out, _) = run(f.cmd().args(["get", "variable", "empty"]));
     assert_eq!((code, out.as_str()), (0, "\n"));
     let (code, out, _) = run(f.cmd().args(["get", "variable", "obj"]));
@@ -79,7 +90,9 @@ fn get_variable_prints_just_the_value() {
 #[test]
 fn get_variable_json_names_the_backend() {
     let f = Files::new();
-    let (code, out, _) = run(f.cmd().args(["get", "variable", "my_var", "--output", "json"]));
+    let (code, out, _) = run(f
+        .cmd()
+        .args(["get", "variable", "my_var", "--output", "json"]));
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
@@ -91,9 +104,15 @@ fn get_variable_json_names_the_backend() {
 #[test]
 fn environment_variables_come_after_the_backend() {
     let f = Files::new();
-    let (code, out, _) = run(f.cmd().env("AIRFLOW_VAR_MY_VAR", "from-env").args(["get", "variable", "my_var"]));
+    let (code, out, _) = run(f
+        .cmd()
+        .env("AIRFLOW_VAR_MY_VAR", "from-env")
+        .args(["get", "variable", "my_var"]));
     assert_eq!((code, out.as_str()), (0, "my-test-variable\n"));
-    let (code, out, _) = run(f.cmd().env("AIRFLOW_VAR_ONLY_ENV", "from-env").args(["get", "variable", "only_env"]));
+    let (code, out, _) = run(f
+        .cmd()
+        .env("AIRFLOW_VAR_ONLY_ENV", "from-env")
+        .args(["get", "variable", "only_env"]));
     assert_eq!((code, out.as_str()), (0, "from-env\n"));
 }
 
@@ -113,9 +132,14 @@ fn get_connection_in_three_formats() {
     let f = Files::new();
     let (code, out, err) = run(f.cmd().args(["get", "connection", "my_pg"]));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out, "postgres://user:p%40ss@db.example.com:5432/mydb?sslmode=require\n");
+    assert_eq!(
+        out,
+        "postgres://user:p%40ss@db.example.com:5432/mydb?sslmode=require\n"
+    );
 
-    let (code, out, _) = run(f.cmd().args(["get", "connection", "my_pg", "--output", "json"]));
+    let (code, out, _) = run(f
+        .cmd()
+        .args(["get", "connection", "my_pg", "--output", "json"]));
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["conn_id"], "my_pg");
@@ -126,11 +150,17 @@ fn get_connection_in_three_formats() {
     assert_eq!(v["schema"], "mydb");
     assert_eq!(v["port"], 5432);
     assert_eq!(v["extra_dejson"], serde_json::json!({"sslmode": "require"}));
-    assert_eq!(v["get_uri"], "postgres://user:p%40ss@db.example.com:5432/mydb?sslmode=require");
+    assert_eq!(
+        v["get_uri"],
+        "postgres://user:p%40ss@db.example.com:5432/mydb?sslmode=require"
+    );
 
     let (code, out, _) = run(f.cmd().args(["get", "connection", "my_pg", "-o", "env"]));
     assert_eq!(code, 0);
-    assert_eq!(out, "AIRFLOW_CONN_MY_PG='postgres://user:p%40ss@db.example.com:5432/mydb?sslmode=require'\n");
+    assert_eq!(
+        out,
+        "AIRFLOW_CONN_MY_PG='postgres://user:p%40ss@db.example.com:5432/mydb?sslmode=require'\n"
+    );
 }
 
 #[test]
@@ -149,7 +179,10 @@ fn malformed_stored_connection_is_a_backend_failure_without_the_password() {
     // Without --strict Airflow logs the failure and goes on; nothing else has it, so: exit 3, both reported.
     let (code, _, err) = run(f.cmd().args(["get", "connection", "bad"]));
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("isn't defined") && !err.contains("S3CRET-PW"), "{err}");
+    assert!(
+        err.contains("isn't defined") && !err.contains("S3CRET-PW"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -188,7 +221,10 @@ fn backends_lists_builtins_providers_and_legacy_paths() {
         };
         assert_eq!(r["included"], want, "{r}");
     }
-    assert!(rows.iter().any(|r| r["legacy"] == true && r["provider"] == "HashiCorp Vault"));
+    assert!(
+        rows.iter()
+            .any(|r| r["legacy"] == true && r["provider"] == "HashiCorp Vault")
+    );
 }
 
 #[test]
@@ -196,7 +232,10 @@ fn configuration_errors_exit_2_with_a_clear_message() {
     let f = Files::new();
     let cases: [(&[(&str, &str)], &str); 4] = [
         (
-            &[("AIRFLOW__SECRETS__BACKEND_KWARGS", "{\"variables_file_path\": ")],
+            &[(
+                "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                "{\"variables_file_path\": ",
+            )],
             "invalid JSON in environment variable AIRFLOW__SECRETS__BACKEND_KWARGS at line 1",
         ),
         (
@@ -204,17 +243,24 @@ fn configuration_errors_exit_2_with_a_clear_message() {
             "environment variable AIRFLOW__SECRETS__BACKEND_KWARGS must hold a JSON object of backend kwargs, but it holds an array",
         ),
         (
-            &[("AIRFLOW__SECRETS__BACKEND_KWARGS", "{\"variable_file_path\": \"/x\"}")],
+            &[(
+                "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                "{\"variable_file_path\": \"/x\"}",
+            )],
             "LocalFilesystemBackend: unknown kwarg `variable_file_path`; accepted kwargs are: variables_file_path",
         ),
         (
-            &[("AIRFLOW__SECRETS__BACKEND", "airflow.providers.nope.NopeBackend")],
+            &[(
+                "AIRFLOW__SECRETS__BACKEND",
+                "airflow.providers.nope.NopeBackend",
+            )],
             "unknown secrets backend class path `airflow.providers.nope.NopeBackend`",
         ),
     ];
     for (vars, want) in cases {
         let mut cmd = f.cmd();
-        cmd.envs(vars.iter().copied()).args(["get", "variable", "my_var"]);
+        cmd.envs(vars.iter().copied())
+            .args(["get", "variable", "my_var"]);
         let (code, out, err) = run(&mut cmd);
         assert_eq!((code, out.as_str()), (2, ""), "{vars:?}: {err}");
         assert!(err.contains(want), "{vars:?}: want {want:?} in {err}");
@@ -225,7 +271,11 @@ fn configuration_errors_exit_2_with_a_clear_message() {
 fn global_backend_flags_override_the_environment() {
     let f = Files::new();
     let mut cmd = cli(f.dir.path());
-    cmd.env("AIRFLOW__SECRETS__BACKEND", "airflow.providers.nope.NopeBackend").args([
+    cmd.env(
+        "AIRFLOW__SECRETS__BACKEND",
+        "airflow.providers.nope.NopeBackend",
+    )
+    .args([
         "--backend",
         LOCAL_FS,
         "--backend-kwargs",
@@ -242,26 +292,41 @@ fn global_backend_flags_override_the_environment() {
 fn check_masks_secrets_and_probes() {
     let f = Files::new();
     let mut cmd = f.cmd();
-    cmd.env("AIRFLOW__SECRETS__BACKEND_KWARG__CLIENT_SECRET", "TOP-SECRET-VALUE").args([
-        "check",
-        "--variable",
-        "my_var",
-        "--output",
-        "json",
-    ]);
+    cmd.env(
+        "AIRFLOW__SECRETS__BACKEND_KWARG__CLIENT_SECRET",
+        "TOP-SECRET-VALUE",
+    )
+    .args(["check", "--variable", "my_var", "--output", "json"]);
     // The unknown kwarg makes the build fail (exit 2) but the report still shows the masked kwargs.
     let (code, out, err) = run(&mut cmd);
-    assert!(!out.contains("TOP-SECRET-VALUE") && !err.contains("TOP-SECRET-VALUE"), "{out}{err}");
+    assert!(
+        !out.contains("TOP-SECRET-VALUE") && !err.contains("TOP-SECRET-VALUE"),
+        "{out}{err}"
+    );
     assert_eq!(code, 2, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["kwargs"]["client_secret"], "***");
     assert_eq!(v["backend"], LOCAL_FS);
-    assert!(v["errors"][0].as_str().unwrap().contains("unknown kwarg `client_secret`"));
+    assert!(
+        v["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("unknown kwarg `client_secret`")
+    );
 
-    let (code, out, err) = run(f.cmd().args(["check", "--variable", "my_var", "--connection", "my_pg"]));
+    let (code, out, err) =
+        run(f
+            .cmd()
+            .args(["check", "--variable", "my_var", "--connection", "my_pg"]));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("LocalFilesystemBackend -> EnvironmentVariablesBackend"), "{out}");
-    assert!(out.contains("probe variable my_var") && out.contains("LocalFilesystemBackend"), "{out}");
+    assert!(
+        out.contains("LocalFilesystemBackend -> EnvironmentVariablesBackend"),
+        "{out}"
+    );
+    assert!(
+        out.contains("probe variable my_var") && out.contains("LocalFilesystemBackend"),
+        "{out}"
+    );
     let (code, _, _) = run(f.cmd().args(["check", "--variable", "absent"]));
     assert_eq!(code, 1);
 }
@@ -269,11 +334,22 @@ fn check_masks_secrets_and_probes() {
 #[test]
 fn connection_parse_and_uri_follow_airflow() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, _) = run(cli(dir.path()).args(["connection", "parse", "postgresql://user:p%40ss@db:5432/mydb"]));
+    let (code, out, _) = run(cli(dir.path()).args([
+        "connection",
+        "parse",
+        "postgresql://user:p%40ss@db:5432/mydb",
+    ]));
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
-        (&v["conn_type"], &v["host"], &v["login"], &v["password"], &v["port"], &v["schema"]),
+        (
+            &v["conn_type"],
+            &v["host"],
+            &v["login"],
+            &v["password"],
+            &v["port"],
+            &v["schema"]
+        ),
         (
             &Value::from("postgres"),
             &Value::from("db"),
@@ -289,7 +365,10 @@ fn connection_parse_and_uri_follow_airflow() {
         "--json",
         r#"{"conn_type": "google_cloud_platform", "host": "h", "password": "a b/c", "extra": {"k": "v w"}}"#,
     ]));
-    assert_eq!((code, out.as_str()), (0, "google-cloud-platform://:a%20b%2Fc@h/?k=v+w\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "google-cloud-platform://:a%20b%2Fc@h/?k=v+w\n")
+    );
     let (code, _, err) = run(cli(dir.path()).args(["connection", "parse", "a://b://c://d"]));
     assert_eq!(code, 2);
     assert!(err.contains("Invalid connection string"), "{err}");
@@ -300,7 +379,12 @@ fn help_teaches_usage() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, _) = run(cli(dir.path()).args(["--help"]));
     assert_eq!(code, 0);
-    for needle in ["AIRFLOW__SECRETS__BACKEND", "EXIT STATUS", "get variable my_var", "--backend-kwargs"] {
+    for needle in [
+        "AIRFLOW__SECRETS__BACKEND",
+        "EXIT STATUS",
+        "get variable my_var",
+        "--backend-kwargs",
+    ] {
         assert!(out.contains(needle), "{needle} not in --help:\n{out}");
     }
     let (code, _, _) = run(cli(dir.path()).args(["get"]));

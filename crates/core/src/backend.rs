@@ -64,7 +64,8 @@ pub trait SecretsBackend: Send + Sync + std::fmt::Debug {
 
     /// The connection, parsed with the default (task-SDK) flavour. See [`get_connection_as`](Self::get_connection_as).
     async fn get_connection(&self, conn_id: &str) -> Result<Option<Connection>, Error> {
-        self.get_connection_as(conn_id, ConnectionFlavor::default()).await
+        self.get_connection_as(conn_id, ConnectionFlavor::default())
+            .await
     }
 
     /// The connection, parsed with the given flavour: `get_conn_value`, then Airflow's stored-value rule

@@ -158,7 +158,9 @@ pub enum Error {
 
     /// The store answered with an error that is neither "not found", "denied" nor transient (for example
     /// an invalid name, or an unexpected status).
-    #[error("{backend}: the store rejected the request for {kind} `{key}` at {location}: {problem}")]
+    #[error(
+        "{backend}: the store rejected the request for {kind} `{key}` at {location}: {problem}"
+    )]
     Rejected {
         /// The backend.
         backend: &'static str,
@@ -280,7 +282,9 @@ pub struct FileParseError {
 impl std::fmt::Display for FileParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.line, self.column) {
-            (Some(line), Some(column)) => write!(f, "line {line}, column {column}: {}", self.message),
+            (Some(line), Some(column)) => {
+                write!(f, "line {line}, column {column}: {}", self.message)
+            }
             (Some(line), None) => write!(f, "line {line}: {}", self.message),
             _ => f.write_str(&self.message),
         }

@@ -16,7 +16,11 @@ pub enum SecretKind {
 
 impl SecretKind {
     /// All kinds, in Airflow's usual order.
-    pub const ALL: [SecretKind; 3] = [SecretKind::Connection, SecretKind::Variable, SecretKind::Config];
+    pub const ALL: [SecretKind; 3] = [
+        SecretKind::Connection,
+        SecretKind::Variable,
+        SecretKind::Config,
+    ];
 
     /// Lower-case name used in messages: `connection`, `variable`, `config`.
     pub fn as_str(self) -> &'static str {

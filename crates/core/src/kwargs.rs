@@ -30,14 +30,21 @@ pub type Kwargs = Map<String, Value>;
 /// let err = parse_kwargs::<MyKwargs>("MyBackend", &kwargs).unwrap_err();
 /// assert_eq!(err.to_string(), "MyBackend: unknown kwarg `urll`; accepted kwargs are: url");
 /// ```
-pub fn parse_kwargs<T: DeserializeOwned>(backend: &'static str, kwargs: &Kwargs) -> Result<T, Error> {
+pub fn parse_kwargs<T: DeserializeOwned>(
+    backend: &'static str,
+    kwargs: &Kwargs,
+) -> Result<T, Error> {
     if let Some(fields) = field_names::<T>()
         && let Some(unknown) = kwargs.keys().find(|k| !fields.contains(&k.as_str()))
     {
         return Err(Error::UnknownKwarg {
             backend,
             kwarg: unknown.clone(),
-            accepted: if fields.is_empty() { "none (this backend takes no kwargs)".into() } else { fields.join(", ") },
+            accepted: if fields.is_empty() {
+                "none (this backend takes no kwargs)".into()
+            } else {
+                fields.join(", ")
+            },
         });
     }
     let value = Value::Object(kwargs.clone());
@@ -45,7 +52,11 @@ pub fn parse_kwargs<T: DeserializeOwned>(backend: &'static str, kwargs: &Kwargs)
         let kwarg = e.path().to_string();
         Error::InvalidKwarg {
             backend,
-            kwarg: if kwarg == "." { "(kwargs)".into() } else { kwarg },
+            kwarg: if kwarg == "." {
+                "(kwargs)".into()
+            } else {
+                kwarg
+            },
             problem: redact_serde_message(&e.inner().to_string()),
         }
     })
@@ -147,7 +158,9 @@ pub mod de {
     }
 
     /// A number given as a JSON number or as a string holding one (`30`, `"30"`, `2.5`, `"2.5"`).
-    pub fn number_lenient<'de, D: Deserializer<'de>, T: LenientNumber>(d: D) -> Result<T, D::Error> {
+    pub fn number_lenient<'de, D: Deserializer<'de>, T: LenientNumber>(
+        d: D,
+    ) -> Result<T, D::Error> {
         struct V<T>(std::marker::PhantomData<T>);
         impl<T: LenientNumber> Visitor<'_> for V<T> {
             type Value = T;
@@ -254,16 +267,31 @@ mod tests {
 
     #[test]
     fn null_and_missing_differ() {
-        assert_eq!(parse(json!({})).unwrap().connections_path.as_deref(), Some("connections"));
-        assert_eq!(parse(json!({"connections_path": null})).unwrap().connections_path, None);
+        assert_eq!(
+            parse(json!({})).unwrap().connections_path.as_deref(),
+            Some("connections")
+        );
+        assert_eq!(
+            parse(json!({"connections_path": null}))
+                .unwrap()
+                .connections_path,
+            None
+        );
     }
 
     #[test]
     fn strings_are_accepted_for_numbers_and_bools() {
-        let e = parse(json!({"timeout": "2.5", "verify": "False", "kv_engine_version": "1"})).unwrap();
-        assert_eq!((e.timeout, e.verify, e.kv_engine_version), (Some(2.5), Some(false), Some(1)));
+        let e =
+            parse(json!({"timeout": "2.5", "verify": "False", "kv_engine_version": "1"})).unwrap();
+        assert_eq!(
+            (e.timeout, e.verify, e.kv_engine_version),
+            (Some(2.5), Some(false), Some(1))
+        );
         let e = parse(json!({"timeout": 3, "verify": true, "kv_engine_version": 2})).unwrap();
-        assert_eq!((e.timeout, e.verify, e.kv_engine_version), (Some(3.0), Some(true), Some(2)));
+        assert_eq!(
+            (e.timeout, e.verify, e.kv_engine_version),
+            (Some(3.0), Some(true), Some(2))
+        );
     }
 
     #[test]
@@ -277,12 +305,21 @@ mod tests {
 
     #[test]
     fn type_errors_name_the_kwarg_but_not_the_value() {
-        let err = parse(json!({"connections_path": ["s3cr3t-value"]})).unwrap_err().to_string();
+        let err = parse(json!({"connections_path": ["s3cr3t-value"]}))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("kwarg `connections_path`"), "{err}");
         assert!(!err.contains("s3cr3t"), "{err}");
-        let err = parse(json!({"verify": "s3cr3t-value"})).unwrap_err().to_string();
-        assert!(err.contains("kwarg `verify`") && !err.contains("s3cr3t"), "{err}");
-        let err = parse(json!({"kv_engine_version": 700})).unwrap_err().to_string();
+        let err = parse(json!({"verify": "s3cr3t-value"}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("kwarg `verify`") && !err.contains("s3cr3t"),
+            "{err}"
+        );
+        let err = parse(json!({"kv_engine_version": 700}))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("kwarg `kv_engine_version`"), "{err}");
     }
 }

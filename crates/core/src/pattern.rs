@@ -67,7 +67,11 @@ mod tests {
             ("[0-9]+", "12abc", true),
         ];
         for (pattern, key, expected) in cases {
-            assert_eq!(LookupPattern::new(pattern).unwrap().matches(key), expected, "{pattern} {key}");
+            assert_eq!(
+                LookupPattern::new(pattern).unwrap().matches(key),
+                expected,
+                "{pattern} {key}"
+            );
         }
         assert!(LookupPattern::optional(Some("")).unwrap().is_none());
         assert!(LookupPattern::optional(None).unwrap().is_none());

@@ -67,7 +67,12 @@ struct EntryExpiry {
 }
 
 impl Expiry<(SecretKind, String), Entry> for EntryExpiry {
-    fn expire_after_create(&self, _key: &(SecretKind, String), entry: &Entry, _now: Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _key: &(SecretKind, String),
+        entry: &Entry,
+        _now: Instant,
+    ) -> Option<Duration> {
         Some(match (entry.is_miss(), entry.failures.is_empty()) {
             (false, _) => self.ttl,
             (true, true) => self.negative_ttl,
@@ -97,7 +102,10 @@ impl LookupCache {
     pub(crate) fn new(settings: CacheSettings) -> LookupCache {
         let cache = Cache::builder()
             .max_capacity(settings.max_entries)
-            .expire_after(EntryExpiry { ttl: settings.ttl, negative_ttl: settings.negative_ttl })
+            .expire_after(EntryExpiry {
+                ttl: settings.ttl,
+                negative_ttl: settings.negative_ttl,
+            })
             .build();
         LookupCache { cache, settings }
     }
@@ -113,7 +121,12 @@ impl LookupCache {
 
     /// The cached entry, or the result of `walk` (shared by every concurrent caller of the same key).
     /// A hit reports no failures: the cache answered.
-    pub(crate) async fn get_or_walk<F>(&self, kind: SecretKind, key: &str, walk: F) -> Result<(Entry, bool), Error>
+    pub(crate) async fn get_or_walk<F>(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        walk: F,
+    ) -> Result<(Entry, bool), Error>
     where
         F: std::future::Future<Output = Result<Entry, Error>>,
     {
@@ -126,7 +139,9 @@ impl LookupCache {
             .try_get_with(cache_key, walk)
             .await
             .map(|entry| (entry, false))
-            .map_err(|shared: Arc<Error>| Arc::try_unwrap(shared).unwrap_or_else(|arc| (*arc).clone()))
+            .map_err(|shared: Arc<Error>| {
+                Arc::try_unwrap(shared).unwrap_or_else(|arc| (*arc).clone())
+            })
     }
 
     pub(crate) async fn invalidate(&self, kind: SecretKind, key: &str) {

@@ -32,11 +32,11 @@ mod settings;
 pub use airflow_secrets_core as core;
 pub use airflow_secrets_core::async_trait;
 pub use airflow_secrets_core::{
-    kwargs::Kwargs, Connection, ConnectionError, ConnectionFlavor, EnvironmentVariablesBackend, Error,
-    LocalFilesystemBackend, LookupPattern, SecretKind, SecretValue, SecretsBackend,
+    Connection, ConnectionError, ConnectionFlavor, EnvironmentVariablesBackend, Error,
+    LocalFilesystemBackend, LookupPattern, SecretKind, SecretValue, SecretsBackend, kwargs::Kwargs,
 };
 pub use cache::CacheSettings;
 pub use config::AirflowConfig;
-pub use registry::{build_backend, BackendClass, BuildContext, KnownClassPath, KNOWN_CLASS_PATHS};
+pub use registry::{BackendClass, BuildContext, KNOWN_CLASS_PATHS, KnownClassPath, build_backend};
 pub use resolver::{ErrorPolicy, Lookup, Secrets, SecretsBuilder};
-pub use settings::{parse_kwargs_json, BackendSetting, ProcessContext, SecretsSettings};
+pub use settings::{BackendSetting, ProcessContext, SecretsSettings, parse_kwargs_json};

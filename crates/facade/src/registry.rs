@@ -4,7 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use airflow_secrets_core::kwargs::Kwargs;
-use airflow_secrets_core::{EnvironmentVariablesBackend, Error, LocalFilesystemBackend, SecretsBackend};
+use airflow_secrets_core::{
+    EnvironmentVariablesBackend, Error, LocalFilesystemBackend, SecretsBackend,
+};
 
 /// A backend implementation airflow-secrets knows, independent of which class path named it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,7 +40,11 @@ pub struct KnownClassPath {
 }
 
 const fn known(class_path: &'static str, class: BackendClass, legacy: bool) -> KnownClassPath {
-    KnownClassPath { class_path, class, legacy }
+    KnownClassPath {
+        class_path,
+        class,
+        legacy,
+    }
 }
 
 /// Every class path airflow-secrets understands, current ones first within each backend.
@@ -53,9 +59,21 @@ pub const KNOWN_CLASS_PATHS: &[KnownClassPath] = &[
         BackendClass::LocalFilesystem,
         false,
     ),
-    known("airflow.secrets.metastore.MetastoreBackend", BackendClass::Metastore, false),
-    known("airflow.providers.hashicorp.secrets.vault.VaultBackend", BackendClass::Vault, false),
-    known("airflow.contrib.secrets.hashicorp_vault.VaultBackend", BackendClass::Vault, true),
+    known(
+        "airflow.secrets.metastore.MetastoreBackend",
+        BackendClass::Metastore,
+        false,
+    ),
+    known(
+        "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+        BackendClass::Vault,
+        false,
+    ),
+    known(
+        "airflow.contrib.secrets.hashicorp_vault.VaultBackend",
+        BackendClass::Vault,
+        true,
+    ),
     known(
         "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
         BackendClass::AwsSsm,
@@ -190,10 +208,14 @@ pub fn build_backend(
     let _ = context; // only the metastore arm reads it
     let class = BackendClass::from_class_path(class_path)?;
     match class {
-        BackendClass::EnvironmentVariables => Ok(Arc::new(EnvironmentVariablesBackend::from_kwargs(kwargs)?)),
+        BackendClass::EnvironmentVariables => {
+            Ok(Arc::new(EnvironmentVariablesBackend::from_kwargs(kwargs)?))
+        }
         BackendClass::LocalFilesystem => Ok(Arc::new(LocalFilesystemBackend::from_kwargs(kwargs)?)),
         #[cfg(feature = "vault")]
-        BackendClass::Vault => Ok(Arc::new(airflow_secrets_vault::VaultBackend::from_kwargs(kwargs)?)),
+        BackendClass::Vault => Ok(Arc::new(airflow_secrets_vault::VaultBackend::from_kwargs(
+            kwargs,
+        )?)),
         #[cfg(feature = "aws-ssm")]
         BackendClass::AwsSsm => Ok(Arc::new(
             airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend::from_kwargs(kwargs)?,
@@ -225,7 +247,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for k in KNOWN_CLASS_PATHS {
             assert!(seen.insert(k.class_path), "duplicate {}", k.class_path);
-            assert_eq!(BackendClass::from_class_path(k.class_path).unwrap(), k.class);
+            assert_eq!(
+                BackendClass::from_class_path(k.class_path).unwrap(),
+                k.class
+            );
         }
         for class in [
             BackendClass::EnvironmentVariables,
@@ -236,9 +261,15 @@ mod tests {
             BackendClass::GcpSecretManager,
             BackendClass::AzureKeyVault,
         ] {
-            let current = KNOWN_CLASS_PATHS.iter().filter(|k| k.class == class && !k.legacy).count();
+            let current = KNOWN_CLASS_PATHS
+                .iter()
+                .filter(|k| k.class == class && !k.legacy)
+                .count();
             assert_eq!(current, 1, "{class:?}");
-            assert_eq!(BackendClass::from_class_path(class.class_path()).unwrap(), class);
+            assert_eq!(
+                BackendClass::from_class_path(class.class_path()).unwrap(),
+                class
+            );
         }
     }
 
@@ -254,10 +285,16 @@ mod tests {
     )))]
     fn compiled_out_providers_name_their_feature() {
         let context = BuildContext::default();
-        for k in KNOWN_CLASS_PATHS.iter().filter(|k| k.class.feature().is_some()) {
+        for k in KNOWN_CLASS_PATHS
+            .iter()
+            .filter(|k| k.class.feature().is_some())
+        {
             let err = build_backend(k.class_path, &Kwargs::new(), &context).unwrap_err();
             let feature = k.class.feature().unwrap();
-            assert!(matches!(err, Error::ProviderNotCompiled { feature: f, .. } if f == feature), "{err}");
+            assert!(
+                matches!(err, Error::ProviderNotCompiled { feature: f, .. } if f == feature),
+                "{err}"
+            );
             assert_eq!(
                 err.to_string(),
                 format!(
@@ -273,16 +310,28 @@ mod tests {
 
     #[test]
     fn unknown_and_compiled_out_paths_get_different_errors() {
-        let err = build_backend("airflow.secrets.nope.Nope", &Kwargs::new(), &BuildContext::default()).unwrap_err();
+        let err = build_backend(
+            "airflow.secrets.nope.Nope",
+            &Kwargs::new(),
+            &BuildContext::default(),
+        )
+        .unwrap_err();
         assert!(matches!(err, Error::UnknownClassPath { .. }));
-        let vault = build_backend(BackendClass::Vault.class_path(), &Kwargs::new(), &BuildContext::default());
+        let vault = build_backend(
+            BackendClass::Vault.class_path(),
+            &Kwargs::new(),
+            &BuildContext::default(),
+        );
         assert!(!matches!(vault, Err(Error::UnknownClassPath { .. })));
     }
 
     #[test]
     fn whitespace_around_the_class_path_is_ignored() {
         assert_eq!(
-            BackendClass::from_class_path("  airflow.providers.hashicorp.secrets.vault.VaultBackend\n").unwrap(),
+            BackendClass::from_class_path(
+                "  airflow.providers.hashicorp.secrets.vault.VaultBackend\n"
+            )
+            .unwrap(),
             BackendClass::Vault
         );
     }

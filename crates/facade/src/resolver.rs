@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{
-    Connection, ConnectionFlavor, EnvironmentVariablesBackend, Error, SecretKind, SecretValue, SecretsBackend,
+    Connection, ConnectionFlavor, EnvironmentVariablesBackend, Error, SecretKind, SecretValue,
+    SecretsBackend,
 };
 
 use crate::cache::{Answer, CacheSettings, Entry, LookupCache};
 use crate::config::AirflowConfig;
-use crate::registry::{build_backend, BuildContext};
-use crate::settings::{parse_kwargs_json, BackendSetting, ProcessContext, SecretsSettings};
+use crate::registry::{BuildContext, build_backend};
+use crate::settings::{BackendSetting, ProcessContext, SecretsSettings, parse_kwargs_json};
 
 /// What to do when a backend in the chain fails (denied, unreachable, malformed value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,7 +63,10 @@ pub struct Secrets {
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Secrets")
-            .field("chain", &self.chain.iter().map(|b| b.name()).collect::<Vec<_>>())
+            .field(
+                "chain",
+                &self.chain.iter().map(|b| b.name()).collect::<Vec<_>>(),
+            )
             .field("policy", &self.policy)
             .field("flavor", &self.flavor)
             .field("cache", &self.cache)
@@ -74,7 +78,10 @@ impl Secrets {
     /// Reads Airflow's configuration from the process environment and `airflow.cfg`, and builds the chain
     /// a server process would use.
     pub async fn from_env() -> Result<Secrets, Error> {
-        Secrets::builder().config(AirflowConfig::from_env()?).build().await
+        Secrets::builder()
+            .config(AirflowConfig::from_env()?)
+            .build()
+            .await
     }
 
     /// A builder for everything else (explicit backend, strict mode, worker context, ...).
@@ -109,7 +116,9 @@ impl Secrets {
         self.connection_lookup(conn_id)
             .await?
             .value
-            .ok_or_else(|| Error::ConnectionNotFound { conn_id: conn_id.to_owned() })
+            .ok_or_else(|| Error::ConnectionNotFound {
+                conn_id: conn_id.to_owned(),
+            })
     }
 
     /// A config value from the custom backend only (Airflow's `*_secret` options). Errors always
@@ -122,10 +131,16 @@ impl Secrets {
         let walk = async {
             let value = custom.get_config(key).await?;
             let found_in = value.as_ref().map(|_| custom.name());
-            Ok(Entry { answer: Answer::Value(value), found_in, failures: Vec::new() })
+            Ok(Entry {
+                answer: Answer::Value(value),
+                found_in,
+                failures: Vec::new(),
+            })
         };
         let entry = match &self.cache {
-            Some(cache) if cache.covers(SecretKind::Config) => cache.get_or_walk(SecretKind::Config, key, walk).await?.0,
+            Some(cache) if cache.covers(SecretKind::Config) => {
+                cache.get_or_walk(SecretKind::Config, key, walk).await?.0
+            }
             _ => walk.await?,
         };
         match entry.answer {
@@ -137,12 +152,25 @@ impl Secrets {
     /// [`variable`](Self::variable), reporting which backend answered and which failed.
     pub async fn variable_lookup(&self, key: &str) -> Result<Lookup<SecretValue>, Error> {
         let walk = async {
-            let l = self.walk(SecretKind::Variable, key, |b| async move { b.get_variable(key).await }).await?;
-            Ok(Entry { answer: Answer::Value(l.value), found_in: l.found_in, failures: l.failures })
+            let l = self
+                .walk(SecretKind::Variable, key, |b| async move {
+                    b.get_variable(key).await
+                })
+                .await?;
+            Ok(Entry {
+                answer: Answer::Value(l.value),
+                found_in: l.found_in,
+                failures: l.failures,
+            })
         };
         let (entry, cached) = self.through_cache(SecretKind::Variable, key, walk).await?;
         match entry.answer {
-            Answer::Value(value) => Ok(Lookup { value, found_in: entry.found_in, failures: entry.failures, cached }),
+            Answer::Value(value) => Ok(Lookup {
+                value,
+                found_in: entry.found_in,
+                failures: entry.failures,
+                cached,
+            }),
             Answer::Connection(_) => unreachable!("variable lookups cache values"),
         }
     }
@@ -152,15 +180,26 @@ impl Secrets {
         let flavor = self.flavor;
         let walk = async {
             let l = self
-                .walk(SecretKind::Connection, conn_id, |b| async move { b.get_connection_as(conn_id, flavor).await })
+                .walk(SecretKind::Connection, conn_id, |b| async move {
+                    b.get_connection_as(conn_id, flavor).await
+                })
                 .await?;
-            Ok(Entry { answer: Answer::Connection(l.value), found_in: l.found_in, failures: l.failures })
+            Ok(Entry {
+                answer: Answer::Connection(l.value),
+                found_in: l.found_in,
+                failures: l.failures,
+            })
         };
-        let (entry, cached) = self.through_cache(SecretKind::Connection, conn_id, walk).await?;
+        let (entry, cached) = self
+            .through_cache(SecretKind::Connection, conn_id, walk)
+            .await?;
         match entry.answer {
-            Answer::Connection(value) => {
-                Ok(Lookup { value, found_in: entry.found_in, failures: entry.failures, cached })
-            }
+            Answer::Connection(value) => Ok(Lookup {
+                value,
+                found_in: entry.found_in,
+                failures: entry.failures,
+                cached,
+            }),
             Answer::Value(_) => unreachable!("connection lookups cache connections"),
         }
     }
@@ -198,7 +237,12 @@ impl Secrets {
         self.cache.as_ref().map(|c| c.settings())
     }
 
-    async fn through_cache<F>(&self, kind: SecretKind, key: &str, walk: F) -> Result<(Entry, bool), Error>
+    async fn through_cache<F>(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        walk: F,
+    ) -> Result<(Entry, bool), Error>
     where
         F: std::future::Future<Output = Result<Entry, Error>>,
     {
@@ -208,7 +252,12 @@ impl Secrets {
         }
     }
 
-    async fn walk<'a, T, F, Fut>(&'a self, kind: SecretKind, key: &str, mut ask: F) -> Result<Lookup<T>, Error>
+    async fn walk<'a, T, F, Fut>(
+        &'a self,
+        kind: SecretKind,
+        key: &str,
+        mut ask: F,
+    ) -> Result<Lookup<T>, Error>
     where
         F: FnMut(&'a Arc<dyn SecretsBackend>) -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>, Error>>,
@@ -217,7 +266,12 @@ impl Secrets {
         for backend in &self.chain {
             match ask(backend).await {
                 Ok(Some(value)) => {
-                    return Ok(Lookup { value: Some(value), found_in: Some(backend.name()), failures, cached: false });
+                    return Ok(Lookup {
+                        value: Some(value),
+                        found_in: Some(backend.name()),
+                        failures,
+                        cached: false,
+                    });
                 }
                 Ok(None) => {}
                 Err(e) if self.policy == ErrorPolicy::Strict => return Err(e),
@@ -234,7 +288,12 @@ impl Secrets {
                 }
             }
         }
-        Ok(Lookup { value: None, found_in: None, failures, cached: false })
+        Ok(Lookup {
+            value: None,
+            found_in: None,
+            failures,
+            cached: false,
+        })
     }
 }
 
@@ -271,7 +330,11 @@ impl SecretsBuilder {
     }
 
     /// Like [`backend`](Self::backend), with the kwargs as JSON text.
-    pub fn backend_with_json(self, class_path: impl Into<String>, kwargs_json: &str) -> Result<Self, Error> {
+    pub fn backend_with_json(
+        self,
+        class_path: impl Into<String>,
+        kwargs_json: &str,
+    ) -> Result<Self, Error> {
         let kwargs = parse_kwargs_json(kwargs_json, "the backend kwargs given")?;
         Ok(self.backend(class_path, kwargs))
     }
@@ -319,12 +382,18 @@ impl SecretsBuilder {
             Some(config) => Some(SecretsSettings::load(config, self.context).await?),
             None => None,
         };
-        let context = BuildContext { config: self.config.as_ref() };
+        let context = BuildContext {
+            config: self.config.as_ref(),
+        };
         let custom: Option<Arc<dyn SecretsBackend>> = match (self.custom, self.explicit_backend) {
             (Some(b), _) => Some(b),
-            (None, Some((class_path, kwargs))) => Some(build_backend(&class_path, &kwargs, &context)?),
+            (None, Some((class_path, kwargs))) => {
+                Some(build_backend(&class_path, &kwargs, &context)?)
+            }
             (None, None) => match settings.as_ref().and_then(|s| s.backend.as_ref()) {
-                Some(BackendSetting { class_path, kwargs, .. }) => Some(build_backend(class_path, kwargs, &context)?),
+                Some(BackendSetting {
+                    class_path, kwargs, ..
+                }) => Some(build_backend(class_path, kwargs, &context)?),
                 None => None,
             },
         };
@@ -347,6 +416,13 @@ impl SecretsBuilder {
             None => settings.as_ref().and_then(|s| s.cache.clone()),
         };
         let cache = cache_settings.map(LookupCache::new);
-        Ok(Secrets { custom, chain, policy: self.policy, flavor: self.flavor, settings, cache })
+        Ok(Secrets {
+            custom,
+            chain,
+            policy: self.policy,
+            flavor: self.flavor,
+            settings,
+            cache,
+        })
     }
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::cache::CacheSettings;
 use crate::config::{AirflowConfig, RawOption, RawValue};
 use crate::redact::redact_kwargs;
-use crate::registry::{build_backend, BuildContext};
+use crate::registry::{BuildContext, build_backend};
 
 /// Which Airflow process this service stands in for; it decides which settings pick the backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -92,7 +92,10 @@ const WORKERS: Names = Names {
 
 impl SecretsSettings {
     /// Reads the settings as Airflow does for `context` (spec §5.7).
-    pub async fn load(config: &AirflowConfig, context: ProcessContext) -> Result<SecretsSettings, Error> {
+    pub async fn load(
+        config: &AirflowConfig,
+        context: ProcessContext,
+    ) -> Result<SecretsSettings, Error> {
         let mut backend = None;
         if context == ProcessContext::Worker {
             backend = read_backend(config, &WORKERS).await?;
@@ -101,28 +104,47 @@ impl SecretsSettings {
             backend = read_backend(config, &SECRETS).await?;
         }
         let use_cache = config.get_bool("secrets", "use_cache", false).await?;
-        let cache_ttl = Duration::from_secs(config.get_u64("secrets", "cache_ttl_seconds", 900).await?);
+        let cache_ttl =
+            Duration::from_secs(config.get_u64("secrets", "cache_ttl_seconds", 900).await?);
         let cache = if use_cache {
             let defaults = CacheSettings::default();
             Some(CacheSettings {
                 ttl: cache_ttl,
                 negative_ttl: Duration::from_secs(
                     config
-                        .get_u64("secrets", "cache_negative_ttl_seconds", defaults.negative_ttl.as_secs())
+                        .get_u64(
+                            "secrets",
+                            "cache_negative_ttl_seconds",
+                            defaults.negative_ttl.as_secs(),
+                        )
                         .await?,
                 ),
-                max_entries: config.get_u64("secrets", "cache_max_entries", defaults.max_entries).await?,
-                cache_config: config.get_bool("secrets", "cache_config", defaults.cache_config).await?,
+                max_entries: config
+                    .get_u64("secrets", "cache_max_entries", defaults.max_entries)
+                    .await?,
+                cache_config: config
+                    .get_bool("secrets", "cache_config", defaults.cache_config)
+                    .await?,
             })
         } else {
             None
         };
-        Ok(SecretsSettings { backend, use_cache, cache_ttl, cache })
+        Ok(SecretsSettings {
+            backend,
+            use_cache,
+            cache_ttl,
+            cache,
+        })
     }
 }
 
-async fn read_backend(config: &AirflowConfig, names: &Names) -> Result<Option<BackendSetting>, Error> {
-    let Some((class_path, class_path_source)) = config.get_str(names.section, names.backend).await? else {
+async fn read_backend(
+    config: &AirflowConfig,
+    names: &Names,
+) -> Result<Option<BackendSetting>, Error> {
+    let Some((class_path, class_path_source)) =
+        config.get_str(names.section, names.backend).await?
+    else {
         return Ok(None);
     };
     let class_path = class_path.trim().to_owned();
@@ -131,10 +153,14 @@ async fn read_backend(config: &AirflowConfig, names: &Names) -> Result<Option<Ba
     }
     let (mut kwargs, mut kwargs_sources) = match config.option(names.section, names.kwargs).await? {
         None => (Kwargs::new(), Vec::new()),
-        Some(RawOption { source_name, value: RawValue::Value(text) }) => {
-            (parse_kwargs_json(&text, &source_name)?, vec![source_name])
-        }
-        Some(RawOption { source_name, value: RawValue::SecretKey(key) }) => {
+        Some(RawOption {
+            source_name,
+            value: RawValue::Value(text),
+        }) => (parse_kwargs_json(&text, &source_name)?, vec![source_name]),
+        Some(RawOption {
+            source_name,
+            value: RawValue::SecretKey(key),
+        }) => {
             let text = kwargs_from_secret(config, &class_path, &key, names).await?;
             (parse_kwargs_json(&text, &source_name)?, vec![source_name])
         }
@@ -147,9 +173,17 @@ async fn read_backend(config: &AirflowConfig, names: &Names) -> Result<Option<Ba
     overrides.sort();
     for (key, value) in overrides {
         kwargs.insert(key.to_lowercase(), Value::String(value.to_owned()));
-        kwargs_sources.push(format!("environment variable {}{key}", names.per_key_prefix));
+        kwargs_sources.push(format!(
+            "environment variable {}{key}",
+            names.per_key_prefix
+        ));
     }
-    Ok(Some(BackendSetting { class_path, class_path_source, kwargs, kwargs_sources }))
+    Ok(Some(BackendSetting {
+        class_path,
+        class_path_source,
+        kwargs,
+        kwargs_sources,
+    }))
 }
 
 /// `backend_kwargs_secret`: Airflow builds the backend to read its own kwargs, which in practice means a
@@ -168,8 +202,14 @@ async fn kwargs_from_secret(
              and that the Backend is accessible. {problem}"
         ),
     };
-    let backend = build_backend(class_path, &Kwargs::new(), &BuildContext { config: Some(config) })
-        .map_err(|e| fail(e.to_string()))?;
+    let backend = build_backend(
+        class_path,
+        &Kwargs::new(),
+        &BuildContext {
+            config: Some(config),
+        },
+    )
+    .map_err(|e| fail(e.to_string()))?;
     match backend.get_config(key).await {
         Ok(Some(v)) => Ok(v.expose().to_owned()),
         Ok(None) => Ok(String::new()),
@@ -221,23 +261,35 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> AirflowConfig {
-        AirflowConfig::from_vars(vars.iter().copied().chain([("HOME", "/nonexistent-home")])).unwrap()
+        AirflowConfig::from_vars(vars.iter().copied().chain([("HOME", "/nonexistent-home")]))
+            .unwrap()
     }
 
     #[tokio::test]
     async fn reads_backend_kwargs_and_per_key_overrides() {
         let c = config(&[
-            ("AIRFLOW__SECRETS__BACKEND", " airflow.secrets.local_filesystem.LocalFilesystemBackend "),
-            ("AIRFLOW__SECRETS__BACKEND_KWARGS", r#"{"variables_file_path": "$VARS", "kv_engine_version": 2}"#),
+            (
+                "AIRFLOW__SECRETS__BACKEND",
+                " airflow.secrets.local_filesystem.LocalFilesystemBackend ",
+            ),
+            (
+                "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                r#"{"variables_file_path": "$VARS", "kv_engine_version": 2}"#,
+            ),
             ("AIRFLOW__SECRETS__BACKEND_KWARG__KV_ENGINE_VERSION", "1"),
             ("AIRFLOW__SECRETS__BACKEND_KWARG__ROLE_ID", "$NOT_EXPANDED"),
             ("VARS", "/v.json"),
             ("AIRFLOW__SECRETS__USE_CACHE", "true"),
             ("AIRFLOW__SECRETS__CACHE_TTL_SECONDS", "60"),
         ]);
-        let s = SecretsSettings::load(&c, ProcessContext::Server).await.unwrap();
+        let s = SecretsSettings::load(&c, ProcessContext::Server)
+            .await
+            .unwrap();
         let b = s.backend.unwrap();
-        assert_eq!(b.class_path, "airflow.secrets.local_filesystem.LocalFilesystemBackend");
+        assert_eq!(
+            b.class_path,
+            "airflow.secrets.local_filesystem.LocalFilesystemBackend"
+        );
         assert_eq!(
             Value::Object(b.kwargs),
             serde_json::json!({"variables_file_path": "/v.json", "kv_engine_version": "1", "role_id": "$NOT_EXPANDED"})
@@ -254,15 +306,21 @@ mod tests {
         assert_eq!(s.cache_ttl, Duration::from_secs(60));
         assert_eq!(
             s.cache,
-            Some(CacheSettings { ttl: Duration::from_secs(60), ..CacheSettings::default() })
+            Some(CacheSettings {
+                ttl: Duration::from_secs(60),
+                ..CacheSettings::default()
+            })
         );
     }
 
     #[tokio::test]
     async fn empty_backend_means_none_and_empty_kwargs_mean_empty_object() {
-        let s = SecretsSettings::load(&config(&[("AIRFLOW__SECRETS__BACKEND", "")]), ProcessContext::Server)
-            .await
-            .unwrap();
+        let s = SecretsSettings::load(
+            &config(&[("AIRFLOW__SECRETS__BACKEND", "")]),
+            ProcessContext::Server,
+        )
+        .await
+        .unwrap();
         assert!(s.backend.is_none() && !s.use_cache && s.cache_ttl == Duration::from_secs(900));
         assert!(s.cache.is_none());
         let s = SecretsSettings::load(
@@ -286,21 +344,36 @@ mod tests {
             ("AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS", r#"{"b": 2}"#),
             ("AIRFLOW__WORKERS__SECRETS_BACKEND_KWARG__C", "3"),
         ];
-        let s = SecretsSettings::load(&config(&vars), ProcessContext::Worker).await.unwrap();
+        let s = SecretsSettings::load(&config(&vars), ProcessContext::Worker)
+            .await
+            .unwrap();
         let b = s.backend.unwrap();
         assert_eq!(b.class_path, "worker.Backend");
-        assert_eq!(Value::Object(b.kwargs), serde_json::json!({"b": 2, "c": "3"}));
-        let s = SecretsSettings::load(&config(&vars), ProcessContext::Server).await.unwrap();
+        assert_eq!(
+            Value::Object(b.kwargs),
+            serde_json::json!({"b": 2, "c": "3"})
+        );
+        let s = SecretsSettings::load(&config(&vars), ProcessContext::Server)
+            .await
+            .unwrap();
         assert_eq!(s.backend.unwrap().class_path, "server.Backend");
-        let s = SecretsSettings::load(&config(&vars[..2]), ProcessContext::Worker).await.unwrap();
+        let s = SecretsSettings::load(&config(&vars[..2]), ProcessContext::Worker)
+            .await
+            .unwrap();
         let b = s.backend.unwrap();
-        assert_eq!((b.class_path.as_str(), Value::Object(b.kwargs)), ("server.Backend", serde_json::json!({"a": 1})));
+        assert_eq!(
+            (b.class_path.as_str(), Value::Object(b.kwargs)),
+            ("server.Backend", serde_json::json!({"a": 1}))
+        );
     }
 
     #[test]
     fn invalid_kwargs_json_names_source_and_position() {
-        let err = parse_kwargs_json("{\"url\": \"http://x\",\n \"token\": s3cr3t}", "environment variable X")
-            .unwrap_err();
+        let err = parse_kwargs_json(
+            "{\"url\": \"http://x\",\n \"token\": s3cr3t}",
+            "environment variable X",
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid JSON in environment variable X at line 2, column 11: expected value; fix the JSON \

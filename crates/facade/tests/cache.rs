@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use airflow_secrets::{
-    async_trait, AirflowConfig, CacheSettings, EnvironmentVariablesBackend, Error, SecretKind, SecretValue, Secrets,
-    SecretsBackend,
+    AirflowConfig, CacheSettings, EnvironmentVariablesBackend, Error, SecretKind, SecretValue,
+    Secrets, SecretsBackend, async_trait,
 };
 
 /// Counts upstream requests; answers `value-of-<key>` for keys starting with `k`, nothing otherwise, or
@@ -37,7 +37,9 @@ impl SecretsBackend for Counting {
             });
         }
         Ok(match kind {
-            SecretKind::Connection if key.starts_with('k') => Some(SecretValue::new(format!("mysql://{key}-host/db"))),
+            SecretKind::Connection if key.starts_with('k') => {
+                Some(SecretValue::new(format!("mysql://{key}-host/db")))
+            }
             _ if key.starts_with('k') => Some(SecretValue::new(format!("value-of-{key}"))),
             _ => None,
         })
@@ -47,7 +49,10 @@ impl SecretsBackend for Counting {
 async fn cached(backend: Arc<Counting>, settings: CacheSettings) -> Secrets {
     Secrets::builder()
         .custom_backend(backend)
-        .environment(EnvironmentVariablesBackend::from_vars(Vec::<(String, String)>::new()))
+        .environment(EnvironmentVariablesBackend::from_vars(Vec::<(
+            String,
+            String,
+        )>::new()))
         .cache(settings)
         .build()
         .await
@@ -61,7 +66,14 @@ async fn concurrent_lookups_of_one_key_make_one_request() {
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let s = secrets.clone();
-            tokio::spawn(async move { s.variable("key").await.unwrap().unwrap().expose().to_owned() })
+            tokio::spawn(async move {
+                s.variable("key")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .expose()
+                    .to_owned()
+            })
         })
         .collect();
     for t in tasks {
@@ -103,7 +115,11 @@ async fn entries_expire_after_their_ttl() {
     secrets.variable("key").await.unwrap();
     assert!(secrets.variable("missing").await.unwrap().is_none());
     assert!(secrets.variable("missing").await.unwrap().is_none());
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 2, "one request per key while fresh");
+    assert_eq!(
+        backend.requests.load(Ordering::SeqCst),
+        2,
+        "one request per key while fresh"
+    );
     tokio::time::sleep(Duration::from_millis(150)).await;
     // The negative entry has expired, the positive one has not.
     secrets.variable("missing").await.unwrap();
@@ -117,7 +133,10 @@ async fn entries_expire_after_their_ttl() {
 #[tokio::test]
 async fn zero_negative_ttl_disables_negative_caching() {
     let backend = Arc::new(Counting::default());
-    let settings = CacheSettings { negative_ttl: Duration::ZERO, ..CacheSettings::default() };
+    let settings = CacheSettings {
+        negative_ttl: Duration::ZERO,
+        ..CacheSettings::default()
+    };
     let secrets = cached(backend.clone(), settings).await;
     for _ in 0..3 {
         assert!(secrets.variable("missing").await.unwrap().is_none());
@@ -133,7 +152,10 @@ async fn a_miss_caused_by_a_failure_is_not_cached() {
     let lookup = secrets.variable_lookup("key").await.unwrap();
     assert!(lookup.value.is_none() && lookup.failures.len() == 1);
     backend.down.store(false, Ordering::SeqCst);
-    assert_eq!(secrets.variable("key").await.unwrap().unwrap().expose(), "value-of-key");
+    assert_eq!(
+        secrets.variable("key").await.unwrap().unwrap().expose(),
+        "value-of-key"
+    );
     assert_eq!(backend.requests.load(Ordering::SeqCst), 2);
 }
 
@@ -174,7 +196,14 @@ async fn config_is_cached_only_when_asked() {
     secrets.config("key").await.unwrap();
     assert_eq!(backend.requests.load(Ordering::SeqCst), 2);
     let backend = Arc::new(Counting::default());
-    let secrets = cached(backend.clone(), CacheSettings { cache_config: true, ..CacheSettings::default() }).await;
+    let secrets = cached(
+        backend.clone(),
+        CacheSettings {
+            cache_config: true,
+            ..CacheSettings::default()
+        },
+    )
+    .await;
     secrets.config("key").await.unwrap();
     secrets.config("key").await.unwrap();
     assert_eq!(backend.requests.load(Ordering::SeqCst), 1);
@@ -183,7 +212,11 @@ async fn config_is_cached_only_when_asked() {
 #[tokio::test]
 async fn airflow_use_cache_turns_it_on_and_off_is_the_default() {
     let backend = Arc::new(Counting::default());
-    let off = Secrets::builder().custom_backend(backend.clone()).build().await.unwrap();
+    let off = Secrets::builder()
+        .custom_backend(backend.clone())
+        .build()
+        .await
+        .unwrap();
     assert!(off.cache_settings().is_none());
     off.variable("key").await.unwrap();
     off.variable("key").await.unwrap();
@@ -196,7 +229,12 @@ async fn airflow_use_cache_turns_it_on_and_off_is_the_default() {
         ("AIRFLOW__SECRETS__CACHE_NEGATIVE_TTL_SECONDS", "5"),
     ])
     .unwrap();
-    let on = Secrets::builder().config(config).custom_backend(backend.clone()).build().await.unwrap();
+    let on = Secrets::builder()
+        .config(config)
+        .custom_backend(backend.clone())
+        .build()
+        .await
+        .unwrap();
     assert_eq!(
         on.cache_settings(),
         Some(&CacheSettings {

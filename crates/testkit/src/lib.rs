@@ -40,7 +40,11 @@ pub fn find_program(program: &str, install_hint: &str) -> PathBuf {
 /// else `python3` from `PATH`.
 pub fn python() -> PathBuf {
     let venv = workspace_root().join(".venv/bin/python");
-    if venv.is_file() { venv } else { find_program("python3", "apt-get install python3") }
+    if venv.is_file() {
+        venv
+    } else {
+        find_program("python3", "apt-get install python3")
+    }
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
@@ -63,7 +67,12 @@ pub struct ChildServer {
 impl ChildServer {
     /// Starts `command` (stdout and stderr go to a temporary log), then waits until 127.0.0.1:`port`
     /// accepts connections. Panics with the log's tail if it exits or is not ready within `ready_timeout`.
-    pub fn start(name: &str, mut command: Command, port: u16, ready_timeout: Duration) -> ChildServer {
+    pub fn start(
+        name: &str,
+        mut command: Command,
+        port: u16,
+        ready_timeout: Duration,
+    ) -> ChildServer {
         let log = tempfile::NamedTempFile::new().expect("temporary log file");
         let out = log.reopen().expect("log handle");
         let err = log.reopen().expect("log handle");
@@ -71,7 +80,12 @@ impl ChildServer {
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        let mut server = ChildServer { name: name.to_owned(), child, log, port };
+        let mut server = ChildServer {
+            name: name.to_owned(),
+            child,
+            log,
+            port,
+        };
         server.wait_ready(ready_timeout);
         server
     }
@@ -81,13 +95,22 @@ impl ChildServer {
         let addr = SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port).into();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("{} exited early ({status}); its log:\n{}", self.name, self.log_tail());
+                panic!(
+                    "{} exited early ({status}); its log:\n{}",
+                    self.name,
+                    self.log_tail()
+                );
             }
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                 return;
             }
             if Instant::now() > deadline {
-                panic!("{} was not ready on port {} within {timeout:?}; its log:\n{}", self.name, self.port, self.log_tail());
+                panic!(
+                    "{} was not ready on port {} within {timeout:?}; its log:\n{}",
+                    self.name,
+                    self.port,
+                    self.log_tail()
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -108,7 +131,9 @@ impl ChildServer {
         let mut text = String::new();
         let _ = std::fs::File::open(self.log.path()).and_then(|mut f| f.read_to_string(&mut text));
         let start = text.len().saturating_sub(4096);
-        let start = (start..text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
+        let start = (start..text.len())
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(text.len());
         text[start..].to_owned()
     }
 

@@ -26,8 +26,15 @@ pub fn run(output: TableOrJson) -> Status {
             print_json(&json!(rows));
         }
         TableOrJson::Table => {
-            let width = KNOWN_CLASS_PATHS.iter().map(|k| k.class_path.len()).max().unwrap_or(0);
-            println!("{:<width$}  {:<26}  {:<20}  INCLUDED", "CLASS PATH", "PROVIDER", "FEATURE");
+            let width = KNOWN_CLASS_PATHS
+                .iter()
+                .map(|k| k.class_path.len())
+                .max()
+                .unwrap_or(0);
+            println!(
+                "{:<width$}  {:<26}  {:<20}  INCLUDED",
+                "CLASS PATH", "PROVIDER", "FEATURE"
+            );
             for k in KNOWN_CLASS_PATHS {
                 let provider = if k.legacy {
                     format!("{} (legacy path)", k.class.display_name())

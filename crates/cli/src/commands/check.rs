@@ -1,7 +1,7 @@
 //! `check`: what would be used, where it came from, and does it answer.
 
 use airflow_secrets::{AirflowConfig, BackendClass, Error, ProcessContext, SecretsSettings};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::{builder, print_json};
 use crate::args::{CheckArgs, GlobalArgs, TableOrJson};
@@ -10,27 +10,44 @@ use crate::exit::{Failure, Status};
 /// Runs `check`.
 pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure> {
     let config = AirflowConfig::from_env()?;
-    let context = if global.worker { ProcessContext::Worker } else { ProcessContext::Server };
+    let context = if global.worker {
+        ProcessContext::Worker
+    } else {
+        ProcessContext::Server
+    };
     let settings = SecretsSettings::load(&config, context).await?;
 
-    let (class_path, class_source, kwargs, kwargs_sources) = match (&global.backend, &settings.backend) {
-        (Some(path), _) => {
-            let kwargs = airflow_secrets::parse_kwargs_json(
-                global.backend_kwargs.as_deref().unwrap_or("{}"),
-                "--backend-kwargs",
-            )?;
-            let sources = if global.backend_kwargs.is_some() { vec!["--backend-kwargs".to_owned()] } else { vec![] };
-            (Some(path.clone()), "--backend".to_owned(), airflow_secrets::redact::redact_kwargs(&kwargs), sources)
-        }
-        (None, Some(b)) => (
-            Some(b.class_path.clone()),
-            b.class_path_source.clone(),
-            b.redacted_kwargs(),
-            b.kwargs_sources.clone(),
-        ),
-        (None, None) => (None, String::new(), Default::default(), vec![]),
-    };
-    let provider = class_path.as_deref().map(BackendClass::from_class_path).transpose();
+    let (class_path, class_source, kwargs, kwargs_sources) =
+        match (&global.backend, &settings.backend) {
+            (Some(path), _) => {
+                let kwargs = airflow_secrets::parse_kwargs_json(
+                    global.backend_kwargs.as_deref().unwrap_or("{}"),
+                    "--backend-kwargs",
+                )?;
+                let sources = if global.backend_kwargs.is_some() {
+                    vec!["--backend-kwargs".to_owned()]
+                } else {
+                    vec![]
+                };
+                (
+                    Some(path.clone()),
+                    "--backend".to_owned(),
+                    airflow_secrets::redact::redact_kwargs(&kwargs),
+                    sources,
+                )
+            }
+            (None, Some(b)) => (
+                Some(b.class_path.clone()),
+                b.class_path_source.clone(),
+                b.redacted_kwargs(),
+                b.kwargs_sources.clone(),
+            ),
+            (None, None) => (None, String::new(), Default::default(), vec![]),
+        };
+    let provider = class_path
+        .as_deref()
+        .map(BackendClass::from_class_path)
+        .transpose();
 
     let mut report = json!({
         "context": if global.worker { "worker" } else { "server" },
@@ -64,15 +81,30 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure
                 problems.extend(f.messages);
             }
             Ok(secrets) => {
-                report["chain"] = json!(secrets.backends().iter().map(|b| b.name()).collect::<Vec<_>>());
+                report["chain"] = json!(
+                    secrets
+                        .backends()
+                        .iter()
+                        .map(|b| b.name())
+                        .collect::<Vec<_>>()
+                );
                 if let Some(key) = &args.variable {
-                    let (probe, s) = probe(secrets.variable_lookup(key).await.map(|l| (l.found_in, failures(&l.failures))));
+                    let (probe, s) = probe(
+                        secrets
+                            .variable_lookup(key)
+                            .await
+                            .map(|l| (l.found_in, failures(&l.failures))),
+                    );
                     report["probe_variable"] = json!({"key": key, "result": probe});
                     status = worst(status, s);
                 }
                 if let Some(id) = &args.connection {
-                    let (probe, s) =
-                        probe(secrets.connection_lookup(id).await.map(|l| (l.found_in, failures(&l.failures))));
+                    let (probe, s) = probe(
+                        secrets
+                            .connection_lookup(id)
+                            .await
+                            .map(|l| (l.found_in, failures(&l.failures))),
+                    );
                     report["probe_connection"] = json!({"conn_id": id, "result": probe});
                     status = worst(status, s);
                 }
@@ -97,10 +129,16 @@ fn probe(result: Result<(Option<&'static str>, Vec<String>), Error>) -> (Value, 
     match result {
         Ok((Some(backend), failed)) => (json!({"found_in": backend, "failed": failed}), Status::Ok),
         Ok((None, failed)) if failed.is_empty() => (json!({"found_in": null}), Status::NotFound),
-        Ok((None, failed)) => (json!({"found_in": null, "failed": failed}), Status::BackendFailure),
+        Ok((None, failed)) => (
+            json!({"found_in": null, "failed": failed}),
+            Status::BackendFailure,
+        ),
         Err(e) => {
             let failure = Failure::from(e);
-            (json!({"error": failure.messages.join("; "), "kind": status_message(failure.status)}), failure.status)
+            (
+                json!({"error": failure.messages.join("; "), "kind": status_message(failure.status)}),
+                failure.status,
+            )
         }
     }
 }
@@ -127,11 +165,21 @@ fn print_table(report: &Value) {
     println!("context:      {}", s(&report["context"]));
     println!("airflow.cfg:  {}", s(&report["airflow_cfg"]));
     match &report["backend"] {
-        Value::Null => println!("backend:      none (AIRFLOW__SECRETS__BACKEND is not set): environment variables only"),
+        Value::Null => println!(
+            "backend:      none (AIRFLOW__SECRETS__BACKEND is not set): environment variables only"
+        ),
         b => {
-            println!("backend:      {}  (from {})", s(b), s(&report["backend_source"]));
+            println!(
+                "backend:      {}  (from {})",
+                s(b),
+                s(&report["backend_source"])
+            );
             if let Some(p) = report.get("provider") {
-                let included = if p["included"] == json!(true) { "included in this build" } else { "NOT included in this build" };
+                let included = if p["included"] == json!(true) {
+                    "included in this build"
+                } else {
+                    "NOT included in this build"
+                };
                 let feature = match &p["feature"] {
                     Value::Null => "built in".to_owned(),
                     f => format!("feature {}", s(f)),
@@ -139,17 +187,37 @@ fn print_table(report: &Value) {
                 println!("provider:     {} ({feature}, {included})", s(&p["name"]));
             }
             println!("kwargs:       {}", report["kwargs"]);
-            let sources = report["kwargs_sources"].as_array().map(|a| a.iter().map(s).collect::<Vec<_>>().join(", "));
-            println!("kwargs from:  {}", sources.filter(|x| !x.is_empty()).unwrap_or_else(|| "(none: {})".into()));
+            let sources = report["kwargs_sources"]
+                .as_array()
+                .map(|a| a.iter().map(s).collect::<Vec<_>>().join(", "));
+            println!(
+                "kwargs from:  {}",
+                sources
+                    .filter(|x| !x.is_empty())
+                    .unwrap_or_else(|| "(none: {})".into())
+            );
         }
     }
-    println!("cache:        use_cache={} cache_ttl_seconds={}", report["use_cache"], report["cache_ttl_seconds"]);
+    println!(
+        "cache:        use_cache={} cache_ttl_seconds={}",
+        report["use_cache"], report["cache_ttl_seconds"]
+    );
     if let Some(chain) = report["chain"].as_array() {
-        println!("chain:        {}", chain.iter().map(s).collect::<Vec<_>>().join(" -> "));
+        println!(
+            "chain:        {}",
+            chain.iter().map(s).collect::<Vec<_>>().join(" -> ")
+        );
     }
-    for (field, label) in [("probe_variable", "variable"), ("probe_connection", "connection")] {
+    for (field, label) in [
+        ("probe_variable", "variable"),
+        ("probe_connection", "connection"),
+    ] {
         if let Some(p) = report.get(field) {
-            let key = p.get("key").or_else(|| p.get("conn_id")).map(s).unwrap_or_default();
+            let key = p
+                .get("key")
+                .or_else(|| p.get("conn_id"))
+                .map(s)
+                .unwrap_or_default();
             println!("probe {label} {key}: {}", p["result"]);
         }
     }

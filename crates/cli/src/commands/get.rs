@@ -1,7 +1,7 @@
 //! `get variable|connection|config`.
 
 use airflow_secrets::{Connection, Error, Lookup};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::{print_json, secrets};
 use crate::args::{ConnOutput, GetCommand, GlobalArgs, TextOrJson};
@@ -18,16 +18,19 @@ pub async fn run(global: &GlobalArgs, cmd: GetCommand) -> Result<Status, Failure
             };
             match output {
                 TextOrJson::Text => println!("{}", value.expose()),
-                TextOrJson::Json => {
-                    print_json(&json!({"key": key, "value": value.expose(), "backend": lookup.found_in}))
-                }
+                TextOrJson::Json => print_json(
+                    &json!({"key": key, "value": value.expose(), "backend": lookup.found_in}),
+                ),
             }
             Ok(Status::Ok)
         }
         GetCommand::Connection { conn_id, output } => {
             let lookup = secrets.connection_lookup(&conn_id).await?;
             let Some(conn) = &lookup.value else {
-                let message = Error::ConnectionNotFound { conn_id: conn_id.clone() }.to_string();
+                let message = Error::ConnectionNotFound {
+                    conn_id: conn_id.clone(),
+                }
+                .to_string();
                 return Err(not_found(message, lookup));
             };
             match output {
@@ -63,9 +66,16 @@ fn not_found<T>(message: String, lookup: Lookup<T>) -> Failure {
     if lookup.failures.is_empty() {
         return Failure::new(Status::NotFound, message);
     }
-    let mut messages: Vec<String> = lookup.failures.into_iter().map(|(_, e)| e.to_string()).collect();
+    let mut messages: Vec<String> = lookup
+        .failures
+        .into_iter()
+        .map(|(_, e)| e.to_string())
+        .collect();
     messages.push(format!("{message} (and the backends above failed)"));
-    Failure { status: Status::BackendFailure, messages }
+    Failure {
+        status: Status::BackendFailure,
+        messages,
+    }
 }
 
 /// A connection with the field names of `airflow connections get -o json` (minus the database-only `id`,

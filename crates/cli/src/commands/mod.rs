@@ -5,7 +5,9 @@ mod check;
 mod connection;
 mod get;
 
-use airflow_secrets::{AirflowConfig, ConnectionFlavor, ErrorPolicy, ProcessContext, Secrets, SecretsBuilder};
+use airflow_secrets::{
+    AirflowConfig, ConnectionFlavor, ErrorPolicy, ProcessContext, Secrets, SecretsBuilder,
+};
 
 use crate::args::{Cli, Command, FlavorArg, GlobalArgs};
 use crate::exit::{Failure, Status};
@@ -32,11 +34,22 @@ pub fn flavor(global: &GlobalArgs) -> ConnectionFlavor {
 pub fn builder(global: &GlobalArgs, config: AirflowConfig) -> Result<SecretsBuilder, Failure> {
     let mut builder = Secrets::builder()
         .config(config)
-        .context(if global.worker { ProcessContext::Worker } else { ProcessContext::Server })
-        .error_policy(if global.strict { ErrorPolicy::Strict } else { ErrorPolicy::FallThrough })
+        .context(if global.worker {
+            ProcessContext::Worker
+        } else {
+            ProcessContext::Server
+        })
+        .error_policy(if global.strict {
+            ErrorPolicy::Strict
+        } else {
+            ErrorPolicy::FallThrough
+        })
         .connection_flavor(flavor(global));
     if let Some(class_path) = &global.backend {
-        builder = builder.backend_with_json(class_path.clone(), global.backend_kwargs.as_deref().unwrap_or("{}"))?;
+        builder = builder.backend_with_json(
+            class_path.clone(),
+            global.backend_kwargs.as_deref().unwrap_or("{}"),
+        )?;
     }
     Ok(builder)
 }
@@ -49,5 +62,8 @@ pub async fn secrets(global: &GlobalArgs) -> Result<Secrets, Failure> {
 
 /// Prints a JSON value on stdout, pretty.
 pub fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).expect("JSON values always serialise"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("JSON values always serialise")
+    );
 }

@@ -31,14 +31,19 @@ impl CfgFile {
         let mut ini = Ini::new();
         ini.set_inline_comment_symbols(Some(&[]));
         ini.set_multiline(true);
-        let sections = ini.read(text.to_owned()).map_err(|problem| Error::InvalidSetting {
-            option: "airflow.cfg".into(),
-            source_name: path.display().to_string(),
-            problem,
-        })?;
+        let sections = ini
+            .read(text.to_owned())
+            .map_err(|problem| Error::InvalidSetting {
+                option: "airflow.cfg".into(),
+                source_name: path.display().to_string(),
+                problem,
+            })?;
         Ok(CfgFile {
             path: path.to_owned(),
-            sections: sections.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect(),
+            sections: sections
+                .into_iter()
+                .map(|(k, v)| (k, v.into_iter().collect()))
+                .collect(),
         })
     }
 
@@ -71,14 +76,22 @@ impl CfgFile {
             })
     }
 
-    fn interpolate(&self, section: &str, key: &str, raw: &str, depth: usize) -> Result<String, Error> {
+    fn interpolate(
+        &self,
+        section: &str,
+        key: &str,
+        raw: &str,
+        depth: usize,
+    ) -> Result<String, Error> {
         let bad = |problem: String| Error::InvalidSetting {
             option: format!("[{section}] {key}"),
             source_name: self.path.display().to_string(),
             problem,
         };
         if depth > 10 {
-            return Err(bad("interpolation is nested too deeply (a `%(name)s` cycle?)".into()));
+            return Err(bad(
+                "interpolation is nested too deeply (a `%(name)s` cycle?)".into(),
+            ));
         }
         let mut out = String::with_capacity(raw.len());
         let mut rest = raw;
@@ -90,16 +103,24 @@ impl CfgFile {
                 rest = tail;
             } else if let Some(tail) = after.strip_prefix('(') {
                 let Some(end) = tail.find(")s") else {
-                    return Err(bad("bad interpolation syntax: `%(` without `)s`; write a literal % as %%".into()));
+                    return Err(bad(
+                        "bad interpolation syntax: `%(` without `)s`; write a literal % as %%"
+                            .into(),
+                    ));
                 };
                 let name = &tail[..end];
                 let Some(value) = self.raw(section, name) else {
-                    return Err(bad(format!("`%({name})s` refers to an option that is not set")));
+                    return Err(bad(format!(
+                        "`%({name})s` refers to an option that is not set"
+                    )));
                 };
                 out.push_str(&self.interpolate(section, name, value, depth + 1)?);
                 rest = &tail[end + 2..];
             } else {
-                return Err(bad("a lone `%` in the value; write a literal % as %% (configparser interpolation)".into()));
+                return Err(bad(
+                    "a lone `%` in the value; write a literal % as %% (configparser interpolation)"
+                        .into(),
+                ));
             }
         }
         out.push_str(rest);
@@ -126,13 +147,20 @@ mod tests {
         );
         assert_eq!(
             cfg.get("secrets", "backend_kwargs").unwrap().as_deref(),
-            Some("{\"variables_file_path\": \"/v#1;2.json\",\n\"connections_file_path\": \"/c.json\"}")
+            Some(
+                "{\"variables_file_path\": \"/v#1;2.json\",\n\"connections_file_path\": \"/c.json\"}"
+            )
         );
         assert_eq!(
             cfg.get("secrets", "pct").unwrap().as_deref(),
             Some("100% sure airflow.secrets.local_filesystem.LocalFilesystemBackend")
         );
-        assert!(cfg.get("secrets", "bad").unwrap_err().to_string().contains("write a literal % as %%"));
+        assert!(
+            cfg.get("secrets", "bad")
+                .unwrap_err()
+                .to_string()
+                .contains("write a literal % as %%")
+        );
         assert_eq!(cfg.get("secrets", "missing").unwrap(), None);
         assert_eq!(cfg.get("nosection", "x").unwrap(), None);
     }

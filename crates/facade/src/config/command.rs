@@ -11,8 +11,11 @@ pub async fn run_command(option: &str, source_name: &str, command: &str) -> Resu
         source_name: source_name.to_owned(),
         problem,
     };
-    let argv = shlex::split(command).ok_or_else(|| fail("the command has unbalanced quotes".into()))?;
-    let (program, args) = argv.split_first().ok_or_else(|| fail("the command is empty".into()))?;
+    let argv =
+        shlex::split(command).ok_or_else(|| fail("the command has unbalanced quotes".into()))?;
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| fail("the command is empty".into()))?;
     let output = tokio::process::Command::new(program)
         .args(args)
         .stdin(std::process::Stdio::null())

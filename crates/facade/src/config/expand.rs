@@ -68,7 +68,11 @@ fn expand_user(value: &str, env: &HashMap<String, String>) -> String {
     }
     match env.get("HOME") {
         Some(home) => {
-            let home = if home.len() > 1 { home.trim_end_matches('/') } else { home };
+            let home = if home.len() > 1 {
+                home.trim_end_matches('/')
+            } else {
+                home
+            };
             format!("{home}{rest}")
         }
         None => value.to_owned(),

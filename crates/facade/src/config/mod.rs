@@ -68,14 +68,20 @@ impl AirflowConfig {
     /// Snapshots the process environment and reads `airflow.cfg` if it exists. Non-UTF-8 variables are
     /// skipped.
     pub fn from_env() -> Result<AirflowConfig, Error> {
-        Self::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+        Self::from_vars(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
     }
 
     /// Uses `vars` as the environment (and reads the `airflow.cfg` they point at, if it exists).
     pub fn from_vars<K: Into<String>, V: Into<String>>(
         vars: impl IntoIterator<Item = (K, V)>,
     ) -> Result<AirflowConfig, Error> {
-        let env: HashMap<String, String> = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let env: HashMap<String, String> = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         let path = Self::cfg_path_for(&env);
         let file = match path {
             Some(p) if p.is_file() => Some(CfgFile::read(&p)?),
@@ -121,7 +127,11 @@ impl AirflowConfig {
 
     /// `AIRFLOW__{SECTION}__{KEY}`.
     pub fn env_var_name(section: &str, key: &str) -> String {
-        format!("AIRFLOW__{}__{}", section.to_uppercase(), key.to_uppercase())
+        format!(
+            "AIRFLOW__{}__{}",
+            section.to_uppercase(),
+            key.to_uppercase()
+        )
     }
 
     fn is_sensitive(section: &str, key: &str) -> bool {
@@ -151,7 +161,10 @@ impl AirflowConfig {
             if let Some(cmd) = self.env.get(&cmd_var) {
                 let source_name = format!("environment variable {cmd_var}");
                 let out = run_command(&option, &source_name, cmd).await?;
-                return Ok(Some(RawOption { source_name, value: RawValue::Value(out) }));
+                return Ok(Some(RawOption {
+                    source_name,
+                    value: RawValue::Value(out),
+                }));
             }
             let secret_var = format!("{var}_SECRET");
             if let Some(secret_key) = self.env.get(&secret_var) {
@@ -166,25 +179,38 @@ impl AirflowConfig {
         };
         let in_file = |k: &str| format!("{} [{section}] {k}", file.path().display());
         if let Some(v) = file.get(section, key)? {
-            return Ok(Some(RawOption { source_name: in_file(key), value: RawValue::Value(self.expand(&v)) }));
+            return Ok(Some(RawOption {
+                source_name: in_file(key),
+                value: RawValue::Value(self.expand(&v)),
+            }));
         }
         if sensitive {
             let cmd_key = format!("{key}_cmd");
             if let Some(cmd) = file.get(section, &cmd_key)? {
                 let source_name = in_file(&cmd_key);
                 let out = run_command(&option, &source_name, &cmd).await?;
-                return Ok(Some(RawOption { source_name, value: RawValue::Value(out) }));
+                return Ok(Some(RawOption {
+                    source_name,
+                    value: RawValue::Value(out),
+                }));
             }
             let secret_key = format!("{key}_secret");
             if let Some(k) = file.get(section, &secret_key)? {
-                return Ok(Some(RawOption { source_name: in_file(&secret_key), value: RawValue::SecretKey(k) }));
+                return Ok(Some(RawOption {
+                    source_name: in_file(&secret_key),
+                    value: RawValue::SecretKey(k),
+                }));
             }
         }
         Ok(None)
     }
 
     /// A non-sensitive string option (no `_CMD`/`_SECRET`), or `None`.
-    pub async fn get_str(&self, section: &str, key: &str) -> Result<Option<(String, String)>, Error> {
+    pub async fn get_str(
+        &self,
+        section: &str,
+        key: &str,
+    ) -> Result<Option<(String, String)>, Error> {
         Ok(self.option(section, key).await?.map(|o| match o.value {
             RawValue::Value(v) | RawValue::SecretKey(v) => (v, o.source_name),
         }))
@@ -228,8 +254,9 @@ mod tests {
     use std::path::Path;
 
     fn config(vars: &[(&str, &str)], cfg: Option<&str>) -> AirflowConfig {
-        let c = AirflowConfig::from_vars(vars.iter().copied().chain([("HOME", "/nonexistent-home")]))
-            .unwrap();
+        let c =
+            AirflowConfig::from_vars(vars.iter().copied().chain([("HOME", "/nonexistent-home")]))
+                .unwrap();
         c.with_cfg_file(cfg.map(|t| CfgFile::parse(Path::new("/etc/airflow.cfg"), t).unwrap()))
     }
 
@@ -257,15 +284,25 @@ mod tests {
             ))
         );
         // 2. env _CMD, output unstripped.
-        let c = config(&[("AIRFLOW__SECRETS__BACKEND_KWARGS_CMD", "echo env-cmd")], Some(cfg));
+        let c = config(
+            &[("AIRFLOW__SECRETS__BACKEND_KWARGS_CMD", "echo env-cmd")],
+            Some(cfg),
+        );
         assert_eq!(
-            value(c.option("secrets", "backend_kwargs").await.unwrap()).unwrap().1,
+            value(c.option("secrets", "backend_kwargs").await.unwrap())
+                .unwrap()
+                .1,
             RawValue::Value("env-cmd\n".into())
         );
         // 3. env _SECRET.
-        let c = config(&[("AIRFLOW__SECRETS__BACKEND_KWARGS_SECRET", "kw")], Some(cfg));
+        let c = config(
+            &[("AIRFLOW__SECRETS__BACKEND_KWARGS_SECRET", "kw")],
+            Some(cfg),
+        );
         assert_eq!(
-            value(c.option("secrets", "backend_kwargs").await.unwrap()).unwrap().1,
+            value(c.option("secrets", "backend_kwargs").await.unwrap())
+                .unwrap()
+                .1,
             RawValue::SecretKey("kw".into())
         );
         // 4. the file.
@@ -278,14 +315,21 @@ mod tests {
             ))
         );
         // 5. file _cmd, 6. file _secret.
-        let c = config(&[], Some("[secrets]\nbackend_kwargs_cmd = echo file-cmd\nbackend_kwargs_secret = s\n"));
+        let c = config(
+            &[],
+            Some("[secrets]\nbackend_kwargs_cmd = echo file-cmd\nbackend_kwargs_secret = s\n"),
+        );
         assert_eq!(
-            value(c.option("secrets", "backend_kwargs").await.unwrap()).unwrap().1,
+            value(c.option("secrets", "backend_kwargs").await.unwrap())
+                .unwrap()
+                .1,
             RawValue::Value("file-cmd\n".into())
         );
         let c = config(&[], Some("[secrets]\nbackend_kwargs_secret = s\n"));
         assert_eq!(
-            value(c.option("secrets", "backend_kwargs").await.unwrap()).unwrap().1,
+            value(c.option("secrets", "backend_kwargs").await.unwrap())
+                .unwrap()
+                .1,
             RawValue::SecretKey("s".into())
         );
         // _CMD is ignored for options that are not sensitive.
@@ -301,51 +345,121 @@ mod tests {
         let c = config(
             &[
                 ("ROLE", "r1"),
-                ("AIRFLOW__SECRETS__BACKEND_KWARGS", "{\"role_id\": \"$ROLE\"}"),
-                ("AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS_CMD", "printf '$ROLE'"),
+                (
+                    "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                    "{\"role_id\": \"$ROLE\"}",
+                ),
+                (
+                    "AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS_CMD",
+                    "printf '$ROLE'",
+                ),
             ],
             None,
         );
-        let kw = c.option("secrets", "backend_kwargs").await.unwrap().unwrap();
+        let kw = c
+            .option("secrets", "backend_kwargs")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(kw.value, RawValue::Value("{\"role_id\": \"r1\"}".into()));
-        let kw = c.option("workers", "secrets_backend_kwargs").await.unwrap().unwrap();
+        let kw = c
+            .option("workers", "secrets_backend_kwargs")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(kw.value, RawValue::Value("$ROLE".into()));
     }
 
     #[tokio::test]
     async fn failing_command_is_a_clear_error_without_stdout() {
-        let c = config(&[("AIRFLOW__SECRETS__BACKEND_KWARGS_CMD", "sh -c 'echo s3cr3t; echo oops >&2; exit 3'")], None);
-        let err = c.option("secrets", "backend_kwargs").await.unwrap_err().to_string();
-        assert!(err.contains("environment variable AIRFLOW__SECRETS__BACKEND_KWARGS_CMD"), "{err}");
-        assert!(err.contains("exit status: 3") && err.contains("oops"), "{err}");
+        let c = config(
+            &[(
+                "AIRFLOW__SECRETS__BACKEND_KWARGS_CMD",
+                "sh -c 'echo s3cr3t; echo oops >&2; exit 3'",
+            )],
+            None,
+        );
+        let err = c
+            .option("secrets", "backend_kwargs")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("environment variable AIRFLOW__SECRETS__BACKEND_KWARGS_CMD"),
+            "{err}"
+        );
+        assert!(
+            err.contains("exit status: 3") && err.contains("oops"),
+            "{err}"
+        );
         assert!(!err.contains("s3cr3t"), "{err}");
-        let c = config(&[("AIRFLOW__SECRETS__BACKEND_KWARGS_CMD", "/no/such/program")], None);
-        let err = c.option("secrets", "backend_kwargs").await.unwrap_err().to_string();
+        let c = config(
+            &[("AIRFLOW__SECRETS__BACKEND_KWARGS_CMD", "/no/such/program")],
+            None,
+        );
+        let err = c
+            .option("secrets", "backend_kwargs")
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cannot execute `/no/such/program`"), "{err}");
     }
 
     #[tokio::test]
     async fn booleans_and_integers_follow_airflow() {
-        for (raw, want) in [("True", true), ("t", true), ("1", true), ("FALSE", false), ("0 # off", false)] {
+        for (raw, want) in [
+            ("True", true),
+            ("t", true),
+            ("1", true),
+            ("FALSE", false),
+            ("0 # off", false),
+        ] {
             let c = config(&[("AIRFLOW__SECRETS__USE_CACHE", raw)], None);
-            assert_eq!(c.get_bool("secrets", "use_cache", false).await.unwrap(), want, "{raw}");
+            assert_eq!(
+                c.get_bool("secrets", "use_cache", false).await.unwrap(),
+                want,
+                "{raw}"
+            );
         }
         let c = config(&[("AIRFLOW__SECRETS__USE_CACHE", "yes")], None);
-        let err = c.get_bool("secrets", "use_cache", false).await.unwrap_err().to_string();
-        assert!(err.contains("[secrets] use_cache") && err.contains("AIRFLOW__SECRETS__USE_CACHE"), "{err}");
+        let err = c
+            .get_bool("secrets", "use_cache", false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[secrets] use_cache") && err.contains("AIRFLOW__SECRETS__USE_CACHE"),
+            "{err}"
+        );
         let c = config(&[], Some("[secrets]\ncache_ttl_seconds = 60\n"));
-        assert_eq!(c.get_u64("secrets", "cache_ttl_seconds", 900).await.unwrap(), 60);
+        assert_eq!(
+            c.get_u64("secrets", "cache_ttl_seconds", 900)
+                .await
+                .unwrap(),
+            60
+        );
         let c = config(&[], None);
-        assert_eq!(c.get_u64("secrets", "cache_ttl_seconds", 900).await.unwrap(), 900);
+        assert_eq!(
+            c.get_u64("secrets", "cache_ttl_seconds", 900)
+                .await
+                .unwrap(),
+            900
+        );
     }
 
     #[test]
     fn cfg_path_follows_airflow_home() {
         let env = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         };
         assert_eq!(
-            AirflowConfig::cfg_path_for(&env(&[("AIRFLOW_CONFIG", "/a/b.cfg"), ("AIRFLOW_HOME", "/h")])),
+            AirflowConfig::cfg_path_for(&env(&[
+                ("AIRFLOW_CONFIG", "/a/b.cfg"),
+                ("AIRFLOW_HOME", "/h")
+            ])),
             Some(PathBuf::from("/a/b.cfg"))
         );
         assert_eq!(
