@@ -200,12 +200,15 @@ pub struct BuildContext<'a> {
 /// let err = build_backend("airflow.secrets.nope.NopeBackend", &kwargs, &BuildContext::default()).unwrap_err();
 /// assert!(err.to_string().starts_with("unknown secrets backend class path `airflow.secrets.nope.NopeBackend`"));
 /// ```
+#[cfg_attr(
+    not(any(feature = "azure-key-vault", feature = "metastore")),
+    allow(unused_variables)
+)]
 pub fn build_backend(
     class_path: &str,
     kwargs: &Kwargs,
     context: &BuildContext<'_>,
 ) -> Result<Arc<dyn SecretsBackend>, Error> {
-    let _ = context; // only the metastore arm reads it
     let class = BackendClass::from_class_path(class_path)?;
     match class {
         BackendClass::EnvironmentVariables => {
@@ -225,9 +228,16 @@ pub fn build_backend(
             airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend::from_kwargs(kwargs)?,
         )),
         #[cfg(feature = "azure-key-vault")]
-        BackendClass::AzureKeyVault => Ok(Arc::new(
-            airflow_secrets_azure_key_vault::AzureKeyVaultBackend::from_kwargs(kwargs)?,
-        )),
+        BackendClass::AzureKeyVault => {
+            use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, Environment};
+            let backend = AzureKeyVaultBackend::from_kwargs(kwargs)?;
+            // The credential chain reads AZURE_* variables: from the configuration's snapshot when there is
+            // one, so `AirflowConfig::from_vars` isolates it like every other setting.
+            Ok(Arc::new(match context.config {
+                Some(config) => backend.with_environment(Environment::from_vars(config.env_vars())),
+                None => backend,
+            }))
+        }
         #[cfg(feature = "metastore")]
         BackendClass::Metastore => Ok(Arc::new(crate::metastore::build(kwargs, context)?)),
         #[allow(unreachable_patterns)]

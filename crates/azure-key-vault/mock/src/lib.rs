@@ -1,0 +1,25 @@
+//! Test-only fakes for the Azure Key Vault suites of airflow-secrets: an HTTP(S) server on 127.0.0.1 that
+//! records requests ([`MockServer`]), a throw-away CA whose PEM file is trusted through `connection_verify`
+//! ([`TestCa`]), a fake vault reproducing Key Vault's challenge flow and bodies ([`FakeKeyVault`]), and fake
+//! token sources ([`FakeEntra`], [`app_service_handler`], [`imds_handler`]).
+//!
+//! Everything binds 127.0.0.1 only and stops when dropped.
+#![warn(missing_docs)]
+
+mod fixture;
+mod identity;
+pub mod key_vault;
+mod server;
+mod tls;
+
+pub use fixture::{ACCESS_TOKEN, AzureFixture, CLIENT_ID, CLIENT_SECRET, TENANT_ID};
+pub use identity::{ClientProof, FakeEntra, KEY_VAULT_SCOPE, app_service_handler, imds_handler};
+pub use key_vault::FakeKeyVault;
+pub use server::{Handler, MockServer, Recorded, Reply};
+pub use tls::TestCa;
+
+/// A loopback port with nothing listening (bound then released), for "unreachable" cases.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1");
+    listener.local_addr().expect("local address").port()
+}

@@ -1,0 +1,218 @@
+//! [`AzureKeyVaultBackend`]: Airflow's `airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
+use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
+use azure_core::http::{ClientMethodOptions, Context};
+use azure_security_keyvault_secrets::SecretClient;
+use azure_security_keyvault_secrets::models::SecretClientGetSecretOptions;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use tokio::sync::OnceCell;
+
+use crate::BACKEND_NAME;
+use crate::client::{Tries, build_client};
+use crate::env::Environment;
+use crate::errors::{Lookup, classify, error_chain};
+use crate::kwargs::{AzureKeyVaultKwargs, Config, CredentialConfig};
+use crate::names::{build_path, is_team_scoped};
+
+/// Python's `urllib.parse.quote(name, safe="")`, which the Python SDK applies to the secret name in the URL
+/// path; the Rust SDK inserts the name verbatim, so `a/b` would read version `b` of secret `a`.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Reads Airflow connections, variables and config values from Azure Key Vault, as Airflow's
+/// `AzureKeyVaultBackend` does.
+///
+/// * Names: `prefix + sep + key` (or `key` with an empty prefix), then every `_` replaced by `sep`
+///   ([`build_path`](crate::build_path)); a `null` prefix disables that kind of lookup.
+/// * Credential: a client secret when `tenant_id`, `client_id` and `client_secret` are all set, else
+///   [`DefaultAzureCredentialChain`](crate::DefaultAzureCredentialChain).
+/// * `GET {vault_url}/secrets/{name}/?api-version=…` returns the latest version's `value`; 404 is `Ok(None)`.
+///
+/// Construction validates the kwargs and makes no network call; the SDK client (and its credential) is built on
+/// the first lookup and reused for the life of the backend, so concurrent first lookups share one login.
+pub struct AzureKeyVaultBackend {
+    config: Config,
+    env: Environment,
+    client: OnceCell<Arc<SecretClient>>,
+}
+
+impl fmt::Debug for AzureKeyVaultBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AzureKeyVaultBackend")
+            .field("vault_url", &self.config.vault_url)
+            .field("connections_prefix", &self.config.connections_prefix)
+            .field("variables_prefix", &self.config.variables_prefix)
+            .field("config_prefix", &self.config.config_prefix)
+            .field("sep", &self.config.sep)
+            .field("credential", &self.config.credential)
+            .field("authority_host", &self.config.authority_host)
+            .field("http", &self.config.http)
+            .field(
+                "verify_challenge_resource",
+                &self.config.verify_challenge_resource,
+            )
+            .field("api_version", &self.config.api_version)
+            .field("environment", &self.env)
+            .field("client_built", &self.client.initialized())
+            .finish()
+    }
+}
+
+impl AzureKeyVaultBackend {
+    /// Builds the backend from Airflow's kwargs JSON object (`AIRFLOW__SECRETS__BACKEND_KWARGS`). Every kwarg
+    /// is validated; unknown ones are refused with the list of accepted ones.
+    pub fn from_kwargs(kwargs: &Kwargs) -> Result<Self, Error> {
+        Self::new(parse_kwargs::<AzureKeyVaultKwargs>(BACKEND_NAME, kwargs)?)
+    }
+
+    /// Builds the backend from typed kwargs.
+    ///
+    /// ```
+    /// use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, AzureKeyVaultKwargs};
+    /// let backend = AzureKeyVaultBackend::new(AzureKeyVaultKwargs {
+    ///     vault_url: Some("https://my-vault.vault.azure.net/".into()),
+    ///     variables_prefix: None, // do not look variables up
+    ///     ..AzureKeyVaultKwargs::default()
+    /// })
+    /// .unwrap();
+    /// assert_eq!(backend.secret_name(airflow_secrets_core::SecretKind::Connection, "smtp_default").as_deref(),
+    ///            Some("airflow-connections-smtp-default"));
+    /// ```
+    pub fn new(kwargs: AzureKeyVaultKwargs) -> Result<Self, Error> {
+        Ok(AzureKeyVaultBackend {
+            config: kwargs.validate()?,
+            env: Environment::Process,
+            client: OnceCell::new(),
+        })
+    }
+
+    /// Uses `env` instead of the process environment for `AZURE_AUTHORITY_HOST` and the default credential
+    /// chain. Takes effect only before the first lookup (the client is built then).
+    pub fn with_environment(mut self, env: Environment) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// The Key Vault secret name looked up for `key`, or `None` when lookups of `kind` are disabled or the key is
+    /// refused (a team-scoped `team--key` without a team, as Airflow's multi-team guard does).
+    pub fn secret_name(&self, kind: SecretKind, key: &str) -> Option<String> {
+        let prefix = self.config.prefix(kind)?;
+        if kind != SecretKind::Config && is_team_scoped(key, &self.config.sep) {
+            return None;
+        }
+        Some(build_path(prefix, key, &self.config.sep))
+    }
+
+    /// The vault URL as configured.
+    pub fn vault_url(&self) -> &str {
+        &self.config.vault_url
+    }
+
+    fn credential_description(&self) -> String {
+        match &self.config.credential {
+            CredentialConfig::ClientSecret {
+                tenant_id,
+                client_id,
+                ..
+            } => {
+                format!("client secret credential (tenant `{tenant_id}`, client id `{client_id}`)")
+            }
+            CredentialConfig::Default { .. } => {
+                "default credential chain (DefaultAzureCredential)".to_owned()
+            }
+        }
+    }
+
+    async fn client(&self) -> Result<&Arc<SecretClient>, Error> {
+        self.client
+            .get_or_try_init(|| async {
+                build_client(&self.config, &self.env)
+                    .map(Arc::new)
+                    .map_err(|e| Error::Authentication {
+                        backend: BACKEND_NAME,
+                        location: format!(
+                            "setting up the {} for {}",
+                            self.credential_description(),
+                            self.config.vault_url
+                        ),
+                        problem: error_chain(&e),
+                    })
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl SecretsBackend for AzureKeyVaultBackend {
+    fn name(&self) -> &'static str {
+        BACKEND_NAME
+    }
+
+    async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        let Some(prefix) = self.config.prefix(kind) else {
+            return Ok(None);
+        };
+        if kind != SecretKind::Config && is_team_scoped(key, &self.config.sep) {
+            tracing::debug!(backend = BACKEND_NAME, %kind, key, "team-scoped key looked up without a team: not sent");
+            return Ok(None);
+        }
+        let name = build_path(prefix, key, &self.config.sep);
+        if name.is_empty() {
+            // No Key Vault secret has an empty name; the SDK would refuse the call.
+            return Ok(None);
+        }
+        let client = self.client().await?;
+        let tries = Tries::default();
+        let options = SecretClientGetSecretOptions {
+            method_options: ClientMethodOptions {
+                context: Context::new().with_value(tries.clone()),
+            },
+            ..SecretClientGetSecretOptions::default()
+        };
+        let encoded = utf8_percent_encode(&name, PATH_SEGMENT).to_string();
+        let credential = self.credential_description();
+        let lookup = |attempts| Lookup {
+            kind,
+            key,
+            name: &name,
+            vault_url: &self.config.vault_url,
+            attempts,
+            credential: &credential,
+        };
+        match client.get_secret(&encoded, Some(options)).await {
+            Ok(response) => {
+                let secret = response.into_model().map_err(|e| Error::MalformedSecret {
+                    backend: BACKEND_NAME,
+                    kind,
+                    key: key.to_owned(),
+                    // serde messages can quote parts of the body (the secret); keep only the position.
+                    problem: format!(
+                        "Key Vault answered 200 for `{name}` with a body that is not a secret bundle ({})",
+                        e.downcast_ref::<serde_json::Error>()
+                            .map(|j| format!("JSON error at line {}, column {}", j.line(), j.column()))
+                            .unwrap_or_else(|| "unreadable body".to_owned())
+                    ),
+                })?;
+                match secret.value {
+                    Some(value) => Ok(Some(SecretValue::new(value))),
+                    None => Err(Error::MalformedSecret {
+                        backend: BACKEND_NAME,
+                        kind,
+                        key: key.to_owned(),
+                        problem: format!(
+                            "Key Vault returned the secret `{name}` without a `value`"
+                        ),
+                    }),
+                }
+            }
+            Err(error) => classify(error, &lookup(tries.get())),
+        }
+    }
+}

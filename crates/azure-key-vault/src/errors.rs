@@ -1,0 +1,201 @@
+//! From the SDK's errors to airflow-secrets' [`Error`] variants (and `Ok(None)` for "not found").
+
+use airflow_secrets_core::{Error, SecretKind, SecretValue};
+use azure_core::error::ErrorKind;
+use azure_core::http::StatusCode;
+use serde::Deserialize;
+
+use crate::BACKEND_NAME;
+
+/// Context the SDK's retry policy adds to every non-retried error; it says nothing about the cause.
+const RETRY_NOISE: &str = "non-transport error occurred which will not be retried";
+
+/// An error and its causes on one line, each message once (`with_context` repeats the inner message).
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(e) = current {
+        let text = e.to_string();
+        let text = text.trim();
+        if !text.is_empty() && text != RETRY_NOISE && !parts.iter().any(|p| p.contains(text)) {
+            parts.push(text.to_owned());
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Key Vault's error body: `{"error":{"code":…,"message":…,"innererror":{"code":…}}}`.
+#[derive(Debug, Default, Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    error: ErrorDetail,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ErrorDetail {
+    code: Option<String>,
+    message: Option<String>,
+    #[serde(rename = "innererror")]
+    inner_error: Option<InnerError>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct InnerError {
+    code: Option<String>,
+}
+
+/// What the lookup was about, for error messages.
+pub(crate) struct Lookup<'a> {
+    pub kind: SecretKind,
+    pub key: &'a str,
+    pub name: &'a str,
+    pub vault_url: &'a str,
+    /// Tries made (1 + retries), counted by the pipeline.
+    pub attempts: u32,
+    /// The credential in use, e.g. `client secret credential (tenant …, client …)`.
+    pub credential: &'a str,
+}
+
+impl Lookup<'_> {
+    fn location(&self) -> String {
+        format!("secret `{}` in {}", self.name, self.vault_url)
+    }
+}
+
+/// Maps a failed `get_secret` call. `Ok(None)` for 404, as Airflow's `ResourceNotFoundError` handling does.
+pub(crate) fn classify(
+    error: azure_core::Error,
+    lookup: &Lookup<'_>,
+) -> Result<Option<SecretValue>, Error> {
+    match error.kind() {
+        ErrorKind::HttpResponse {
+            status,
+            error_code,
+            raw_response,
+        } => {
+            let body: ErrorBody = raw_response
+                .as_ref()
+                .and_then(|r| serde_json::from_slice(r.body().as_ref()).ok())
+                .unwrap_or_default();
+            let code = body
+                .error
+                .code
+                .clone()
+                .or_else(|| error_code.clone())
+                .unwrap_or_default();
+            let inner = body
+                .error
+                .inner_error
+                .as_ref()
+                .and_then(|i| i.code.clone())
+                .unwrap_or_default();
+            let message = body
+                .error
+                .message
+                .clone()
+                .unwrap_or_else(|| error.to_string());
+            let codes = match (code.is_empty(), inner.is_empty()) {
+                (true, _) => String::new(),
+                (false, true) => format!(" ({code})"),
+                (false, false) => format!(" ({code}/{inner})"),
+            };
+            let status_text = format!("{} {}{codes}", u16::from(*status), reason(*status));
+            match *status {
+                StatusCode::NotFound => {
+                    tracing::debug!(
+                        backend = BACKEND_NAME,
+                        "Secret {} not found: {status_text}: {message}",
+                        lookup.name
+                    );
+                    Ok(None)
+                }
+                StatusCode::Forbidden if inner == "SecretDisabled" => Err(Error::Rejected {
+                    backend: BACKEND_NAME,
+                    kind: lookup.kind,
+                    key: lookup.key.to_owned(),
+                    location: lookup.location(),
+                    problem: format!(
+                        "the secret is disabled in Key Vault ({status_text}); enable it (or its current version) to \
+                         read it. Key Vault said: {message}"
+                    ),
+                }),
+                StatusCode::Forbidden => Err(Error::PermissionDenied {
+                    backend: BACKEND_NAME,
+                    kind: lookup.kind,
+                    key: lookup.key.to_owned(),
+                    location: lookup.location(),
+                    problem: format!("{status_text}: {message} (identity: {})", lookup.credential),
+                }),
+                StatusCode::Unauthorized => Err(Error::Authentication {
+                    backend: BACKEND_NAME,
+                    location: format!(
+                        "bearer token from the {} for {}",
+                        lookup.credential, lookup.vault_url
+                    ),
+                    problem: format!("Key Vault rejected the token: {status_text}: {message}"),
+                }),
+                StatusCode::RequestTimeout
+                | StatusCode::TooManyRequests
+                | StatusCode::InternalServerError
+                | StatusCode::BadGateway
+                | StatusCode::ServiceUnavailable
+                | StatusCode::GatewayTimeout => Err(Error::Unavailable {
+                    backend: BACKEND_NAME,
+                    kind: lookup.kind,
+                    key: lookup.key.to_owned(),
+                    location: lookup.location(),
+                    attempts: lookup.attempts,
+                    problem: format!("{status_text}: {message}"),
+                }),
+                _ => Err(Error::Rejected {
+                    backend: BACKEND_NAME,
+                    kind: lookup.kind,
+                    key: lookup.key.to_owned(),
+                    location: lookup.location(),
+                    problem: format!("{status_text}: {message}"),
+                }),
+            }
+        }
+        ErrorKind::Io | ErrorKind::Connection => Err(Error::Unavailable {
+            backend: BACKEND_NAME,
+            kind: lookup.kind,
+            key: lookup.key.to_owned(),
+            location: lookup.location(),
+            attempts: lookup.attempts,
+            problem: error_chain(&error),
+        }),
+        ErrorKind::Credential => Err(Error::Authentication {
+            backend: BACKEND_NAME,
+            location: format!(
+                "token request of the {} for {}",
+                lookup.credential, lookup.vault_url
+            ),
+            problem: error_chain(&error),
+        }),
+        // Raised while handling Key Vault's authentication challenge (no scope in it, or a resource that does
+        // not match the vault's domain; see `verify_challenge_resource`).
+        _ => Err(Error::Authentication {
+            backend: BACKEND_NAME,
+            location: format!("authentication challenge from {}", lookup.vault_url),
+            problem: error_chain(&error),
+        }),
+    }
+}
+
+fn reason(status: StatusCode) -> &'static str {
+    match u16::from(status) {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}

@@ -1,0 +1,511 @@
+//! The default credential chain (environment → workload identity → managed identity → Azure CLI), each step
+//! against local fakes, through an explicit environment. The process environment is never read or changed, and
+//! every test that reaches the managed-identity step points it at a local address (`IDENTITY_ENDPOINT` or
+//! `AZURE_POD_IDENTITY_AUTHORITY_HOST`), so nothing goes to 169.254.169.254.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use airflow_secrets_azure_key_vault::{
+    AzureKeyVaultBackend, DefaultAzureCredentialChain, DefaultCredentialOptions, Environment,
+    KEY_VAULT_SCOPE,
+};
+use airflow_secrets_azure_key_vault_mock::{
+    ACCESS_TOKEN, AzureFixture, CLIENT_ID, CLIENT_SECRET, ClientProof, FakeEntra, MockServer,
+    Reply, TENANT_ID, app_service_handler, closed_port, imds_handler,
+};
+use airflow_secrets_core::{Error, SecretsBackend};
+use azure_core::credentials::TokenCredential;
+use serde_json::{Value, json};
+
+/// Variables every chain test starts from: IMDS moved to a closed local port, and an empty `PATH` (no `az`).
+fn base_env(scratch: &Path) -> Vec<(String, String)> {
+    let empty_bin = scratch.join("empty-bin");
+    std::fs::create_dir_all(&empty_bin).unwrap();
+    vec![
+        (
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST".into(),
+            format!("http://127.0.0.1:{}", closed_port()),
+        ),
+        ("PATH".into(), empty_bin.to_string_lossy().into_owned()),
+    ]
+}
+
+fn env_with(scratch: &Path, extra: &[(&str, String)]) -> Environment {
+    let mut vars = base_env(scratch);
+    for (k, v) in extra {
+        vars.retain(|(key, _)| key != k);
+        vars.push(((*k).to_owned(), v.clone()));
+    }
+    Environment::from_vars(vars)
+}
+
+/// A backend without client-secret kwargs (so the chain is used), reading the fixture's vault.
+fn chain_backend(fx: &AzureFixture, overrides: Value, env: Environment) -> AzureKeyVaultBackend {
+    let mut kwargs = fx.kwargs_with(json!({"tenant_id": null, "client_id": null, "client_secret": null, "authority_host": null}));
+    for (k, v) in overrides.as_object().unwrap() {
+        kwargs.insert(k.clone(), v.clone());
+    }
+    AzureKeyVaultBackend::from_kwargs(&kwargs)
+        .unwrap()
+        .with_environment(env)
+}
+
+/// Writes a fake `az` that records its arguments and prints a token (or runs `body` instead).
+fn fake_az(dir: &Path, body: Option<&str>) -> (PathBuf, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("az-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let args_file = dir.join("az-args.txt");
+    let default_body = format!(
+        "printf '{{\"accessToken\":\"%s\",\"expiresOn\":\"2099-01-01 00:00:00.000000\",\"expires_on\":4070908800,\
+         \"subscription\":\"00000000-0000-0000-0000-000000000001\",\"tenant\":\"{TENANT_ID}\",\"tokenType\":\"Bearer\"}}\\n' \
+         '{ACCESS_TOKEN}'"
+    );
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$*\" > '{}'\n{}\n",
+        args_file.display(),
+        body.unwrap_or(&default_body)
+    );
+    let az = bin.join("az");
+    std::fs::write(&az, script).unwrap();
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (bin, args_file)
+}
+
+async fn read_hello(backend: &AzureKeyVaultBackend) -> Result<Option<String>, Error> {
+    backend
+        .get_variable("hello")
+        .await
+        .map(|v| v.map(|v| v.expose().to_owned()))
+}
+
+#[tokio::test]
+async fn environment_credential_uses_azure_client_secret() {
+    let fx = AzureFixture::start().await;
+    fx.vault
+        .put("airflow-variables-hello", "from-env-credential");
+    let env = env_with(
+        fx.ca.scratch_dir(),
+        &[
+            ("AZURE_TENANT_ID", TENANT_ID.into()),
+            ("AZURE_CLIENT_ID", CLIENT_ID.into()),
+            ("AZURE_CLIENT_SECRET", CLIENT_SECRET.into()),
+            ("AZURE_AUTHORITY_HOST", fx.entra_server.url()),
+        ],
+    );
+    let backend = chain_backend(&fx, json!({}), env);
+    assert_eq!(
+        read_hello(&backend).await.unwrap().as_deref(),
+        Some("from-env-credential")
+    );
+    let token_request = &fx.entra_server.requests()[0];
+    assert_eq!(
+        token_request.path,
+        format!("/{TENANT_ID}/oauth2/v2.0/token")
+    );
+    assert_eq!(
+        token_request.form_param("client_secret").as_deref(),
+        Some(CLIENT_SECRET)
+    );
+}
+
+async fn workload_setup(fx: &AzureFixture, tenant: &str, client_id: &str) -> (MockServer, PathBuf) {
+    let token_file = fx.ca.scratch_dir().join("federated-token");
+    std::fs::write(&token_file, "federated-jwt-from-the-projected-volume").unwrap();
+    let entra = FakeEntra {
+        tenant: tenant.into(),
+        client_id: client_id.into(),
+        proof: ClientProof::Assertion("federated-jwt-from-the-projected-volume".into()),
+        token: ACCESS_TOKEN.into(),
+    };
+    (MockServer::https(&fx.ca, entra.handler()).await, token_file)
+}
+
+#[tokio::test]
+async fn workload_identity_exchanges_the_federated_token_file() {
+    let fx = AzureFixture::start().await;
+    fx.vault
+        .put("airflow-variables-hello", "from-workload-identity");
+    let (entra, token_file) = workload_setup(&fx, "aks-tenant", "workload-client").await;
+    let env = env_with(
+        fx.ca.scratch_dir(),
+        &[
+            ("AZURE_AUTHORITY_HOST", entra.url()),
+            ("AZURE_TENANT_ID", "aks-tenant".into()),
+            ("AZURE_CLIENT_ID", "workload-client".into()),
+            (
+                "AZURE_FEDERATED_TOKEN_FILE",
+                token_file.to_string_lossy().into_owned(),
+            ),
+        ],
+    );
+    let backend = chain_backend(&fx, json!({}), env);
+    assert_eq!(
+        read_hello(&backend).await.unwrap().as_deref(),
+        Some("from-workload-identity")
+    );
+    let request = &entra.requests()[0];
+    assert_eq!(request.path, "/aks-tenant/oauth2/v2.0/token");
+    assert_eq!(
+        request.form_param("client_id").as_deref(),
+        Some("workload-client")
+    );
+    assert_eq!(
+        request.form_param("client_assertion").as_deref(),
+        Some("federated-jwt-from-the-projected-volume")
+    );
+    assert_eq!(
+        request.form_param("scope").as_deref(),
+        Some(KEY_VAULT_SCOPE)
+    );
+}
+
+#[tokio::test]
+async fn airflow_kwargs_choose_the_workload_identity_tenant_and_client() {
+    let fx = AzureFixture::start().await;
+    fx.vault.put("airflow-variables-hello", "v");
+    let (entra, token_file) = workload_setup(&fx, "kwarg-tenant", "kwarg-client").await;
+    let env = env_with(
+        fx.ca.scratch_dir(),
+        &[
+            ("AZURE_AUTHORITY_HOST", entra.url()),
+            ("AZURE_TENANT_ID", "env-tenant".into()),
+            ("AZURE_CLIENT_ID", "env-client".into()),
+            (
+                "AZURE_FEDERATED_TOKEN_FILE",
+                token_file.to_string_lossy().into_owned(),
+            ),
+        ],
+    );
+    let overrides = json!({"managed_identity_client_id": "kwarg-client", "workload_identity_tenant_id": "kwarg-tenant"});
+    let backend = chain_backend(&fx, overrides, env);
+    assert_eq!(read_hello(&backend).await.unwrap().as_deref(), Some("v"));
+    assert_eq!(entra.requests()[0].path, "/kwarg-tenant/oauth2/v2.0/token");
+    assert_eq!(
+        entra.requests()[0].form_param("client_id").as_deref(),
+        Some("kwarg-client")
+    );
+}
+
+#[tokio::test]
+async fn managed_identity_uses_identity_endpoint_and_header() {
+    let fx = AzureFixture::start().await;
+    fx.vault
+        .put("airflow-variables-hello", "from-managed-identity");
+    // HTTPS, trusted through connection_verify like every token request.
+    let msi = MockServer::https(
+        &fx.ca,
+        app_service_handler("identity-header-secret", ACCESS_TOKEN),
+    )
+    .await;
+    let env = env_with(
+        fx.ca.scratch_dir(),
+        &[
+            ("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url())),
+            ("IDENTITY_HEADER", "identity-header-secret".into()),
+        ],
+    );
+    let backend = chain_backend(&fx, json!({}), env);
+    assert_eq!(
+        read_hello(&backend).await.unwrap().as_deref(),
+        Some("from-managed-identity")
+    );
+    let request = &msi.requests()[0];
+    assert_eq!(request.method, "GET");
+    assert_eq!(request.path, "/msi/token");
+    assert_eq!(
+        request.query_param("api-version").as_deref(),
+        Some("2019-08-01")
+    );
+    assert_eq!(
+        request.query_param("resource").as_deref(),
+        Some("https://vault.azure.net")
+    );
+    assert_eq!(
+        request.query_param("client_id"),
+        None,
+        "system-assigned by default"
+    );
+    assert_eq!(
+        request.header("x-identity-header"),
+        Some("identity-header-secret")
+    );
+    assert_eq!(fx.token_requests(), 0);
+}
+
+#[tokio::test]
+async fn a_user_assigned_identity_comes_from_the_kwargs_or_azure_client_id() {
+    let fx = AzureFixture::start().await;
+    fx.vault.put("airflow-variables-hello", "v");
+    let msi = MockServer::https(&fx.ca, app_service_handler("h", ACCESS_TOKEN)).await;
+    let msi_vars = [
+        ("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url())),
+        ("IDENTITY_HEADER", "h".to_owned()),
+    ];
+
+    let mut vars = msi_vars.to_vec();
+    vars.push(("AZURE_CLIENT_ID", "env-uami".into()));
+    let backend = chain_backend(&fx, json!({}), env_with(fx.ca.scratch_dir(), &vars));
+    read_hello(&backend).await.unwrap();
+    assert_eq!(
+        msi.requests()
+            .last()
+            .unwrap()
+            .query_param("client_id")
+            .as_deref(),
+        Some("env-uami")
+    );
+
+    // Airflow passes managed_identity_client_id only together with workload_identity_tenant_id.
+    let both =
+        json!({"managed_identity_client_id": "kwarg-uami", "workload_identity_tenant_id": "t"});
+    let backend = chain_backend(&fx, both, env_with(fx.ca.scratch_dir(), &vars));
+    read_hello(&backend).await.unwrap();
+    assert_eq!(
+        msi.requests()
+            .last()
+            .unwrap()
+            .query_param("client_id")
+            .as_deref(),
+        Some("kwarg-uami")
+    );
+
+    let alone = json!({"managed_identity_client_id": "kwarg-uami"});
+    let backend = chain_backend(&fx, alone, env_with(fx.ca.scratch_dir(), &msi_vars));
+    read_hello(&backend).await.unwrap();
+    assert_eq!(
+        msi.requests().last().unwrap().query_param("client_id"),
+        None,
+        "ignored alone, as in Airflow"
+    );
+}
+
+#[tokio::test]
+async fn imds_is_used_when_no_identity_endpoint_is_set() {
+    let fx = AzureFixture::start().await;
+    fx.vault.put("airflow-variables-hello", "from-imds");
+    let imds = MockServer::http(imds_handler(ACCESS_TOKEN)).await;
+    let env = env_with(
+        fx.ca.scratch_dir(),
+        &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url())],
+    );
+    let backend = chain_backend(&fx, json!({}), env);
+    assert_eq!(
+        read_hello(&backend).await.unwrap().as_deref(),
+        Some("from-imds")
+    );
+    let request = &imds.requests()[0];
+    assert_eq!(request.path, "/metadata/identity/oauth2/token");
+    assert_eq!(
+        request.query_param("api-version").as_deref(),
+        Some("2018-02-01")
+    );
+    assert_eq!(
+        request.query_param("resource").as_deref(),
+        Some("https://vault.azure.net")
+    );
+    assert_eq!(request.header("metadata"), Some("true"));
+}
+
+#[tokio::test]
+async fn azure_cli_is_the_last_resort() {
+    let fx = AzureFixture::start().await;
+    fx.vault.put("airflow-variables-hello", "from-azure-cli");
+    let (bin, args_file) = fake_az(fx.ca.scratch_dir(), None);
+    let env = env_with(
+        fx.ca.scratch_dir(),
+        &[("PATH", bin.to_string_lossy().into_owned())],
+    );
+    let backend = chain_backend(&fx, json!({}), env);
+    assert_eq!(
+        read_hello(&backend).await.unwrap().as_deref(),
+        Some("from-azure-cli")
+    );
+    let args = std::fs::read_to_string(args_file).unwrap();
+    assert_eq!(
+        args.trim(),
+        "account get-access-token -o json --scope https://vault.azure.net/.default"
+    );
+}
+
+#[tokio::test]
+async fn when_every_source_is_unavailable_the_error_lists_each_step() {
+    let fx = AzureFixture::start().await;
+    let backend = chain_backend(&fx, json!({}), env_with(fx.ca.scratch_dir(), &[]));
+    let err = read_hello(&backend).await.unwrap_err();
+    assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("DefaultAzureCredential failed to retrieve a token"),
+        "{text}"
+    );
+    let steps = [
+        "EnvironmentCredential: EnvironmentCredential authentication unavailable. Environment variables are not fully configured (missing: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
+        "WorkloadIdentityCredential: WorkloadIdentityCredential authentication unavailable: AZURE_FEDERATED_TOKEN_FILE is not set",
+        "ManagedIdentityCredential: ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint",
+        "AzureCliCredential:",
+    ];
+    let mut from = 0;
+    for step in steps {
+        let at = text[from..]
+            .find(step)
+            .unwrap_or_else(|| panic!("`{step}` missing (or out of order) in: {text}"));
+        from += at + step.len();
+    }
+    assert!(text.contains("az not found on PATH"), "{text}");
+    assert!(text.contains("default credential chain"), "{text}");
+}
+
+#[tokio::test]
+async fn a_configured_source_that_fails_stops_the_chain() {
+    let fx = AzureFixture::start().await;
+    let imds = MockServer::http(imds_handler(ACCESS_TOKEN)).await;
+    let (bin, args_file) = fake_az(fx.ca.scratch_dir(), None);
+    let env = env_with(
+        fx.ca.scratch_dir(),
+        &[
+            ("AZURE_TENANT_ID", TENANT_ID.into()),
+            ("AZURE_CLIENT_ID", CLIENT_ID.into()),
+            ("AZURE_CLIENT_SECRET", "a-wrong-secret".into()),
+            ("AZURE_AUTHORITY_HOST", fx.entra_server.url()),
+            ("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url()),
+            ("PATH", bin.to_string_lossy().into_owned()),
+        ],
+    );
+    let backend = chain_backend(&fx, json!({}), env);
+    let err = read_hello(&backend).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("EnvironmentCredential: ClientSecretCredential authentication failed"),
+        "{text}"
+    );
+    assert!(text.contains("AADSTS7000215"), "{text}");
+    assert!(
+        !text.contains("ManagedIdentityCredential"),
+        "the chain must stop: {text}"
+    );
+    assert!(!text.contains("a-wrong-secret"), "{text}");
+    assert_eq!(imds.request_count(), 0);
+    assert!(!args_file.exists(), "az must not run");
+}
+
+#[tokio::test]
+async fn unsupported_or_unassigned_managed_identities_fall_through_to_the_cli() {
+    let fx = AzureFixture::start().await;
+    fx.vault.put("airflow-variables-hello", "v");
+    let (bin, _) = fake_az(fx.ca.scratch_dir(), None);
+    let path = ("PATH", bin.to_string_lossy().into_owned());
+
+    // Cloud Shell (MSI_ENDPOINT) is not supported: unavailable, not fatal.
+    let env = env_with(
+        fx.ca.scratch_dir(),
+        &[
+            ("MSI_ENDPOINT", "http://127.0.0.1:1/msi".into()),
+            path.clone(),
+        ],
+    );
+    let backend = chain_backend(&fx, json!({}), env);
+    assert_eq!(read_hello(&backend).await.unwrap().as_deref(), Some("v"));
+
+    // IMDS answering 400 (identity not assigned) is "unavailable" too.
+    let imds = MockServer::http(std::sync::Arc::new(
+        |_: &airflow_secrets_azure_key_vault_mock::Recorded| {
+            Reply::json(
+                400,
+                json!({"error": "invalid_request", "error_description": "Identity not found"}),
+            )
+        },
+    ))
+    .await;
+    let env = env_with(
+        fx.ca.scratch_dir(),
+        &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url()), path],
+    );
+    let backend = chain_backend(&fx, json!({}), env);
+    assert_eq!(read_hello(&backend).await.unwrap().as_deref(), Some("v"));
+    assert_eq!(imds.request_count(), 1, "the probe is a single attempt");
+}
+
+fn chain(env: Environment, az_timeout: Duration) -> DefaultAzureCredentialChain {
+    DefaultAzureCredentialChain::new(DefaultCredentialOptions {
+        environment: env,
+        az_timeout,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_source_that_worked_is_remembered() {
+    let scratch = tempfile::tempdir().unwrap();
+    let probes = MockServer::http(std::sync::Arc::new(
+        |_: &airflow_secrets_azure_key_vault_mock::Recorded| {
+            Reply::json(
+                400,
+                json!({"error": "invalid_request", "error_description": "Identity not found"}),
+            )
+        },
+    ))
+    .await;
+    let (bin, _) = fake_az(scratch.path(), None);
+    let env = env_with(
+        scratch.path(),
+        &[
+            ("AZURE_POD_IDENTITY_AUTHORITY_HOST", probes.url()),
+            ("PATH", bin.to_string_lossy().into_owned()),
+        ],
+    );
+    let chain = chain(env, Duration::from_secs(10));
+    let token = chain.get_token(&[KEY_VAULT_SCOPE], None).await.unwrap();
+    assert_eq!(token.token.secret(), ACCESS_TOKEN);
+    chain.get_token(&[KEY_VAULT_SCOPE], None).await.unwrap();
+    assert_eq!(
+        probes.request_count(),
+        1,
+        "IMDS is not probed again once the CLI worked"
+    );
+}
+
+#[tokio::test]
+async fn a_hanging_azure_cli_is_stopped() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (bin, _) = fake_az(scratch.path(), Some("exec /bin/sleep 5"));
+    let env = env_with(
+        scratch.path(),
+        &[("PATH", bin.to_string_lossy().into_owned())],
+    );
+    let chain = chain(env, Duration::from_millis(500));
+    let err = chain.get_token(&[KEY_VAULT_SCOPE], None).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the Azure CLI did not answer within 0.5 s"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_federated_token_file_is_reported() {
+    let scratch = tempfile::tempdir().unwrap();
+    let env = env_with(
+        scratch.path(),
+        &[
+            ("AZURE_AUTHORITY_HOST", "https://127.0.0.1:1".into()),
+            ("AZURE_TENANT_ID", "t".into()),
+            ("AZURE_CLIENT_ID", "c".into()),
+            ("AZURE_FEDERATED_TOKEN_FILE", "/nonexistent/token".into()),
+        ],
+    );
+    let err = chain(env, Duration::from_secs(10))
+        .get_token(&[KEY_VAULT_SCOPE], None)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("WorkloadIdentityCredential: failed to read federated token from file /nonexistent/token"), "{text}");
+    assert!(
+        !text.contains("AzureCliCredential"),
+        "a configured-but-broken source stops the chain: {text}"
+    );
+}

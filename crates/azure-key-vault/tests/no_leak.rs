@@ -1,0 +1,175 @@
+//! No stored value, client secret, access token or identity header ever appears in Debug output, error
+//! messages or tracing logs (captured at TRACE level, every crate included).
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, AzureKeyVaultKwargs, Environment};
+use airflow_secrets_azure_key_vault_mock::key_vault::{
+    forbidden_access_denied, secret_disabled, throttled,
+};
+use airflow_secrets_azure_key_vault_mock::{
+    ACCESS_TOKEN, AzureFixture, CLIENT_ID, CLIENT_SECRET, MockServer, Reply, TENANT_ID,
+    app_service_handler, closed_port,
+};
+use airflow_secrets_core::SecretsBackend;
+use serde_json::json;
+
+const STORED_VALUE: &str = "st0red-VALUE-MUST-NOT-LEAK";
+const IDENTITY_HEADER: &str = "identity-HEADER-MUST-NOT-LEAK";
+const WRONG_SECRET: &str = "wrong-SECRET-MUST-NOT-LEAK";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for secret in [
+        CLIENT_SECRET,
+        ACCESS_TOKEN,
+        STORED_VALUE,
+        IDENTITY_HEADER,
+        WRONG_SECRET,
+    ] {
+        assert!(!text.contains(secret), "{what} leaks `{secret}`:\n{text}");
+    }
+}
+
+#[test]
+fn debug_output_is_redacted() {
+    let kwargs = AzureKeyVaultKwargs {
+        vault_url: Some("https://v.vault.azure.net/".into()),
+        tenant_id: Some(TENANT_ID.into()),
+        client_id: Some(CLIENT_ID.into()),
+        client_secret: Some(CLIENT_SECRET.into()),
+        ..AzureKeyVaultKwargs::default()
+    };
+    assert_clean("kwargs Debug", &format!("{kwargs:?}"));
+    let env = Environment::from_vars([
+        ("AZURE_CLIENT_SECRET", CLIENT_SECRET),
+        ("IDENTITY_HEADER", IDENTITY_HEADER),
+    ]);
+    let debug = format!("{env:?}");
+    assert_clean("Environment Debug", &debug);
+    assert!(
+        debug.contains("AZURE_CLIENT_SECRET"),
+        "names are shown: {debug}"
+    );
+    let backend = AzureKeyVaultBackend::new(kwargs)
+        .unwrap()
+        .with_environment(env);
+    let debug = format!("{backend:?}");
+    assert_clean("backend Debug", &debug);
+    assert!(debug.contains(CLIENT_ID), "{debug}");
+}
+
+#[tokio::test]
+async fn errors_and_logs_never_contain_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let fx = AzureFixture::start().await;
+    fx.vault.put("airflow-variables-found", STORED_VALUE);
+    fx.vault.put(
+        "airflow-connections-db",
+        &format!("postgres://user:{STORED_VALUE}@host/db"),
+    );
+    fx.vault
+        .always("airflow-variables-denied", forbidden_access_denied("v"));
+    fx.vault
+        .always("airflow-variables-disabled", secret_disabled());
+    fx.vault.always("airflow-variables-busy", throttled(0));
+    fx.vault.always(
+        "airflow-variables-weird",
+        Reply::json(200, json!({"value": [STORED_VALUE]})),
+    );
+    fx.vault.always(
+        "airflow-variables-weirder",
+        Reply::json(200, json!({"value": 7, "id": STORED_VALUE})),
+    );
+
+    let mut messages = Vec::new();
+    let backend = common::backend(&fx, json!({"retry_total": 1}));
+    let value = backend.get_variable("found").await.unwrap().unwrap();
+    assert_eq!(value.expose(), STORED_VALUE);
+    messages.push(format!("{value:?} {value}"));
+    let connection = backend.get_connection("db").await.unwrap().unwrap();
+    messages.push(format!("{connection:?}"));
+    for key in ["denied", "disabled", "busy", "weird", "weirder"] {
+        let err = backend.get_variable(key).await.unwrap_err();
+        messages.push(format!("{err} {err:?}"));
+    }
+    messages.push(format!("{backend:?}"));
+
+    // A rejected client secret.
+    let backend = common::backend(&fx, json!({"client_secret": WRONG_SECRET}));
+    let err = backend.get_variable("found").await.unwrap_err();
+    messages.push(format!("{err} {err:?}"));
+
+    // The chain: a wrong AZURE_CLIENT_SECRET, then a managed identity whose header is a secret.
+    let chain_kwargs =
+        fx.kwargs_with(json!({"tenant_id": null, "client_id": null, "client_secret": null}));
+    let env = Environment::from_vars([
+        ("AZURE_TENANT_ID", TENANT_ID.to_owned()),
+        ("AZURE_CLIENT_ID", CLIENT_ID.to_owned()),
+        ("AZURE_CLIENT_SECRET", WRONG_SECRET.to_owned()),
+        ("AZURE_AUTHORITY_HOST", fx.entra_server.url()),
+        // Never reached (the failing environment step stops the chain), but kept local all the same.
+        (
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+            format!("http://127.0.0.1:{}", closed_port()),
+        ),
+        ("PATH", String::new()),
+    ]);
+    let backend = AzureKeyVaultBackend::from_kwargs(&chain_kwargs)
+        .unwrap()
+        .with_environment(env);
+    let err = backend.get_variable("found").await.unwrap_err();
+    messages.push(format!("{err} {err:?} {backend:?}"));
+
+    let msi = MockServer::https(&fx.ca, app_service_handler(IDENTITY_HEADER, ACCESS_TOKEN)).await;
+    let env = Environment::from_vars([
+        ("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url())),
+        ("IDENTITY_HEADER", IDENTITY_HEADER.to_owned()),
+    ]);
+    let backend = AzureKeyVaultBackend::from_kwargs(&chain_kwargs)
+        .unwrap()
+        .with_environment(env);
+    assert_eq!(
+        backend
+            .get_variable("found")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        STORED_VALUE
+    );
+    messages.push(format!("{backend:?}"));
+
+    for message in &messages {
+        assert_clean("a message", message);
+    }
+    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    assert!(
+        logs.contains("airflow-variables-busy"),
+        "the capture works: {logs}"
+    );
+    assert_clean("the logs", &logs);
+}

@@ -1,0 +1,230 @@
+//! The `airflow-secrets` binary with `AzureKeyVaultBackend`, configured only by Airflow's environment
+//! variables on the child process, against HTTPS fakes of Key Vault, Entra ID and the App Service managed
+//! identity endpoint on 127.0.0.1. The child's `AZURE_*`/`IDENTITY_*`/`MSI_*` variables are removed or
+//! pointed at the fakes, so no credential source can reach a non-loopback address.
+#![cfg(feature = "azure-key-vault")]
+
+use std::path::Path;
+
+use airflow_secrets_azure_key_vault_mock::key_vault::forbidden_access_denied;
+use airflow_secrets_azure_key_vault_mock::{
+    ACCESS_TOKEN, AzureFixture, CLIENT_SECRET, MockServer, app_service_handler, closed_port,
+};
+use serde_json::{Value, json};
+use tokio::process::Command;
+
+const CLASS: &str = "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend";
+
+/// The binary with a clean environment: no inherited Airflow or Azure credential variables, HOME in a
+/// scratch directory, IMDS moved to a closed loopback port, and an empty PATH for `az`.
+fn cli(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_airflow-secrets"));
+    for (k, _) in std::env::vars() {
+        let credential_var =
+            k.starts_with("AZURE_") || k.starts_with("IDENTITY_") || k.starts_with("MSI_");
+        if k.starts_with("AIRFLOW") || credential_var || k == "IMDS_ENDPOINT" {
+            cmd.env_remove(k);
+        }
+    }
+    let empty_bin = home.join("empty-bin");
+    std::fs::create_dir_all(&empty_bin).unwrap();
+    cmd.env("HOME", home)
+        .env("AIRFLOW_HOME", home.join("airflow"))
+        .env(
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+            format!("http://127.0.0.1:{}", closed_port()),
+        )
+        .env("PATH", empty_bin)
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+async fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().await.expect("the CLI runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn fixture() -> AzureFixture {
+    let fx = AzureFixture::start().await;
+    fx.vault
+        .put("airflow-variables-hello", "world-from-key-vault");
+    fx.vault.put(
+        "airflow-connections-my-db",
+        "postgres://user:p%40ss@db.example.com:5432/analytics",
+    );
+    fx.vault.put("airflow-config-secret-key", "cfg-value");
+    fx.vault.always(
+        "airflow-variables-guarded",
+        forbidden_access_denied("my-vault"),
+    );
+    fx
+}
+
+fn configured(home: &Path, kwargs: Value) -> Command {
+    let mut cmd = cli(home);
+    cmd.env("AIRFLOW__SECRETS__BACKEND", CLASS)
+        .env("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs.to_string());
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_variable_connection_and_config() {
+    let fx = fixture().await;
+    let home = tempfile::tempdir().unwrap();
+    let kwargs = Value::Object(fx.kwargs());
+
+    let (code, stdout, stderr) =
+        run(configured(home.path(), kwargs.clone()).args(["get", "variable", "hello"])).await;
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "world-from-key-vault\n"),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = run(configured(home.path(), kwargs.clone()).args([
+        "get",
+        "connection",
+        "my_db",
+        "--output",
+        "json",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let conn: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(conn["conn_type"], "postgres");
+    assert_eq!(conn["host"], "db.example.com");
+    assert_eq!(conn["port"], 5432);
+    assert_eq!(conn["password"], "p@ss");
+
+    let (code, stdout, _) =
+        run(configured(home.path(), kwargs.clone()).args(["get", "config", "secret_key"])).await;
+    assert_eq!((code, stdout.as_str()), (0, "cfg-value\n"));
+
+    let (code, _, stderr) =
+        run(configured(home.path(), kwargs).args(["get", "variable", "missing"])).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("Variable missing does not exist"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_secret_is_a_backend_failure() {
+    let fx = fixture().await;
+    let home = tempfile::tempdir().unwrap();
+    let kwargs = Value::Object(fx.kwargs());
+    let (code, _, stderr) =
+        run(configured(home.path(), kwargs.clone()).args(["get", "variable", "guarded"])).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains(
+            "permission denied reading variable `guarded` at secret `airflow-variables-guarded`"
+        ),
+        "{stderr}"
+    );
+
+    // Airflow falls through to the environment variables after the error.
+    let (code, stdout, stderr) = run(configured(home.path(), kwargs.clone())
+        .env("AIRFLOW_VAR_GUARDED", "env-copy")
+        .args(["get", "variable", "guarded"]))
+    .await;
+    assert_eq!((code, stdout.as_str()), (0, "env-copy\n"), "{stderr}");
+
+    let (code, _, stderr) = run(configured(home.path(), kwargs)
+        .env("AIRFLOW_VAR_GUARDED", "env-copy")
+        .args(["--strict", "get", "variable", "guarded"]))
+    .await;
+    assert_eq!(code, 3, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_errors_exit_with_status_2() {
+    let fx = fixture().await;
+    let home = tempfile::tempdir().unwrap();
+    let (code, _, stderr) =
+        run(configured(home.path(), json!({})).args(["get", "variable", "hello"])).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("kwarg `vault_url`: is required"),
+        "{stderr}"
+    );
+    assert_eq!(fx.vault_server.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_key_overrides_and_the_managed_identity_from_the_process_environment() {
+    let fx = fixture().await;
+    let home = tempfile::tempdir().unwrap();
+    // No client secret in the kwargs: the default chain runs in the child, reading its real environment.
+    let mut kwargs = fx.kwargs();
+    for k in ["tenant_id", "client_id", "client_secret"] {
+        kwargs.remove(k);
+    }
+    let msi = MockServer::https(
+        &fx.ca,
+        app_service_handler("identity-header-value", ACCESS_TOKEN),
+    )
+    .await;
+    let (code, stdout, stderr) = run(configured(home.path(), Value::Object(kwargs))
+        .env("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url()))
+        .env("IDENTITY_HEADER", "identity-header-value")
+        .env(
+            "AIRFLOW__SECRETS__BACKEND_KWARG__VERIFY_CHALLENGE_RESOURCE",
+            "False",
+        )
+        .args(["get", "variable", "hello"]))
+    .await;
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "world-from-key-vault\n"),
+        "{stderr}"
+    );
+    assert_eq!(msi.request_count(), 1);
+    assert_eq!(
+        msi.requests()[0].header("x-identity-header"),
+        Some("identity-header-value")
+    );
+    assert_eq!(
+        fx.token_requests(),
+        0,
+        "the managed identity, not the client secret, was used"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_credential_source_lists_every_step_and_leaks_nothing() {
+    let fx = fixture().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut kwargs = fx.kwargs();
+    for k in ["tenant_id", "client_id", "client_secret"] {
+        kwargs.remove(k);
+    }
+    let (code, _, stderr) =
+        run(configured(home.path(), Value::Object(kwargs))
+            .args(["-vvv", "get", "variable", "hello"]))
+        .await;
+    assert_eq!(code, 3, "{stderr}");
+    for step in [
+        "EnvironmentCredential",
+        "WorkloadIdentityCredential",
+        "ManagedIdentityCredential",
+        "AzureCliCredential",
+    ] {
+        assert!(stderr.contains(step), "{step} missing: {stderr}");
+    }
+
+    // With the client secret, at trace level: nothing secret reaches stderr.
+    let (code, stdout, stderr) = run(configured(home.path(), Value::Object(fx.kwargs()))
+        .args(["-vvv", "get", "variable", "hello"]))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "world-from-key-vault\n");
+    assert!(!stderr.contains(CLIENT_SECRET), "{stderr}");
+    assert!(!stderr.contains(ACCESS_TOKEN), "{stderr}");
+    assert!(!stderr.contains("world-from-key-vault"), "{stderr}");
+}

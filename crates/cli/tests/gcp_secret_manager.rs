@@ -1,0 +1,268 @@
+//! End-to-end: the `airflow-secrets` binary configured for `CloudSecretManagerBackend` through
+//! Airflow's environment variables (set on the child only), against a wiremock server speaking Secret
+//! Manager's REST format.
+//!
+//! The backend uses the `anonymous_credentials` extension and the child gets no
+//! `GOOGLE_APPLICATION_CREDENTIALS` and a `GCE_METADATA_HOST` on a closed loopback port, so nothing can
+//! reach Google or the GCE metadata server even by mistake.
+#![cfg(feature = "gcp-secret-manager")]
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const CLASS_PATH: &str =
+    "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend";
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+async fn mount(server: &MockServer, secret_id: &str, response: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/v1/projects/cli-project/secrets/{secret_id}/versions/latest:access"
+        )))
+        .and(query_param("$alt", "json;enum-encoding=int"))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
+fn found(secret_id: &str, value: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "name": format!("projects/123456789012/secrets/{secret_id}/versions/2"),
+        "payload": {"data": b64(value.as_bytes())}
+    }))
+}
+
+fn google_error(http: u16, status: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(http)
+        .set_body_json(json!({"error": {"code": http, "message": message, "status": status}}))
+}
+
+/// The binary with a clean environment: no inherited AIRFLOW_* or Google credential variables.
+fn cli(home: &Path, kwargs: &Value) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_airflow-secrets"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AIRFLOW")
+            || k.starts_with("GOOGLE_")
+            || k.starts_with("GCLOUD")
+            || k.starts_with("CLOUDSDK")
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("AIRFLOW_HOME", home.join("airflow"))
+        .env(
+            "GCE_METADATA_HOST",
+            format!("127.0.0.1:{}", airflow_secrets_testkit::free_port()),
+        )
+        .env_remove("RUST_LOG")
+        .env("AIRFLOW__SECRETS__BACKEND", CLASS_PATH)
+        .env("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs.to_string());
+    cmd
+}
+
+fn kwargs(server: &MockServer) -> Value {
+    json!({"project_id": "cli-project", "endpoint": server.uri(), "anonymous_credentials": true,
+           "max_attempts": 2, "retry_initial_backoff_seconds": 0.01, "retry_max_backoff_seconds": 0.02})
+}
+
+/// Runs the child off the async runtime (the mock server keeps answering meanwhile).
+async fn run(mut cmd: Command, args: &[&str]) -> (i32, String, String) {
+    cmd.args(args);
+    let output = tokio::task::spawn_blocking(move || cmd.output().expect("the CLI runs"))
+        .await
+        .unwrap();
+    (
+        output.status.code().expect("exited normally"),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_variable_connection_and_config() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "airflow-variables-my_var",
+        found("airflow-variables-my_var", "my-test-variable"),
+    )
+    .await;
+    mount(
+        &server,
+        "airflow-connections-my_pg",
+        found(
+            "airflow-connections-my_pg",
+            "postgresql://user:p%40ss@db.example.com:5432/mydb",
+        ),
+    )
+    .await;
+    mount(
+        &server,
+        "airflow-config-fernet_key",
+        found("airflow-config-fernet_key", "k3y"),
+    )
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let kw = kwargs(&server);
+
+    let (code, out, err) = run(cli(home.path(), &kw), &["get", "variable", "my_var"]).await;
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "my-test-variable\n"),
+        "stderr: {err}"
+    );
+
+    let (code, out, err) = run(
+        cli(home.path(), &kw),
+        &["get", "variable", "my_var", "--output", "json"],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["backend"], "CloudSecretManagerBackend");
+
+    let (code, out, err) = run(
+        cli(home.path(), &kw),
+        &["get", "connection", "my_pg", "--output", "json"],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            v["host"].as_str(),
+            v["password"].as_str(),
+            v["port"].as_i64()
+        ),
+        (Some("db.example.com"), Some("p@ss"), Some(5432))
+    );
+
+    let (code, out, err) = run(
+        cli(home.path(), &kw),
+        &["get", "connection", "my_pg", "--output", "uri"],
+    )
+    .await;
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "postgres://user:p%40ss@db.example.com:5432/mydb\n"),
+        "{err}"
+    );
+
+    let (code, out, err) = run(cli(home.path(), &kw), &["get", "config", "fernet_key"]).await;
+    assert_eq!((code, out.as_str()), (0, "k3y\n"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_found_and_permission_denied_exit_1_and_fall_through_to_the_environment() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "airflow-variables-missing",
+        google_error(404, "NOT_FOUND", "Secret [projects/cli-project/secrets/airflow-variables-missing] not found or has no versions."),
+    )
+    .await;
+    mount(
+        &server,
+        "airflow-variables-denied",
+        google_error(
+            403,
+            "PERMISSION_DENIED",
+            "Permission 'secretmanager.versions.access' denied for resource \
+             'projects/cli-project/secrets/airflow-variables-denied/versions/latest' (or it may not exist).",
+        ),
+    )
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let kw = kwargs(&server);
+
+    let (code, out, err) = run(cli(home.path(), &kw), &["get", "variable", "missing"]).await;
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("Variable missing does not exist"), "{err}");
+
+    // Airflow: a denial is logged and the lookup goes on (here: not found anywhere).
+    let (code, _, err) = run(cli(home.path(), &kw), &["get", "variable", "denied"]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("No access for Secret ID airflow-variables-denied"),
+        "{err}"
+    );
+    assert!(err.contains("secretmanager.versions.access"), "{err}");
+
+    let mut cmd = cli(home.path(), &kw);
+    cmd.env("AIRFLOW_VAR_DENIED", "from-env");
+    let (code, out, err) = run(cmd, &["get", "variable", "denied"]).await;
+    assert_eq!((code, out.as_str()), (0, "from-env\n"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_store_exits_3_and_strict_denials_too() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "airflow-variables-k",
+        google_error(503, "UNAVAILABLE", "The service is currently unavailable."),
+    )
+    .await;
+    mount(
+        &server,
+        "airflow-variables-denied",
+        google_error(
+            403,
+            "PERMISSION_DENIED",
+            "Permission 'secretmanager.versions.access' denied.",
+        ),
+    )
+    .await;
+    let home = tempfile::tempdir().unwrap();
+
+    let (code, _, err) = run(
+        cli(home.path(), &kwargs(&server)),
+        &["get", "variable", "k"],
+    )
+    .await;
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("unavailable") && err.contains("(2 attempt(s))"),
+        "{err}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+
+    let mut strict = kwargs(&server);
+    strict["raise_on_permission_denied"] = json!(true);
+    let (code, _, err) = run(
+        cli(home.path(), &strict),
+        &["--strict", "get", "variable", "denied"],
+    )
+    .await;
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("permission denied reading variable `denied`"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_kwargs_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    let bad_prefix = json!({"project_id": "p", "anonymous_credentials": true, "connections_prefix": "bad.prefix"});
+    let (code, _, err) = run(cli(home.path(), &bad_prefix), &["get", "variable", "k"]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("should follows that pattern ^[a-zA-Z0-9-_]*$"),
+        "{err}"
+    );
+
+    let no_project = json!({"anonymous_credentials": true});
+    let (code, _, err) = run(cli(home.path(), &no_project), &["get", "variable", "k"]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("Project ID could not be determined."), "{err}");
+}

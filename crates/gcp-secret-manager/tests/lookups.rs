@@ -1,0 +1,336 @@
+//! Mock suite: the exact requests, the real response shapes, names and payload decoding.
+
+mod common;
+
+use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
+use common::*;
+use serde_json::json;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[tokio::test]
+async fn variable_lookup_sends_the_exact_request_and_decodes_the_payload() {
+    let server = MockServer::start().await;
+    access("airflow-variables-hello")
+        .respond_with(found("airflow-variables-hello", "world"))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let b = backend(&server, json!({}));
+    assert_eq!(
+        b.get_variable("hello").await.unwrap().unwrap().expose(),
+        "world"
+    );
+
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(r.method.as_str(), "GET");
+    assert_eq!(
+        r.url.path(),
+        "/v1/projects/test-project/secrets/airflow-variables-hello/versions/latest:access"
+    );
+    // The query exactly as the SDK encodes it.
+    assert_eq!(r.url.query(), Some("%24alt=json%3Benum-encoding%3Dint"));
+    assert_eq!(r.headers.get("authorization").unwrap(), "Bearer test-token");
+}
+
+#[tokio::test]
+async fn connections_and_config_use_their_default_prefixes() {
+    let server = MockServer::start().await;
+    access("airflow-connections-smtp_default")
+        .respond_with(found(
+            "airflow-connections-smtp_default",
+            "smtps://user:pa%40ss@smtp.example.com:465",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    access("airflow-config-sql_alchemy_conn")
+        .respond_with(found(
+            "airflow-config-sql_alchemy_conn",
+            "postgresql://db/airflow",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let b = backend(&server, json!({}));
+    // Underscores are kept (no transformation of the key), as in Airflow.
+    let conn = b.get_connection("smtp_default").await.unwrap().unwrap();
+    assert_eq!(conn.host.as_deref(), Some("smtp.example.com"));
+    assert_eq!(conn.port, Some(465));
+    assert_eq!(conn.password.as_ref().map(|p| p.expose()), Some("pa@ss"));
+    assert_eq!(
+        b.get_config("sql_alchemy_conn")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "postgresql://db/airflow"
+    );
+}
+
+#[tokio::test]
+async fn json_connections_are_parsed() {
+    let server = MockServer::start().await;
+    let value = r#"{"conn_type": "postgres", "host": "db.internal", "login": "u", "port": 5432}"#;
+    access("airflow-connections-pg")
+        .respond_with(found("airflow-connections-pg", value))
+        .mount(&server)
+        .await;
+    let conn = backend(&server, json!({}))
+        .get_connection("pg")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (conn.conn_type.as_deref(), conn.port),
+        (Some("postgres"), Some(5432))
+    );
+}
+
+#[tokio::test]
+async fn custom_prefix_and_separator() {
+    let server = MockServer::start().await;
+    access("team_a__conns__db")
+        .respond_with(found("team_a__conns__db", "mysql://h/s"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    access("vars_of_a__k")
+        .respond_with(found("vars_of_a__k", "v"))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let b = backend(
+        &server,
+        json!({"connections_prefix": "team_a__conns", "variables_prefix": "vars_of_a", "sep": "__"}),
+    );
+    assert_eq!(
+        b.get_conn_value("db").await.unwrap().unwrap().expose(),
+        "mysql://h/s"
+    );
+    assert_eq!(b.get_variable("k").await.unwrap().unwrap().expose(), "v");
+}
+
+#[tokio::test]
+async fn an_empty_prefix_still_adds_the_separator() {
+    let server = MockServer::start().await;
+    access("-key")
+        .respond_with(found("-key", "from -key"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let b = backend(&server, json!({"variables_prefix": ""}));
+    assert_eq!(
+        b.get_variable("key").await.unwrap().unwrap().expose(),
+        "from -key"
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_prefix_sends_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let b = backend(
+        &server,
+        json!({"connections_prefix": null, "variables_prefix": null, "config_prefix": null}),
+    );
+    assert!(b.get_conn_value("c").await.unwrap().is_none());
+    assert!(b.get_connection("c").await.unwrap().is_none());
+    assert!(b.get_variable("v").await.unwrap().is_none());
+    assert!(b.get_config("k").await.unwrap().is_none());
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_key_with_a_dot_is_sent_and_invalid_argument_gives_none_with_an_error_log() {
+    let server = MockServer::start().await;
+    access("airflow-variables-my.key")
+        .respond_with(google_error(
+            400,
+            "INVALID_ARGUMENT",
+            "The provided Secret ID [airflow-variables-my.key] does not match the expected format [[a-zA-Z_0-9]+]",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let logs = Logs::capture();
+    let b = backend(&server, json!({}));
+    assert!(b.get_variable("my.key").await.unwrap().is_none());
+    let errors = logs.lines_at("ERROR").join("\n");
+    assert!(errors.contains("Google Cloud API Call Error (InvalidArgument): Invalid secret ID airflow-variables-my.key."), "{errors}");
+    assert!(
+        errors
+            .contains("Only ASCII alphabets (a-Z), numbers (0-9), dashes (-), and underscores (_)"),
+        "{errors}"
+    );
+}
+
+#[tokio::test]
+async fn keys_the_url_would_change_are_not_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let logs = Logs::capture();
+    let b = backend(&server, json!({}));
+    for key in ["a/b", "a%41", "a\\b"] {
+        assert!(b.get_variable(key).await.unwrap().is_none(), "{key}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+    assert_eq!(
+        logs.lines_at("ERROR")
+            .iter()
+            .filter(|l| l.contains("(InvalidArgument)"))
+            .count(),
+        3,
+        "{}",
+        logs.text()
+    );
+}
+
+#[tokio::test]
+async fn other_characters_are_percent_encoded_in_the_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(google_error(400, "INVALID_ARGUMENT", "bad id"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let b = backend(&server, json!({}));
+    assert!(b.get_variable("a b?#").await.unwrap().is_none());
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        requests[0].url.path(),
+        "/v1/projects/test-project/secrets/airflow-variables-a%20b%3F%23/versions/latest:access"
+    );
+}
+
+#[tokio::test]
+async fn a_response_without_a_checksum_is_accepted() {
+    let server = MockServer::start().await;
+    let body = json!({"name": "projects/123/secrets/airflow-variables-k/versions/1", "payload": {"data": "dsOpcml0w6k="}});
+    access("airflow-variables-k")
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    assert_eq!(
+        backend(&server, json!({}))
+            .get_variable("k")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "vérité"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_payload_is_an_empty_value() {
+    let server = MockServer::start().await;
+    let body =
+        json!({"name": "projects/123/secrets/airflow-variables-k/versions/1", "payload": {}});
+    access("airflow-variables-k")
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let value = backend(&server, json!({}))
+        .get_variable("k")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(value.is_empty());
+}
+
+#[tokio::test]
+async fn a_checksum_mismatch_is_a_malformed_secret() {
+    let server = MockServer::start().await;
+    let mut body = payload_body("airflow-variables-k", b"s3cr3t-value-0451");
+    body["payload"]["dataCrc32c"] = json!("12345");
+    access("airflow-variables-k")
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let err = backend(&server, json!({}))
+        .get_variable("k")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MalformedSecret {
+                kind: SecretKind::Variable,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("dataCrc32c")
+            && text.contains("projects/test-project/secrets/airflow-variables-k/versions/latest"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("s3cr3t") && !format!("{err:?}").contains("s3cr3t"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_utf8_is_a_malformed_secret() {
+    let server = MockServer::start().await;
+    access("airflow-variables-bin")
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(payload_body("airflow-variables-bin", b"ok\xff\xfe")),
+        )
+        .mount(&server)
+        .await;
+    let err = backend(&server, json!({}))
+        .get_variable("bin")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::MalformedSecret { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("not valid UTF-8 (invalid byte at offset 2)"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn one_client_is_built_lazily_and_shared_by_concurrent_lookups() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(found("airflow-variables-k", "v"))
+        .expect(8)
+        .mount(&server)
+        .await;
+    let b = std::sync::Arc::new(backend(&server, json!({})));
+    assert!(format!("{b:?}").contains("client_built: false"));
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "construction sends nothing"
+    );
+    let lookups: Vec<_> = (0..8)
+        .map(|_| {
+            let b = b.clone();
+            tokio::spawn(async move { b.get_variable("k").await })
+        })
+        .collect();
+    for lookup in lookups {
+        assert_eq!(lookup.await.unwrap().unwrap().unwrap().expose(), "v");
+    }
+    assert!(format!("{b:?}").contains("client_built: true"));
+}

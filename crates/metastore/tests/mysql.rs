@@ -1,0 +1,72 @@
+//! MetastoreBackend against a real MariaDB server (MySQL dialect; Debian's `mariadb-server` package,
+//! started by the test on 127.0.0.1 in a temporary directory; `scripts/install-mariadb.sh` installs it).
+
+mod common;
+
+use std::time::Duration;
+
+use airflow_secrets_core::{Error, SecretsBackend};
+use airflow_secrets_metastore::{MetastoreBackend, MetastoreSettings};
+use common::mysql::MySqlServer;
+use common::*;
+
+fn backend(url: &str, fernet_key: &str) -> MetastoreBackend {
+    let settings = MetastoreSettings::from_strings(url, fernet_key)
+        .unwrap()
+        .with_connect_timeout(Duration::from_secs(3));
+    MetastoreBackend::new(settings).unwrap()
+}
+
+#[tokio::test]
+async fn reads_airflow_tables_over_the_mysql_protocol() {
+    let mut db = MySqlServer::start();
+    db.exec(
+        None,
+        &[
+            "CREATE DATABASE airflow CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci".into(),
+            format!("CREATE USER 'airflow'@'%' IDENTIFIED BY '{SECRET}'"),
+            "GRANT ALL PRIVILEGES ON airflow.* TO 'airflow'@'%'".into(),
+            format!("CREATE USER 'reader'@'%' IDENTIFIED BY '{SECRET}'"),
+        ],
+    )
+    .await;
+    let mut statements: Vec<String> = ddl(Engine::MySql).into_iter().map(String::from).collect();
+    statements.extend(standard_rows(Engine::MySql));
+    db.exec(Some("airflow"), &statements).await;
+
+    let port = db.port();
+    let url = format!("mysql+mysqldb://airflow:{SECRET}@127.0.0.1:{port}/airflow?charset=utf8mb4");
+    check_standard_rows(&backend(&url, &rotated_keys())).await;
+    check_key_problems(&backend(&url, KEY_NEW), &backend(&url, "")).await;
+    let pymysql = format!("mysql+pymysql://airflow:{SECRET}@127.0.0.1:{port}/airflow");
+    assert_eq!(
+        var(&backend(&pymysql, KEY_NEW), "enc_var").await,
+        "encrypted value"
+    );
+
+    // Wrong password; a user without privileges; the server gone.
+    let wrong = format!("mysql://airflow:nope@127.0.0.1:{port}/airflow");
+    let err = backend(&wrong, "").get_variable("x").await.unwrap_err();
+    assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
+    assert_clean(&err, &["MetastoreBackend", "Access denied"]);
+    let reader = format!("mysql://reader:{SECRET}@127.0.0.1:{port}/airflow");
+    let err = backend(&reader, "").get_variable("x").await.unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    assert_clean(&err, &["variable `x`", "reader"]);
+
+    // Multi-team: rows of a team are invisible without a team.
+    let mut team: Vec<String> = add_team_columns(Engine::MySql)
+        .into_iter()
+        .map(String::from)
+        .collect();
+    team.push("INSERT INTO variable (`key`, val, is_encrypted, team_name) VALUES ('team_only', 'x', 0, 'team_a')".into());
+    db.exec(Some("airflow"), &team).await;
+    let b = backend(&url, &rotated_keys());
+    assert!(b.get_variable("team_only").await.unwrap().is_none());
+    assert_eq!(var(&b, "plain_var").await, "plain value");
+
+    db.stop();
+    let err = b.get_connection("pg_enc").await.unwrap_err();
+    assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
+    assert_clean(&err, &["connection `pg_enc`", "airflow:***@127.0.0.1"]);
+}

@@ -1,0 +1,221 @@
+//! MetastoreBackend against a real PostgreSQL server (Debian's `postgresql` package, started by each
+//! test on 127.0.0.1 in a temporary directory; `scripts/install-postgres.sh` installs it).
+
+mod common;
+
+use std::time::Duration;
+
+use airflow_secrets_core::{Error, SecretsBackend};
+use airflow_secrets_metastore::{MetastoreBackend, MetastoreSettings};
+use common::pg::PgServer;
+use common::*;
+
+fn backend(url: &str, fernet_key: &str, schema: Option<&str>) -> MetastoreBackend {
+    let settings = MetastoreSettings::from_strings(url, fernet_key)
+        .unwrap()
+        .with_schema(schema.map(String::from))
+        .with_connect_timeout(Duration::from_secs(3));
+    MetastoreBackend::new(settings).unwrap()
+}
+
+/// A server with an `airflow` database holding Airflow's tables and the standard rows, owned by the role
+/// `airflow` (password [`SECRET`]), as `airflow db migrate` leaves it.
+async fn airflow_server() -> PgServer {
+    let pg = PgServer::start(SECRET);
+    pg.exec(
+        "postgres",
+        &[
+            format!("CREATE ROLE airflow LOGIN PASSWORD '{SECRET}'"),
+            "CREATE DATABASE airflow OWNER airflow".into(),
+        ],
+    )
+    .await;
+    let mut statements: Vec<String> = vec!["SET ROLE airflow".into()];
+    statements.extend(ddl(Engine::Postgres).into_iter().map(String::from));
+    statements.extend(standard_rows(Engine::Postgres));
+    pg.exec("airflow", &statements).await;
+    pg
+}
+
+#[tokio::test]
+async fn reads_plain_encrypted_and_rotated_rows_and_reports_key_problems() {
+    let pg = airflow_server().await;
+    let url = pg.url("airflow", SECRET, "airflow");
+    check_standard_rows(&backend(&url, &rotated_keys(), None)).await;
+    check_key_problems(&backend(&url, KEY_NEW, None), &backend(&url, "", None)).await;
+    // The other spellings of the same database.
+    let port = pg.port();
+    let plain = format!(
+        "postgresql://airflow:{}@127.0.0.1:{port}/airflow?sslmode=disable",
+        enc(SECRET)
+    );
+    assert_eq!(
+        var(&backend(&plain, KEY_NEW, None), "enc_var").await,
+        "encrypted value"
+    );
+    let libpq = format!(
+        "postgres://airflow:{}@localhost:{port}/airflow?application_name=airflow-secrets",
+        enc(SECRET)
+    );
+    assert_eq!(
+        var(&backend(&libpq, KEY_NEW, None), "enc_var").await,
+        "encrypted value"
+    );
+}
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[tokio::test]
+async fn authentication_permissions_schema_and_teams() {
+    let pg = airflow_server().await;
+    let port = pg.port();
+
+    // A wrong password: an authentication error that shows neither password.
+    let wrong = pg.url("airflow", "not-the-password", "airflow");
+    let err = backend(&wrong, KEY_NEW, None)
+        .get_variable("enc_var")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
+    assert_clean(
+        &err,
+        &[
+            "MetastoreBackend",
+            "password authentication failed",
+            "airflow:***@127.0.0.1",
+        ],
+    );
+    assert!(!err.to_string().contains("not-the-password"), "{err}");
+
+    // A role that may log in but not read the tables: permission denied, naming the table.
+    pg.exec(
+        "postgres",
+        &[format!("CREATE ROLE reader LOGIN PASSWORD '{SECRET}'")],
+    )
+    .await;
+    let reader = pg.url("reader", SECRET, "airflow");
+    let err = backend(&reader, KEY_NEW, None)
+        .get_connection("pg_enc")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    assert_clean(
+        &err,
+        &[
+            "connection `pg_enc`",
+            "table `connection`",
+            "permission denied",
+        ],
+    );
+    // Granting SELECT (all the backend ever needs) makes it work.
+    pg.exec(
+        "airflow",
+        &["GRANT SELECT ON variable, connection TO reader".into()],
+    )
+    .await;
+    assert_eq!(
+        var(&backend(&reader, KEY_NEW, None), "enc_var").await,
+        "encrypted value"
+    );
+
+    // A database without Airflow's tables.
+    pg.exec("postgres", &["CREATE DATABASE empty OWNER airflow".into()])
+        .await;
+    let err = backend(&pg.url("airflow", SECRET, "empty"), "", None)
+        .get_variable("x")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
+    assert_clean(&err, &["does not exist", "airflow db migrate"]);
+
+    // `[database] sql_alchemy_schema`: Airflow's tables in their own schema, off the search path, with
+    // the multi-team column; rows of a team are invisible without a team.
+    let mut statements: Vec<String> = vec![
+        "SET ROLE airflow".into(),
+        "CREATE SCHEMA airflow_meta".into(),
+        "SET search_path TO airflow_meta".into(),
+    ];
+    statements.extend(ddl(Engine::Postgres).into_iter().map(String::from));
+    statements.extend(
+        add_team_columns(Engine::Postgres)
+            .into_iter()
+            .map(String::from),
+    );
+    statements.extend(standard_rows(Engine::Postgres));
+    statements.push(
+        "INSERT INTO variable (key, val, is_encrypted, team_name) VALUES ('plain_var', 'team a value', false, 'team_a'), \
+         ('team_only', 'x', false, 'team_a')"
+            .into(),
+    );
+    statements.push(
+        "INSERT INTO connection (conn_id, conn_type, host, is_encrypted, is_extra_encrypted, team_name) \
+         VALUES ('team_conn', 'http', 'a.example', false, false, 'team_a')"
+            .into(),
+    );
+    pg.exec("airflow", &statements).await;
+    let url = format!(
+        "postgresql+psycopg2://airflow:{}@127.0.0.1:{port}/airflow",
+        enc(SECRET)
+    );
+    let in_schema = backend(&url, &rotated_keys(), Some("airflow_meta"));
+    check_standard_rows(&in_schema).await;
+    assert_eq!(
+        var(&in_schema, "plain_var").await,
+        "plain value",
+        "the team-less row, not team_a's"
+    );
+    assert!(in_schema.get_variable("team_only").await.unwrap().is_none());
+    assert!(
+        in_schema
+            .get_connection("team_conn")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The public schema's tables (no team column) are still what the default search path finds.
+    assert!(
+        backend(&url, &rotated_keys(), None)
+            .get_variable("team_only")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_database_that_is_down_is_unavailable() {
+    let mut pg = airflow_server().await;
+    let url = pg.url("airflow", SECRET, "airflow");
+    let b = backend(&url, &rotated_keys(), None);
+    assert_eq!(
+        var(&b, "enc_var").await,
+        "encrypted value",
+        "log:\n{}",
+        pg.log()
+    );
+
+    pg.stop();
+    // The pooled connection is gone with the server; reconnecting is refused until the connect timeout.
+    let err = b.get_variable("enc_var").await.unwrap_err();
+    assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
+    assert_clean(
+        &err,
+        &[
+            "MetastoreBackend",
+            "variable `enc_var`",
+            "airflow:***@127.0.0.1",
+        ],
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("refused") || text.contains("closed") || text.contains("timed out"),
+        "{text}"
+    );
+    eprintln!("database down: {text}");
+
+    // Connections fail the same way.
+    let err = b.get_connection("pg_enc").await.unwrap_err();
+    assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
+}
