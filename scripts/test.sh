@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README "Run the tests"; CI runs exactly this via .ci/run).
-# On a fresh machine it installs what the suites need (Python venv with OpenBao and moto, PostgreSQL),
+# On a fresh machine it installs what the suites need (Python venv with OpenBao and moto, PostgreSQL and
+# MariaDB server binaries),
 # then checks formatting and lints, runs every test of every crate with every provider compiled in, and
 # checks that single-provider builds pull in no other provider's SDK. Servers are started by the tests
 # themselves on 127.0.0.1 and stopped by PID when each test ends.
@@ -8,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup-test-env.sh
-if [ -x scripts/install-postgres.sh ]; then scripts/install-postgres.sh; fi
+scripts/install-postgres.sh
+scripts/install-mariadb.sh
 export PATH="$PWD/.venv/bin:$PATH"
 # Belt and braces: no SDK in any test may probe a cloud metadata endpoint.
 export AWS_EC2_METADATA_DISABLED=true
