@@ -21,10 +21,21 @@ const LEGACY_CLASS_PATH: &str = "airflow.contrib.secrets.hashicorp_vault.VaultBa
 
 /// The two environment variables of the documentation (plus a private AIRFLOW_HOME so no airflow.cfg of
 /// the machine is read, and any extra variables).
-fn config(class_path: &str, kwargs: &Value, home: &std::path::Path, extra: &[(&str, &str)]) -> AirflowConfig {
+fn config(
+    class_path: &str,
+    kwargs: &Value,
+    home: &std::path::Path,
+    extra: &[(&str, &str)],
+) -> AirflowConfig {
     let mut vars = vec![
-        ("AIRFLOW__SECRETS__BACKEND".to_owned(), class_path.to_owned()),
-        ("AIRFLOW__SECRETS__BACKEND_KWARGS".to_owned(), kwargs.to_string()),
+        (
+            "AIRFLOW__SECRETS__BACKEND".to_owned(),
+            class_path.to_owned(),
+        ),
+        (
+            "AIRFLOW__SECRETS__BACKEND_KWARGS".to_owned(),
+            kwargs.to_string(),
+        ),
         ("AIRFLOW_HOME".to_owned(), home.display().to_string()),
     ];
     vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
@@ -73,14 +84,20 @@ async fn the_same_through_an_explicit_backend_and_the_lookup_chain() {
         .build()
         .await
         .unwrap();
-    assert_eq!(secrets.variable("my_var").await.unwrap().unwrap().expose(), "my-test-variable");
+    assert_eq!(
+        secrets.variable("my_var").await.unwrap().unwrap().expose(),
+        "my-test-variable"
+    );
     // Not in Vault: the chain goes on to the environment variables, as Airflow's does.
     let lookup = secrets.variable_lookup("only_in_env").await.unwrap();
     assert_eq!(lookup.value.unwrap().expose(), "from the environment");
     assert_eq!(lookup.found_in, Some("EnvironmentVariablesBackend"));
     assert!(lookup.failures.is_empty());
     let missing = secrets.connection("nope").await.unwrap_err();
-    assert!(matches!(missing, Error::ConnectionNotFound { .. }), "{missing:?}");
+    assert!(
+        matches!(missing, Error::ConnectionNotFound { .. }),
+        "{missing:?}"
+    );
 }
 
 #[tokio::test]
@@ -94,14 +111,21 @@ async fn a_path_outside_the_policy_is_a_permission_error_that_falls_through_or_s
     let env = [("AIRFLOW_VAR_TOKEN", "from env")];
 
     // Airflow's behaviour: log the failure and ask the next backend.
-    let secrets = Secrets::builder().config(config(CLASS_PATH, &kwargs, home.path(), &env)).build().await.unwrap();
+    let secrets = Secrets::builder()
+        .config(config(CLASS_PATH, &kwargs, home.path(), &env))
+        .build()
+        .await
+        .unwrap();
     let lookup = secrets.variable_lookup("token").await.unwrap();
     assert_eq!(lookup.value.unwrap().expose(), "from env");
     assert_eq!(lookup.failures.len(), 1);
     let (backend, error) = &lookup.failures[0];
     assert_eq!(*backend, "VaultBackend");
     assert!(matches!(error, Error::PermissionDenied { .. }), "{error:?}");
-    assert!(error.to_string().contains("secret/data/restricted/token"), "{error}");
+    assert!(
+        error.to_string().contains("secret/data/restricted/token"),
+        "{error}"
+    );
 
     // Strict: the denial is returned, not hidden by the environment's value.
     let strict = Secrets::builder()
@@ -122,21 +146,31 @@ async fn per_key_kwarg_overrides_reach_the_backend() {
     kwargs["secret_id"] = json!("wrong-secret-id");
     let home = tempfile::tempdir().unwrap();
     // Airflow's AIRFLOW__SECRETS__BACKEND_KWARG__<KEY> override arrives as a string.
-    let env = [("AIRFLOW__SECRETS__BACKEND_KWARG__SECRET_ID", approle.secret_id.as_str())];
+    let env = [(
+        "AIRFLOW__SECRETS__BACKEND_KWARG__SECRET_ID",
+        approle.secret_id.as_str(),
+    )];
     let secrets = Secrets::builder()
         .config(config(CLASS_PATH, &kwargs, home.path(), &env))
         .error_policy(ErrorPolicy::Strict)
         .build()
         .await
         .unwrap();
-    assert_eq!(secrets.variable("my_var").await.unwrap().unwrap().expose(), "my-test-variable");
+    assert_eq!(
+        secrets.variable("my_var").await.unwrap().unwrap().expose(),
+        "my-test-variable"
+    );
 }
 
 #[tokio::test]
 async fn invalid_kwargs_fail_when_the_chain_is_built() {
     let home = tempfile::tempdir().unwrap();
     let kwargs = json!({ "url": "http://127.0.0.1:1", "auth_type": "approle" });
-    let err = Secrets::builder().config(config(CLASS_PATH, &kwargs, home.path(), &[])).build().await.unwrap_err();
+    let err = Secrets::builder()
+        .config(config(CLASS_PATH, &kwargs, home.path(), &[]))
+        .build()
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "VaultBackend: kwarg `role_id`: The 'approle' authentication type requires 'role_id'"

@@ -1,0 +1,110 @@
+//! End-to-end: the `airflow-secrets` binary configured for `VaultBackend` through Airflow's two
+//! environment variables (set on the child only), against a real OpenBao dev server seeded as the
+//! documentation does.
+
+#[allow(dead_code)]
+#[path = "../../vault/tests/support/openbao.rs"]
+mod openbao;
+
+pub(crate) use airflow_secrets_testkit as testkit;
+
+use std::path::Path;
+use std::process::Command;
+
+use openbao::OpenBao;
+use serde_json::Value;
+
+const CLASS_PATH: &str = "airflow.providers.hashicorp.secrets.vault.VaultBackend";
+
+/// The binary with a clean environment: no inherited AIRFLOW_* or VAULT_* variables.
+fn cli(home: &Path, kwargs: &Value) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_airflow-secrets"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AIRFLOW") || k.starts_with("VAULT_") || k.starts_with("BAO_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("AIRFLOW_HOME", home.join("airflow"))
+        .env_remove("RUST_LOG")
+        .env("AIRFLOW__SECRETS__BACKEND", CLASS_PATH)
+        .env("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs.to_string());
+    cmd
+}
+
+fn run(mut cmd: Command, args: &[&str]) -> (i32, String, String) {
+    let output = cmd.args(args).output().expect("the CLI runs");
+    (
+        output.status.code().expect("exited normally"),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_documentation_walkthrough_from_the_command_line() {
+    let bao = OpenBao::start();
+    let approle = bao.documentation_setup();
+    let kwargs = bao.documentation_kwargs(&approle);
+    let home = tempfile::tempdir().unwrap();
+
+    let (code, stdout, stderr) = run(cli(home.path(), &kwargs), &["get", "variable", "my_var"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "my-test-variable\n"),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = run(
+        cli(home.path(), &kwargs),
+        &["get", "connection", "my_pg", "--output", "json"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let conn: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(conn["conn_type"], "postgres", "{stdout}");
+    assert_eq!(conn["host"], "db.example.com");
+    assert_eq!(conn["login"], "user");
+    assert_eq!(conn["schema"], "mydb");
+    assert_eq!(conn["port"], 5432);
+
+    let (code, stdout, stderr) = run(
+        cli(home.path(), &kwargs),
+        &["get", "connection", "my_pg", "--output", "uri"],
+    );
+    assert_eq!(
+        (code, stdout.trim()),
+        (0, "postgres://user:p%40ss@db.example.com:5432/mydb"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run(cli(home.path(), &kwargs), &["get", "variable", "not_there"]);
+    assert_eq!(code, 1, "{stderr}");
+}
+
+#[test]
+fn failures_exit_with_the_documented_codes() {
+    let bao = OpenBao::start();
+    let approle = bao.documentation_setup();
+    let home = tempfile::tempdir().unwrap();
+
+    // Invalid kwargs: a configuration error (2), naming the kwarg.
+    let mut bad = bao.documentation_kwargs(&approle);
+    bad["kv_engine_version"] = 7.into();
+    let (code, _, stderr) = run(cli(home.path(), &bad), &["get", "variable", "my_var"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("The version is not supported: 7"),
+        "{stderr}"
+    );
+
+    // A path outside the policy: the denial is a backend failure (3), not "not found".
+    let mut denied = bao.documentation_kwargs(&approle);
+    denied["variables_path"] = "restricted".into();
+    let (code, _, stderr) = run(cli(home.path(), &denied), &["get", "variable", "my_var"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("permission denied"), "{stderr}");
+    assert!(
+        !stderr.contains(&approle.secret_id),
+        "the secret_id never appears: {stderr}"
+    );
+}

@@ -1,0 +1,366 @@
+//! The typed configuration of a [`VaultBackend`](crate::VaultBackend), for users who configure in code.
+//! Airflow's kwargs JSON is turned into the same structure by [`crate::kwargs`].
+//!
+//! Every credential is a [`SecretString`], so the derived `Debug` impls print `[REDACTED]` for them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// hvac's default server address, used when neither `url` nor `VAULT_ADDR` is set.
+pub const DEFAULT_URL: &str = "http://localhost:8200";
+
+/// Airflow's default for `kubernetes_jwt_path`.
+pub const DEFAULT_KUBERNETES_JWT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/// Everything a [`VaultBackend`](crate::VaultBackend) needs. [`VaultConfig::new`] fills in Airflow's
+/// defaults; change the public fields as needed.
+///
+/// ```
+/// use airflow_secrets_vault::{VaultAuth, VaultBackend, VaultConfig};
+/// let mut config = VaultConfig::new(
+///     "http://127.0.0.1:8200",
+///     VaultAuth::AppRole { role_id: "my-role".into(), secret_id: Some("my-secret-id".into()) },
+/// );
+/// config.config_path = None; // no config lookups
+/// let backend = VaultBackend::new(config).unwrap();
+/// # let _ = backend;
+/// ```
+#[derive(Clone)]
+pub struct VaultConfig {
+    /// The server, e.g. `https://vault.example.com:8200` (kwarg `url`).
+    pub url: String,
+    /// How to obtain a token (kwarg `auth_type` and its credential kwargs).
+    pub auth: VaultAuth,
+    /// Replaces the auth method's default mount (`approle`, `userpass`, ...) when set.
+    pub auth_mount_point: Option<String>,
+    /// The KV mount; `None` means the mount is the first segment of each key (Airflow's
+    /// `mount_point=None`).
+    pub mount_point: Option<String>,
+    /// KV engine version of the mount.
+    pub kv_engine_version: KvVersion,
+    /// Base paths for connections, tried in order; `None` turns connection lookups off. `""` means no
+    /// prefix.
+    pub connections_path: Option<Vec<String>>,
+    /// Base paths for variables (same rules).
+    pub variables_path: Option<Vec<String>>,
+    /// Base paths for config values (same rules).
+    pub config_path: Option<Vec<String>>,
+    /// Vault Enterprise / OpenBao namespace, sent as `X-Vault-Namespace`.
+    pub namespace: Option<String>,
+    /// TLS server verification.
+    pub verify: Verify,
+    /// TLS client certificate.
+    pub client_cert: Option<ClientCert>,
+    /// Per-request timeouts.
+    pub timeout: Timeout,
+    /// Proxies by URL scheme (`http`, `https`, `all`), as the `proxies` dict of requests.
+    pub proxies: Vec<(ProxyScheme, String)>,
+    /// Follow HTTP redirects (Vault standbys redirect to the active node); requests' default is `true`.
+    pub allow_redirects: bool,
+    /// Retries of reads on 412/500/502/503 and on refused connections.
+    pub retry: RetryConfig,
+}
+
+impl VaultConfig {
+    /// A configuration with Airflow's defaults: KV v2 mounted at `secret`, base paths `connections`,
+    /// `variables` and `config`, a 30 s timeout, 3 retries with backoff factor 0.1.
+    pub fn new(url: impl Into<String>, auth: VaultAuth) -> Self {
+        VaultConfig {
+            url: url.into(),
+            auth,
+            auth_mount_point: None,
+            mount_point: Some("secret".into()),
+            kv_engine_version: KvVersion::V2,
+            connections_path: Some(vec!["connections".into()]),
+            variables_path: Some(vec!["variables".into()]),
+            config_path: Some(vec!["config".into()]),
+            namespace: None,
+            verify: Verify::Yes,
+            client_cert: None,
+            timeout: Timeout::default(),
+            proxies: Vec::new(),
+            allow_redirects: true,
+            retry: RetryConfig::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for VaultConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Proxy URLs may embed credentials: only their schemes are shown. `auth` redacts its secrets.
+        f.debug_struct("VaultConfig")
+            .field("url", &self.url)
+            .field("auth", &self.auth)
+            .field("auth_mount_point", &self.auth_mount_point)
+            .field("mount_point", &self.mount_point)
+            .field("kv_engine_version", &self.kv_engine_version)
+            .field("connections_path", &self.connections_path)
+            .field("variables_path", &self.variables_path)
+            .field("config_path", &self.config_path)
+            .field("namespace", &self.namespace)
+            .field("verify", &self.verify)
+            .field("client_cert", &self.client_cert)
+            .field("timeout", &self.timeout)
+            .field(
+                "proxies",
+                &self
+                    .proxies
+                    .iter()
+                    .map(|(scheme, _)| scheme)
+                    .collect::<Vec<_>>(),
+            )
+            .field("allow_redirects", &self.allow_redirects)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// KV secrets engine version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KvVersion {
+    /// KV v1: `GET /v1/{mount}/{path}`.
+    V1,
+    /// KV v2: `GET /v1/{mount}/data/{path}`.
+    V2,
+}
+
+/// TLS verification of the server, as the `verify` argument of requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verify {
+    /// Verify against the system roots.
+    Yes,
+    /// Do not verify (testing only).
+    No,
+    /// Verify against the CA certificates in this PEM file, or in the PEM files of this directory.
+    CaBundle(PathBuf),
+}
+
+/// A TLS client certificate, as the `cert` argument of requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCert {
+    /// PEM certificate (chain). When `key` is `None`, this file must also hold the private key.
+    pub cert: PathBuf,
+    /// PEM private key, when separate.
+    pub key: Option<PathBuf>,
+}
+
+/// Request timeouts. requests' `timeout=30` bounds the connect and each read; `None` waits forever.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timeout {
+    /// Time allowed to establish the connection.
+    pub connect: Option<Duration>,
+    /// Time allowed between bytes of the response (requests' read timeout).
+    pub read: Option<Duration>,
+}
+
+impl Default for Timeout {
+    fn default() -> Self {
+        Timeout {
+            connect: Some(Duration::from_secs(30)),
+            read: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+/// The keys of requests' `proxies` dict that are supported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyScheme {
+    /// `http`: requests to `http://` servers.
+    Http,
+    /// `https`: requests to `https://` servers.
+    Https,
+    /// `all`: every request.
+    All,
+}
+
+/// Retries of KV reads, as Airflow's `Retry(total=3, backoff_factor=0.1, status_forcelist=[412, 500,
+/// 502, 503])`: after the n-th failure urllib3 sleeps 0 s (n = 1), then `backoff_factor * 2^(n-1)`.
+/// Logins (POST) are retried only on refused connections, as urllib3 does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryConfig {
+    /// Retries after the first attempt (kwarg `max_retries`, default 3: up to 4 requests).
+    pub max_retries: u32,
+    /// Backoff factor in seconds (kwarg `retry_backoff_factor`, default 0.1).
+    pub backoff_factor: f64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            max_retries: 3,
+            backoff_factor: 0.1,
+        }
+    }
+}
+
+impl RetryConfig {
+    /// The sleeps before each retry, urllib3 2.x style: `0, 2f, 4f, 8f, ...`.
+    pub fn delays(&self) -> Vec<Duration> {
+        (1..=self.max_retries)
+            .map(|n| {
+                if n <= 1 {
+                    0.0
+                } else {
+                    self.backoff_factor * 2f64.powi(n as i32 - 1)
+                }
+            })
+            .map(|s| Duration::from_secs_f64(s.clamp(0.0, 120.0)))
+            .collect()
+    }
+}
+
+/// A secret given inline or as a file read (and stripped) at login time.
+#[derive(Debug, Clone)]
+pub enum TokenSource {
+    /// The value itself.
+    Literal(SecretString),
+    /// A file holding it; re-read at every login, so a rotated file (Vault Agent sink, projected
+    /// service-account token) is picked up.
+    File(PathBuf),
+}
+
+/// How the backend obtains its Vault token. The default mount of each method is its name (`approle`,
+/// `userpass`, `ldap`, `radius`, `github`, `kubernetes`, `jwt`, `aws`, `gcp`), replaced by
+/// [`VaultConfig::auth_mount_point`].
+#[derive(Debug, Clone)]
+pub enum VaultAuth {
+    /// A token, used as is (no login request).
+    Token(TokenSource),
+    /// `POST auth/approle/login {"role_id", "secret_id"}`.
+    AppRole {
+        /// The role ID.
+        role_id: String,
+        /// The secret ID (roles with `bind_secret_id=false` need none).
+        secret_id: Option<SecretString>,
+    },
+    /// `POST auth/userpass/login/{username} {"password"}`.
+    UserPass {
+        /// User name.
+        username: String,
+        /// Password.
+        password: SecretString,
+    },
+    /// `POST auth/ldap/login/{username} {"password"}`.
+    Ldap {
+        /// User name.
+        username: String,
+        /// Password.
+        password: SecretString,
+    },
+    /// `POST auth/radius/login/{username} {"password"}` (a real login; Airflow only configures the
+    /// radius method).
+    Radius {
+        /// User name.
+        username: String,
+        /// Password.
+        password: SecretString,
+    },
+    /// `POST auth/github/login {"token"}` with a GitHub personal access token.
+    Github {
+        /// The GitHub token.
+        token: TokenSource,
+    },
+    /// `POST auth/kubernetes/login {"role", "jwt"}` with the service-account token read from a file.
+    Kubernetes {
+        /// The Vault role.
+        role: String,
+        /// The service-account token file.
+        jwt_path: PathBuf,
+    },
+    /// `POST auth/jwt/login {"role", "jwt"}`.
+    Jwt {
+        /// The Vault role.
+        role: String,
+        /// The JWT.
+        jwt: TokenSource,
+    },
+    /// `POST auth/aws/login` with a SigV4-signed `sts:GetCallerIdentity` request.
+    AwsIam(AwsIamAuth),
+    /// `POST auth/gcp/login {"role", "jwt"}` with a JWT signed by a service-account key.
+    Gcp(GcpAuth),
+}
+
+impl VaultAuth {
+    /// Airflow's `auth_type` name for this method.
+    pub fn auth_type(&self) -> &'static str {
+        match self {
+            VaultAuth::Token(_) => "token",
+            VaultAuth::AppRole { .. } => "approle",
+            VaultAuth::UserPass { .. } => "userpass",
+            VaultAuth::Ldap { .. } => "ldap",
+            VaultAuth::Radius { .. } => "radius",
+            VaultAuth::Github { .. } => "github",
+            VaultAuth::Kubernetes { .. } => "kubernetes",
+            VaultAuth::Jwt { .. } => "jwt",
+            VaultAuth::AwsIam(_) => "aws_iam",
+            VaultAuth::Gcp(_) => "gcp",
+        }
+    }
+
+    /// The method's default mount point.
+    pub fn default_mount(&self) -> &'static str {
+        match self {
+            VaultAuth::Token(_) => "token",
+            VaultAuth::AwsIam(_) => "aws",
+            other => other.auth_type(),
+        }
+    }
+}
+
+/// AWS credentials.
+#[derive(Debug, Clone)]
+pub struct AwsCredentials {
+    /// Access key ID.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: SecretString,
+    /// Session token of temporary credentials.
+    pub session_token: Option<SecretString>,
+}
+
+/// The `aws_iam` login.
+#[derive(Debug, Clone)]
+pub struct AwsIamAuth {
+    /// The Vault role (kwarg `role_id`); `None` lets Vault pick the role named after the IAM principal.
+    pub role: Option<String>,
+    /// The credentials that sign the request (or that call `sts:AssumeRole` first); `None` when none
+    /// were found, which fails at login.
+    pub credentials: Option<AwsCredentials>,
+    /// Assume this role first (kwarg `assume_role_kwargs`).
+    pub assume_role: Option<AssumeRole>,
+    /// The SigV4 signing region (kwarg `region`; hvac's default is `us-east-1`).
+    pub region: Option<String>,
+}
+
+/// An `sts:AssumeRole` call made before the login, as boto3's `sts.assume_role(**assume_role_kwargs)`.
+#[derive(Debug, Clone)]
+pub struct AssumeRole {
+    /// Query parameters (`RoleArn`, `RoleSessionName`, `DurationSeconds`, `ExternalId`, ...).
+    pub params: Vec<(String, String)>,
+    /// The STS endpoint, e.g. `https://sts.amazonaws.com`.
+    pub endpoint: String,
+    /// The signing region.
+    pub region: String,
+}
+
+/// Where the GCP service-account key comes from.
+#[derive(Debug, Clone)]
+pub enum GcpKeySource {
+    /// A key file (kwarg `gcp_key_path`, or `GOOGLE_APPLICATION_CREDENTIALS`).
+    File(PathBuf),
+    /// The key file's JSON (kwarg `gcp_keyfile_dict`).
+    Json(SecretString),
+}
+
+/// The `gcp` (IAM type) login.
+#[derive(Debug, Clone)]
+pub struct GcpAuth {
+    /// The Vault role (kwarg `role_id`); also the JWT audience `vault/<role>`.
+    pub role: String,
+    /// The service-account key that signs the JWT.
+    pub key: GcpKeySource,
+    /// `gcp_scopes` as given; Airflow needs them to call IAM `signJwt`, the local signature does not.
+    pub scopes: Vec<String>,
+}
