@@ -1,0 +1,291 @@
+//! [`SystemsManagerParameterStoreBackend`] and its builder.
+
+use std::fmt;
+
+use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
+use airflow_secrets_core::{
+    Error, LookupPattern, SecretKind, SecretValue, SecretsBackend, async_trait,
+};
+use aws_runtime::env_config::file::EnvConfigFiles;
+use tokio::sync::OnceCell;
+
+use crate::BACKEND;
+use crate::errors::{self, AttemptCounter};
+use crate::kwargs::SsmKwargs;
+use crate::names;
+use crate::settings::ClientSettings;
+
+/// Where one kind of value lives: its prefix (`None`: lookups disabled) and optional key filter.
+#[derive(Debug, Clone)]
+struct KindLookup {
+    prefix: Option<String>,
+    pattern: Option<LookupPattern>,
+}
+
+impl KindLookup {
+    fn new(
+        prefix: &Option<String>,
+        pattern: &Option<String>,
+        pattern_kwarg: &str,
+    ) -> Result<Self, Error> {
+        let pattern =
+            LookupPattern::optional(pattern.as_deref()).map_err(|e| Error::InvalidKwarg {
+                backend: BACKEND,
+                kwarg: pattern_kwarg.to_owned(),
+                problem: format!("not a valid regular expression: {e}"),
+            })?;
+        Ok(KindLookup {
+            prefix: prefix.as_deref().map(names::normalize_prefix),
+            pattern,
+        })
+    }
+}
+
+/// Airflow's `SystemsManagerParameterStoreBackend`: reads connections, variables and config values from
+/// AWS Systems Manager Parameter Store with `GetParameter(Name=prefix/key, WithDecryption=true)`.
+///
+/// Build it from Airflow's kwargs JSON ([`from_kwargs`](Self::from_kwargs)), from typed kwargs
+/// ([`new`](Self::new)), or with the [`builder`](Self::builder) (which can also take profile files or a
+/// ready-made SDK client). Construction validates everything and sends nothing; the SDK client is built
+/// on the first lookup and then shared by all lookups (concurrent first lookups wait for the same one).
+///
+/// ```
+/// use airflow_secrets_aws_ssm::{SsmKwargs, SystemsManagerParameterStoreBackend};
+/// let backend = SystemsManagerParameterStoreBackend::new(SsmKwargs {
+///     variables_lookup_pattern: Some("^prod_".into()),
+///     region_name: Some("eu-west-1".into()),
+///     ..SsmKwargs::default()
+/// })
+/// .unwrap();
+/// assert_eq!(backend.parameter_name(airflow_secrets_core::SecretKind::Variable, "prod_db").as_deref(),
+///            Some("/airflow/variables/prod_db"));
+/// // A key the lookup pattern filters out is never sent to AWS.
+/// assert_eq!(backend.parameter_name(airflow_secrets_core::SecretKind::Variable, "dev_db"), None);
+/// ```
+pub struct SystemsManagerParameterStoreBackend {
+    connections: KindLookup,
+    variables: KindLookup,
+    config: KindLookup,
+    settings: ClientSettings,
+    /// For authentication errors: where the credentials come from.
+    credentials: String,
+    client: OnceCell<aws_sdk_ssm::Client>,
+}
+
+impl fmt::Debug for SystemsManagerParameterStoreBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SystemsManagerParameterStoreBackend")
+            .field("connections", &self.connections)
+            .field("variables", &self.variables)
+            .field("config", &self.config)
+            .field("settings", &self.settings)
+            .field("client_built", &self.client.initialized())
+            .finish()
+    }
+}
+
+impl SystemsManagerParameterStoreBackend {
+    /// Builds the backend from Airflow's kwargs (the `AIRFLOW__SECRETS__BACKEND_KWARGS` object). Unknown
+    /// kwargs, wrong types and impossible combinations are errors here; nothing is sent to AWS.
+    pub fn from_kwargs(kwargs: &Kwargs) -> Result<Self, Error> {
+        Self::new(parse_kwargs::<SsmKwargs>(BACKEND, kwargs)?)
+    }
+
+    /// Builds the backend from typed kwargs.
+    pub fn new(kwargs: SsmKwargs) -> Result<Self, Error> {
+        Self::builder().kwargs(kwargs).build()
+    }
+
+    /// A builder, for the options that are not Airflow kwargs.
+    pub fn builder() -> SsmBackendBuilder {
+        SsmBackendBuilder::default()
+    }
+
+    fn lookup(&self, kind: SecretKind) -> &KindLookup {
+        match kind {
+            SecretKind::Connection => &self.connections,
+            SecretKind::Variable => &self.variables,
+            SecretKind::Config => &self.config,
+        }
+    }
+
+    /// The parameter name a lookup would read, or `None` when that lookup is disabled (`null` prefix) or
+    /// filtered out by its lookup pattern (then no request is sent).
+    pub fn parameter_name(&self, kind: SecretKind, key: &str) -> Option<String> {
+        let lookup = self.lookup(kind);
+        let prefix = lookup.prefix.as_deref()?;
+        if lookup.pattern.as_ref().is_some_and(|p| !p.matches(key)) {
+            return None;
+        }
+        Some(names::parameter_name(prefix, key))
+    }
+
+    /// The SDK client, built on first use.
+    pub async fn client(&self) -> &aws_sdk_ssm::Client {
+        self.client
+            .get_or_init(|| crate::client::build(&self.settings))
+            .await
+    }
+}
+
+#[async_trait]
+impl SecretsBackend for SystemsManagerParameterStoreBackend {
+    fn name(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        let Some(name) = self.parameter_name(kind, key) else {
+            tracing::trace!(backend = BACKEND, %kind, key, "lookup disabled or filtered by its lookup pattern");
+            return Ok(None);
+        };
+        let attempts = AttemptCounter::default();
+        let result = self
+            .client()
+            .await
+            .get_parameter()
+            .name(&name)
+            .with_decryption(true)
+            .customize()
+            .interceptor(attempts.clone())
+            .send()
+            .await;
+        match result {
+            Ok(output) => match output.parameter.and_then(|p| p.value) {
+                Some(value) => Ok(Some(SecretValue::new(value))),
+                None => Err(Error::MalformedSecret {
+                    backend: BACKEND,
+                    kind,
+                    key: key.to_owned(),
+                    problem: format!(
+                        "the GetParameter response for `{name}` has no Parameter.Value"
+                    ),
+                }),
+            },
+            Err(err) => {
+                let lookup = errors::Lookup {
+                    kind,
+                    key,
+                    name: &name,
+                    attempts: attempts.get(),
+                    credentials: &self.credentials,
+                };
+                errors::classify(err, &lookup)
+            }
+        }
+    }
+}
+
+/// Builds a [`SystemsManagerParameterStoreBackend`] with options beyond Airflow's kwargs.
+///
+/// ```
+/// use airflow_secrets_aws_ssm::{SsmKwargs, SystemsManagerParameterStoreBackend};
+/// use airflow_secrets_aws_ssm::{EnvConfigFileKind, EnvConfigFiles};
+///
+/// let files = EnvConfigFiles::builder()
+///     .with_file(EnvConfigFileKind::Config, "/etc/airflow/aws-config")
+///     .with_file(EnvConfigFileKind::Credentials, "/etc/airflow/aws-credentials")
+///     .build();
+/// let backend = SystemsManagerParameterStoreBackend::builder()
+///     .kwargs(SsmKwargs { profile_name: Some("airflow".into()), ..SsmKwargs::default() })
+///     .profile_files(files)
+///     .build()
+///     .unwrap();
+/// # let _ = backend;
+/// ```
+#[derive(Debug, Default)]
+pub struct SsmBackendBuilder {
+    kwargs: SsmKwargs,
+    profile_files: Option<EnvConfigFiles>,
+    client: Option<aws_sdk_ssm::Client>,
+}
+
+impl SsmBackendBuilder {
+    /// The Airflow kwargs (default: Airflow's defaults).
+    pub fn kwargs(mut self, kwargs: SsmKwargs) -> Self {
+        self.kwargs = kwargs;
+        self
+    }
+
+    /// Read profiles from these files instead of `~/.aws/config` / `~/.aws/credentials` (or
+    /// `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`): an explicit alternative to those variables.
+    pub fn profile_files(mut self, files: EnvConfigFiles) -> Self {
+        self.profile_files = Some(files);
+        self
+    }
+
+    /// Use this SDK client (built from your own `SdkConfig`) instead of building one from the kwargs.
+    /// The AWS kwargs (credentials, region, endpoint, role, verify, config_kwargs...) must then be unset;
+    /// the prefixes and lookup patterns still apply.
+    pub fn client(mut self, client: aws_sdk_ssm::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Validates everything and builds the backend. Sends nothing.
+    pub fn build(self) -> Result<SystemsManagerParameterStoreBackend, Error> {
+        let k = &self.kwargs;
+        let connections = KindLookup::new(
+            &k.connections_prefix,
+            &k.connections_lookup_pattern,
+            "connections_lookup_pattern",
+        )?;
+        let variables = KindLookup::new(
+            &k.variables_prefix,
+            &k.variables_lookup_pattern,
+            "variables_lookup_pattern",
+        )?;
+        let config = KindLookup::new(
+            &k.config_prefix,
+            &k.config_lookup_pattern,
+            "config_lookup_pattern",
+        )?;
+        let mut settings = ClientSettings::from_kwargs(k)?;
+        settings.profile_files = self.profile_files;
+        let mut credentials = settings.credentials_description();
+        let client = match self.client {
+            Some(client) => {
+                credentials =
+                    "AWS credentials: those of the SDK client given to the builder".to_owned();
+                let set = aws_kwargs_set(k);
+                if !set.is_empty() {
+                    return Err(Error::InvalidKwarg {
+                        backend: BACKEND,
+                        kwarg: set.join(", "),
+                        problem: "not used when a ready-made SDK client is given; configure the client instead".into(),
+                    });
+                }
+                OnceCell::new_with(Some(client))
+            }
+            None => OnceCell::new(),
+        };
+        Ok(SystemsManagerParameterStoreBackend {
+            connections,
+            variables,
+            config,
+            settings,
+            credentials,
+            client,
+        })
+    }
+}
+
+fn aws_kwargs_set(k: &SsmKwargs) -> Vec<&'static str> {
+    [
+        ("region_name", k.region_name.is_some()),
+        ("profile_name", k.profile_name.is_some()),
+        ("aws_access_key_id", k.aws_access_key_id.is_some()),
+        ("aws_secret_access_key", k.aws_secret_access_key.is_some()),
+        ("aws_session_token", k.aws_session_token.is_some()),
+        ("endpoint_url", k.endpoint_url.is_some()),
+        ("role_arn", k.role_arn.is_some()),
+        ("assume_role_method", k.assume_role_method.is_some()),
+        ("assume_role_kwargs", k.assume_role_kwargs.is_some()),
+        ("verify", k.verify.is_some()),
+        ("config_kwargs", k.config_kwargs.is_some()),
+        ("service_config", k.service_config.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect()
+}

@@ -1,0 +1,194 @@
+//! From the SDK's `GetParameter` errors to airflow-secrets' [`Error`], with the context users need:
+//! the parameter name, the AWS error code and message, and how many attempts the retry policy made.
+
+use std::error::Error as StdError;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use airflow_secrets_core::{Error, SecretKind};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_ssm::config::http::HttpResponse;
+use aws_sdk_ssm::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_ssm::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_ssm::error::{BoxError, ProvideErrorMetadata, SdkError};
+use aws_sdk_ssm::operation::get_parameter::GetParameterError;
+
+use crate::BACKEND;
+
+/// Counts the attempts of one operation (the SDK retries inside `send()` and does not report how often).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AttemptCounter(Arc<AtomicU32>);
+
+impl AttemptCounter {
+    pub(crate) fn get(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Intercept for AttemptCounter {
+    fn name(&self) -> &'static str {
+        "airflow-secrets attempt counter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// What a lookup was about, for the error message.
+pub(crate) struct Lookup<'a> {
+    pub(crate) kind: SecretKind,
+    pub(crate) key: &'a str,
+    /// The parameter name sent.
+    pub(crate) name: &'a str,
+    pub(crate) attempts: u32,
+    /// Where the credentials come from, e.g. "static keys from the kwargs, then AssumeRole `arn:...`".
+    pub(crate) credentials: &'a str,
+}
+
+/// AWS error codes that mean "the credentials are wrong or expired" rather than "not allowed".
+const AUTH_CODES: &[&str] = &[
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "ExpiredTokenException",
+    "ExpiredToken",
+    "AuthFailure",
+];
+
+/// Transient codes: the SDK's retry policy has already retried them when they reach us.
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
+/// `Ok(None)` for `ParameterNotFound` (the only "not found" Airflow knows), an [`Error`] for the rest.
+pub(crate) fn classify(
+    err: SdkError<GetParameterError, HttpResponse>,
+    lookup: &Lookup<'_>,
+) -> Result<Option<airflow_secrets_core::SecretValue>, Error> {
+    let location = format!("parameter `{}`", lookup.name);
+    let unavailable = |problem: String| Error::Unavailable {
+        backend: BACKEND,
+        kind: lookup.kind,
+        key: lookup.key.to_owned(),
+        location: location.clone(),
+        attempts: lookup.attempts.max(1),
+        problem,
+    };
+    let rejected = |problem: String| Error::Rejected {
+        backend: BACKEND,
+        kind: lookup.kind,
+        key: lookup.key.to_owned(),
+        location: location.clone(),
+        problem,
+    };
+    let authentication = |problem: String| Error::Authentication {
+        backend: BACKEND,
+        location: format!("{}; GetParameter of {location}", lookup.credentials),
+        problem,
+    };
+    match &err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            if e.is_parameter_not_found() {
+                tracing::debug!(
+                    backend = BACKEND,
+                    parameter = lookup.name,
+                    "Parameter {} not found.",
+                    lookup.name
+                );
+                return Ok(None);
+            }
+            let status = service.raw().status().as_u16();
+            let code = e.code().unwrap_or("(no error code)");
+            let mut problem = format!("{code}: {}", e.message().unwrap_or("(no message)"));
+            problem.push_str(&format!(" (HTTP {status}"));
+            if let Some(id) = e.meta().extra("aws_request_id") {
+                problem.push_str(&format!(", request id {id}"));
+            }
+            problem.push(')');
+            if matches!(code, "AccessDeniedException" | "AccessDenied") {
+                Err(Error::PermissionDenied {
+                    backend: BACKEND,
+                    kind: lookup.kind,
+                    key: lookup.key.to_owned(),
+                    location,
+                    problem,
+                })
+            } else if AUTH_CODES.contains(&code) {
+                Err(authentication(problem))
+            } else if TRANSIENT_CODES.contains(&code) || status >= 500 {
+                Err(unavailable(problem))
+            } else {
+                Err(rejected(problem))
+            }
+        }
+        SdkError::DispatchFailure(_) if has_credentials_error(&err) => Err(authentication(
+            format!("no usable AWS credentials: {}", chain(&err)),
+        )),
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Err(unavailable(chain(&err))),
+        SdkError::ResponseError(r) => {
+            let status = r.raw().status();
+            let problem = format!("unreadable HTTP {status} response: {}", chain(&err));
+            if status.is_server_error() {
+                Err(unavailable(problem))
+            } else {
+                Err(rejected(problem))
+            }
+        }
+        SdkError::ConstructionFailure(_) if has_credentials_error(&err) => Err(authentication(
+            format!("no usable AWS credentials: {}", chain(&err)),
+        )),
+        _ => Err(rejected(format!(
+            "the request could not be built (check region_name and endpoint_url): {}",
+            chain(&err)
+        ))),
+    }
+}
+
+/// The error and its sources, joined by `: ` — what the SDK's `DisplayErrorContext` prints, minus the
+/// `Debug` dump it appends, which includes raw HTTP response bodies (a malformed success response would
+/// put the parameter's value into the message).
+fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut current = err.source();
+    while let Some(e) = current {
+        let text = e.to_string();
+        // Some SDK errors repeat their source's message in their own; print it once.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        current = e.source();
+    }
+    out
+}
+
+/// `true` when a credentials provider failed (identity resolution happens inside the request and
+/// surfaces as a dispatch failure whose source chain holds the provider's error).
+fn has_credentials_error(err: &(dyn StdError + 'static)) -> bool {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        if e.downcast_ref::<CredentialsError>().is_some() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}

@@ -1,0 +1,298 @@
+//! Real-server suite: a moto server (`python -m moto.server`) on 127.0.0.1, seeded with the AWS SDK, read
+//! by the backend exactly as Airflow's kwargs configure it. Static credentials or a temporary profile file
+//! only: nothing probes the instance metadata service or leaves the machine.
+
+mod common;
+
+use airflow_secrets_aws_ssm::aws_config::BehaviorVersion;
+use airflow_secrets_aws_ssm::aws_config::sts::AssumeRoleProvider;
+use airflow_secrets_aws_ssm::aws_sdk_ssm::config::{Credentials, ProvideCredentials, Region};
+use airflow_secrets_aws_ssm::{
+    EnvConfigFileKind, EnvConfigFiles, SsmKwargs, SystemsManagerParameterStoreBackend,
+};
+use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
+use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn reads_variables_connections_and_config_with_airflow_defaults() {
+    let moto = start_moto();
+    let seed = seed_client(&moto.url(), None);
+    put(&seed, "/airflow/variables/hello", "world", false).await;
+    put(
+        &seed,
+        "/airflow/connections/smtp_default",
+        "smtp://user:p%40ss@smtp.example.com:587/?timeout=30",
+        true,
+    )
+    .await;
+    put(
+        &seed,
+        "/airflow/connections/pg_json",
+        r#"{"conn_type": "postgres", "host": "db.internal", "login": "airflow", "password": "s3cr3t", "port": 5432, "schema": "prod", "extra": {"sslmode": "require"}}"#,
+        true,
+    )
+    .await;
+    put(
+        &seed,
+        "/airflow/config/sql_alchemy_conn",
+        "postgresql://a:b@db/airflow",
+        true,
+    )
+    .await;
+
+    let b = backend(&moto.url(), json!({}));
+    assert_eq!(
+        b.get_variable("hello").await.unwrap().unwrap().expose(),
+        "world"
+    );
+
+    // SecureString values come back decrypted (WithDecryption=true), as the raw URI.
+    let raw = b.get_conn_value("smtp_default").await.unwrap().unwrap();
+    assert_eq!(
+        raw.expose(),
+        "smtp://user:p%40ss@smtp.example.com:587/?timeout=30"
+    );
+    let smtp = b.get_connection("smtp_default").await.unwrap().unwrap();
+    assert_eq!(smtp.conn_type.as_deref(), Some("smtp"));
+    assert_eq!(smtp.host.as_deref(), Some("smtp.example.com"));
+    assert_eq!(smtp.login.as_deref(), Some("user"));
+    assert_eq!(smtp.password.as_ref().map(|p| p.expose()), Some("p@ss"));
+    assert_eq!(smtp.port, Some(587));
+    assert_eq!(smtp.extra.as_deref(), Some(r#"{"timeout": "30"}"#));
+
+    let pg = b.get_connection("pg_json").await.unwrap().unwrap();
+    assert_eq!(pg.conn_type.as_deref(), Some("postgres"));
+    assert_eq!(pg.host.as_deref(), Some("db.internal"));
+    assert_eq!(pg.schema.as_deref(), Some("prod"));
+    assert_eq!(pg.port, Some(5432));
+    assert_eq!(pg.password.as_ref().map(|p| p.expose()), Some("s3cr3t"));
+    assert_eq!(pg.extra.as_deref(), Some(r#"{"sslmode": "require"}"#));
+
+    assert_eq!(
+        b.get_config("sql_alchemy_conn")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "postgresql://a:b@db/airflow"
+    );
+
+    // ParameterNotFound is "not found", never an error.
+    assert!(b.get_variable("missing").await.unwrap().is_none());
+    assert!(b.get_connection("missing").await.unwrap().is_none());
+    assert!(b.get_config("missing").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn custom_empty_and_disabled_prefixes() {
+    let moto = start_moto();
+    let seed = seed_client(&moto.url(), None);
+    put(&seed, "/team-a/vars/color", "blue", false).await;
+    put(&seed, "/flat_key", "at the root", false).await;
+    put(&seed, "/airflow/connections/c1", "http://example.com", true).await;
+    put(&seed, "/airflow/variables/v1", "default place", false).await;
+
+    // Prefix without a leading slash and with trailing ones: Airflow strips the `/`s and forces one in front.
+    let b = backend(
+        &moto.url(),
+        json!({"variables_prefix": "team-a/vars//", "connections_prefix": null,
+        "config_prefix": ""}),
+    );
+    assert_eq!(
+        b.get_variable("color").await.unwrap().unwrap().expose(),
+        "blue"
+    );
+    assert!(
+        b.get_variable("v1").await.unwrap().is_none(),
+        "read under the custom prefix only"
+    );
+    // `""` means no prefix: the name is `/key`.
+    assert_eq!(
+        b.get_config("flat_key").await.unwrap().unwrap().expose(),
+        "at the root"
+    );
+    // `null` disables connection lookups even though the parameter exists at the default place.
+    assert!(b.get_conn_value("c1").await.unwrap().is_none());
+
+    let b = backend(&moto.url(), json!({"variables_prefix": ""}));
+    assert_eq!(
+        b.get_variable("flat_key").await.unwrap().unwrap().expose(),
+        "at the root"
+    );
+    assert_eq!(
+        b.get_conn_value("c1").await.unwrap().unwrap().expose(),
+        "http://example.com"
+    );
+}
+
+#[tokio::test]
+async fn lookup_patterns_skip_keys_that_do_not_match() {
+    let moto = start_moto();
+    let seed = seed_client(&moto.url(), None);
+    put(&seed, "/airflow/variables/prod_db", "prod", false).await;
+    put(&seed, "/airflow/variables/dev_db", "dev", false).await;
+    put(&seed, "/airflow/connections/aws_default", "aws://", true).await;
+    put(&seed, "/airflow/connections/other", "http://x", true).await;
+
+    let b = backend(
+        &moto.url(),
+        json!({"variables_lookup_pattern": "prod_", "connections_lookup_pattern": "^aws"}),
+    );
+    assert_eq!(
+        b.get_variable("prod_db").await.unwrap().unwrap().expose(),
+        "prod"
+    );
+    // Python re.match: anchored at the start, case-insensitive. The parameter exists, but is not looked up.
+    assert!(b.get_variable("dev_db").await.unwrap().is_none());
+    assert!(b.parameter_name(SecretKind::Variable, "PROD_DB").is_some());
+    assert!(
+        b.parameter_name(SecretKind::Variable, "my_prod_db")
+            .is_none()
+    );
+    assert_eq!(
+        b.get_conn_value("aws_default")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "aws://"
+    );
+    assert!(b.get_conn_value("other").await.unwrap().is_none());
+    // An empty pattern is no pattern.
+    let b = backend(&moto.url(), json!({"variables_lookup_pattern": ""}));
+    assert_eq!(
+        b.get_variable("dev_db").await.unwrap().unwrap().expose(),
+        "dev"
+    );
+}
+
+/// Credentials of `role_arn` as moto hands them out (moto files them under the role's account).
+async fn role_credentials(endpoint: &str, role_arn: &str) -> Credentials {
+    let base = airflow_secrets_aws_ssm::aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            ACCESS_KEY_ID,
+            SECRET_ACCESS_KEY,
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await;
+    let provider = AssumeRoleProvider::builder(role_arn)
+        .session_name("seeding")
+        .configure(&base)
+        .build()
+        .await;
+    provider
+        .provide_credentials()
+        .await
+        .expect("moto AssumeRole")
+}
+
+#[tokio::test]
+async fn role_arn_assumes_the_role_through_sts() {
+    let moto = start_moto();
+    let role_arn = "arn:aws:iam::111111111111:role/airflow-secrets";
+    put(
+        &seed_client(&moto.url(), None),
+        "/airflow/variables/where",
+        "default account",
+        false,
+    )
+    .await;
+    let role_seed = seed_client(
+        &moto.url(),
+        Some(role_credentials(&moto.url(), role_arn).await),
+    );
+    put(&role_seed, "/airflow/variables/where", "role account", true).await;
+
+    // Airflow never sends AssumeRole to the global endpoint_url; service_config.sts.endpoint_url does.
+    let b = backend(
+        &moto.url(),
+        json!({"role_arn": role_arn, "assume_role_kwargs": {"RoleSessionName": "airflow-test", "DurationSeconds": 900},
+               "service_config": {"sts": {"endpoint_url": moto.url()}}}),
+    );
+    assert_eq!(
+        b.get_variable("where").await.unwrap().unwrap().expose(),
+        "role account"
+    );
+    assert_eq!(
+        b.get_variable("where").await.unwrap().unwrap().expose(),
+        "role account"
+    );
+    assert!(b.get_variable("nowhere").await.unwrap().is_none());
+
+    let without_role = backend(&moto.url(), json!({}));
+    assert_eq!(
+        without_role
+            .get_variable("where")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "default account"
+    );
+}
+
+#[tokio::test]
+async fn profile_name_reads_a_temporary_profile_file() {
+    let moto = start_moto();
+    put(
+        &seed_client(&moto.url(), None),
+        "/airflow/variables/from_profile",
+        "yes",
+        false,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(&config, format!("[profile airflow]\nregion = {REGION}\n")).unwrap();
+    std::fs::write(
+        &credentials,
+        format!("[airflow]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = {SECRET_ACCESS_KEY}\n"),
+    )
+    .unwrap();
+    let files = || {
+        EnvConfigFiles::builder()
+            .with_file(EnvConfigFileKind::Config, &config)
+            .with_file(EnvConfigFileKind::Credentials, &credentials)
+            .build()
+    };
+    let build = |profile: &str, region: Option<&str>| {
+        let k: Kwargs = serde_json::from_value(
+            json!({"endpoint_url": moto.url(), "profile_name": profile, "region_name": region}),
+        )
+        .unwrap();
+        let k: SsmKwargs = parse_kwargs("SystemsManagerParameterStoreBackend", &k).unwrap();
+        SystemsManagerParameterStoreBackend::builder()
+            .kwargs(k)
+            .profile_files(files())
+            .build()
+            .unwrap()
+    };
+
+    // No region_name: the region comes from the profile's config file too.
+    assert_eq!(
+        build("airflow", None)
+            .get_variable("from_profile")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "yes"
+    );
+
+    // A profile that is not in the files: an authentication error, not a fallback to other credentials.
+    // (region_name is given so that the SDK's region chain has no reason to ask the metadata service.)
+    let err = build("nope", Some(REGION))
+        .get_variable("from_profile")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
+    assert!(err.to_string().contains("nope"), "{err}");
+}

@@ -1,0 +1,235 @@
+//! End-to-end: the `airflow-secrets` binary configured for `SystemsManagerParameterStoreBackend` through
+//! Airflow's environment variables (set on the child only), against a real moto server seeded with boto3.
+//! The child gets static keys or a temporary profile file, a private HOME, no inherited AWS_* variables and
+//! `AWS_EC2_METADATA_DISABLED=true`: nothing probes the instance metadata service.
+
+#[allow(dead_code)]
+#[path = "../../aws-ssm/tests/support/moto_server.rs"]
+mod moto_server;
+
+use std::path::Path;
+use std::process::Command;
+
+use moto_server::*;
+use serde_json::{Value, json};
+
+const CLASS_PATH: &str =
+    "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend";
+
+/// Static-key kwargs for moto, merged with `extra`.
+fn kwargs(endpoint: &str, extra: Value) -> Value {
+    let mut k = json!({
+        "endpoint_url": endpoint,
+        "region_name": REGION,
+        "aws_access_key_id": ACCESS_KEY_ID,
+        "aws_secret_access_key": SECRET_ACCESS_KEY,
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        k[key] = value.clone();
+    }
+    k
+}
+
+/// The binary with a clean environment: no inherited AIRFLOW_* or AWS_* variables, a private HOME (no
+/// ~/.aws), and the instance metadata service disabled.
+fn cli(home: &Path, kwargs: &Value) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_airflow-secrets"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AIRFLOW") || k.starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("AIRFLOW_HOME", home.join("airflow"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("RUST_LOG")
+        .env("AIRFLOW__SECRETS__BACKEND", CLASS_PATH)
+        .env("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs.to_string());
+    cmd
+}
+
+fn run(mut cmd: Command, args: &[&str]) -> (i32, String, String) {
+    let output = cmd.args(args).output().expect("the CLI runs");
+    (
+        output.status.code().expect("exited normally"),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn variables_connections_and_config_from_moto() {
+    let moto = start_moto();
+    seed_with_boto3(
+        &moto.url(),
+        &[
+            ("/airflow/variables/my_var", "my-test-variable", false),
+            (
+                "/airflow/connections/my_pg",
+                "postgresql://user:p%40ss@db.example.com:5432/mydb",
+                true,
+            ),
+            (
+                "/airflow/connections/my_json",
+                r#"{"conn_type": "http", "host": "api.example.com", "port": 8443}"#,
+                true,
+            ),
+            ("/airflow/config/smtp_password", "hunter2", true),
+            ("/custom/my_var", "from the custom prefix", false),
+            ("/flat", "no prefix", false),
+        ],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let k = kwargs(&moto.url(), json!({}));
+
+    let (code, stdout, stderr) = run(cli(home.path(), &k), &["get", "variable", "my_var"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "my-test-variable\n"),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = run(
+        cli(home.path(), &k),
+        &["get", "connection", "my_pg", "--output", "json"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let conn: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(conn["conn_type"], "postgres", "{stdout}");
+    assert_eq!(conn["host"], "db.example.com");
+    assert_eq!(conn["login"], "user");
+    assert_eq!(conn["schema"], "mydb");
+    assert_eq!(conn["port"], 5432);
+
+    let (code, stdout, stderr) = run(
+        cli(home.path(), &k),
+        &["get", "connection", "my_pg", "--output", "uri"],
+    );
+    assert_eq!(
+        (code, stdout.trim()),
+        (0, "postgres://user:p%40ss@db.example.com:5432/mydb"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = run(
+        cli(home.path(), &k),
+        &["get", "connection", "my_json", "--output", "uri"],
+    );
+    assert_eq!(
+        (code, stdout.trim()),
+        (0, "http://api.example.com:8443"),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = run(cli(home.path(), &k), &["get", "config", "smtp_password"]);
+    assert_eq!((code, stdout.as_str()), (0, "hunter2\n"), "{stderr}");
+
+    let (code, stdout, stderr) = run(cli(home.path(), &k), &["get", "variable", "not_there"]);
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+
+    // Prefixes from the kwargs, and from a per-key override (a string, as Airflow passes it).
+    let custom = kwargs(&moto.url(), json!({"variables_prefix": "custom"}));
+    let (code, stdout, stderr) = run(cli(home.path(), &custom), &["get", "variable", "my_var"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "from the custom prefix\n"),
+        "{stderr}"
+    );
+    let mut cmd = cli(home.path(), &k);
+    cmd.env("AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_PREFIX", "");
+    let (code, stdout, stderr) = run(cmd, &["get", "variable", "flat"]);
+    assert_eq!((code, stdout.as_str()), (0, "no prefix\n"), "{stderr}");
+
+    // A disabled prefix and a lookup pattern miss: SSM is not asked; the environment variable answers.
+    for extra in [
+        json!({"variables_prefix": null}),
+        json!({"variables_lookup_pattern": "^prod_"}),
+    ] {
+        let mut cmd = cli(home.path(), &kwargs(&moto.url(), extra.clone()));
+        cmd.env("AIRFLOW_VAR_MY_VAR", "from env");
+        let (code, stdout, stderr) = run(cmd, &["get", "variable", "my_var"]);
+        assert_eq!(
+            (code, stdout.as_str()),
+            (0, "from env\n"),
+            "{extra}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn profile_name_with_profile_files_from_the_standard_variables() {
+    let moto = start_moto();
+    seed_with_boto3(
+        &moto.url(),
+        &[("/airflow/variables/from_profile", "yes", false)],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("aws-config");
+    let credentials = home.path().join("aws-credentials");
+    std::fs::write(&config, format!("[profile airflow]\nregion = {REGION}\n")).unwrap();
+    std::fs::write(
+        &credentials,
+        format!("[airflow]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = {SECRET_ACCESS_KEY}\n"),
+    )
+    .unwrap();
+    let k = json!({"endpoint_url": moto.url(), "profile_name": "airflow"});
+    let mut cmd = cli(home.path(), &k);
+    cmd.env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+    let (code, stdout, stderr) = run(cmd, &["get", "variable", "from_profile"]);
+    assert_eq!((code, stdout.as_str()), (0, "yes\n"), "{stderr}");
+}
+
+#[test]
+fn failures_exit_with_the_documented_codes_and_never_print_the_secret_key() {
+    let mut moto = start_moto();
+    let url = moto.url();
+    let home = tempfile::tempdir().unwrap();
+
+    // Invalid kwargs: a configuration error (2), naming the kwarg.
+    for (extra, expected) in [
+        (json!({"region": "eu-west-1"}), "unknown kwarg `region`"),
+        (
+            json!({"verify": false, "endpoint_url": "https://ssm.example.internal"}),
+            "kwarg `verify`",
+        ),
+        (
+            json!({"aws_secret_access_key": null}),
+            "give both or neither",
+        ),
+    ] {
+        let (code, _, stderr) = run(
+            cli(home.path(), &kwargs(&url, extra)),
+            &["get", "variable", "x"],
+        );
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains(SECRET_ACCESS_KEY), "{stderr}");
+    }
+
+    // The store is gone. Airflow falls through to the environment variable (0, with a warning); with
+    // nothing else to find the failure is reported (3); --strict stops at the failure (3).
+    moto.stop();
+    let k = kwargs(
+        &url,
+        json!({"config_kwargs": {"retries": {"max_attempts": 0}}}),
+    );
+    let mut cmd = cli(home.path(), &k);
+    cmd.env("AIRFLOW_VAR_MY_VAR", "from env");
+    let (code, stdout, stderr) = run(cmd, &["get", "variable", "my_var"]);
+    assert_eq!((code, stdout.as_str()), (0, "from env\n"), "{stderr}");
+    assert!(
+        stderr.contains("Unable to retrieve variable from secrets backend"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(cli(home.path(), &k), &["get", "variable", "my_var"]);
+    assert_eq!(code, 3, "{stderr}");
+    let mut cmd = cli(home.path(), &k);
+    cmd.env("AIRFLOW_VAR_MY_VAR", "from env");
+    let (code, stdout, stderr) = run(cmd, &["--strict", "get", "variable", "my_var"]);
+    assert_eq!((code, stdout.as_str()), (3, ""), "{stderr}");
+    assert!(
+        stderr.contains("parameter `/airflow/variables/my_var`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(SECRET_ACCESS_KEY), "{stderr}");
+}
