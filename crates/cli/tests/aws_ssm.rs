@@ -2,6 +2,7 @@
 //! Airflow's environment variables (set on the child only), against a real moto server seeded with boto3.
 //! The child gets static keys or a temporary profile file, a private HOME, no inherited AWS_* variables and
 //! `AWS_EC2_METADATA_DISABLED=true`: nothing probes the instance metadata service.
+#![cfg(feature = "aws-ssm")]
 
 #[allow(dead_code)]
 #[path = "../../aws-ssm/tests/support/moto_server.rs"]

@@ -1,6 +1,7 @@
 //! End-to-end: the `airflow-secrets` binary configured for `VaultBackend` through Airflow's two
 //! environment variables (set on the child only), against a real OpenBao dev server seeded as the
 //! documentation does.
+#![cfg(feature = "vault")]
 
 #[allow(dead_code)]
 #[path = "../../vault/tests/support/openbao.rs"]
