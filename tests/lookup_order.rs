@@ -25,6 +25,7 @@ impl SecretsBackend for Down {
             key: key.to_owned(),
             location: "http://127.0.0.1:1".into(),
             attempts: 3,
+            elapsed: std::time::Duration::from_millis(1500),
             problem: "connection refused".into(),
         })
     }
@@ -166,7 +167,7 @@ async fn strict_mode_stops_at_the_first_error() {
     let err = secrets.variable("only_env").await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Down: the secrets store is unavailable for variable `only_env` at http://127.0.0.1:1 (3 attempt(s)): connection refused"
+        "Down: the secrets store is unavailable for variable `only_env` at http://127.0.0.1:1 (3 attempt(s) in 1.50s): connection refused"
     );
     assert!(matches!(
         secrets.connection("only_env").await.unwrap_err(),

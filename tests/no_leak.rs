@@ -223,3 +223,39 @@ async fn errors_from_inputs_holding_secrets_do_not_repeat_them() {
     }
     assert_eq!(errors.len(), 9);
 }
+
+#[tokio::test]
+async fn trace_logs_of_the_chain_never_contain_secrets() {
+    let logs = airflow_secrets_testkit::logs::capture();
+    let dir = tempfile::tempdir().unwrap();
+    let vars = dir.path().join("variables.json");
+    let conns = dir.path().join("connections.json");
+    std::fs::write(&vars, format!(r#"{{"api_key": "{SECRET}"}}"#)).unwrap();
+    std::fs::write(
+        &conns,
+        format!(r#"{{"good": "postgres://u:{SECRET}@h/db", "other": {{"conn_type": "http", "password": "{SECRET}"}}}}"#),
+    )
+    .unwrap();
+    let config = AirflowConfig::from_vars([
+        ("HOME", dir.path().display().to_string()),
+        ("AIRFLOW__SECRETS__BACKEND", "airflow.secrets.local_filesystem.LocalFilesystemBackend".to_owned()),
+        (
+            "AIRFLOW__SECRETS__BACKEND_KWARGS",
+            serde_json::json!({"variables_file_path": vars, "connections_file_path": conns}).to_string(),
+        ),
+        ("AIRFLOW_CONN_BROKEN", format!("x://user:{SECRET}@proto://host")),
+        ("AIRFLOW_VAR_FROM_ENV", SECRET.to_owned()),
+        ("AIRFLOW__SECRETS__USE_CACHE", "true".to_owned()),
+    ])
+    .unwrap();
+    let secrets = Secrets::builder().config(config).build().await.unwrap();
+    assert_eq!(secrets.variable("api_key").await.unwrap().unwrap().expose(), SECRET);
+    assert_eq!(secrets.variable("from_env").await.unwrap().unwrap().expose(), SECRET);
+    assert!(secrets.connection("good").await.is_ok());
+    assert!(secrets.connection("other").await.is_ok());
+    // A malformed stored value is logged (fall-through) and reported, without the secret.
+    let lookup = secrets.connection_lookup("broken").await.unwrap();
+    assert!(lookup.value.is_none() && lookup.failures.len() == 1);
+    check_error("fall-through failure", &lookup.failures[0].1);
+    logs.assert_free_of(&[SECRET]);
+}

@@ -135,11 +135,11 @@ pub enum Error {
         problem: String,
     },
 
-    /// The store could not be reached or did not answer in time (connection refused, timeout, 5xx after
-    /// retries).
+    /// The store could not be reached or did not answer in time (connection refused, timeout, 429/5xx
+    /// after retries). Transient: retrying later may succeed.
     #[error(
         "{backend}: the secrets store is unavailable for {kind} `{key}` at {location} \
-         ({attempts} attempt(s)): {problem}"
+         ({attempts} attempt(s) in {elapsed:.2?}): {problem}"
     )]
     Unavailable {
         /// The backend.
@@ -152,6 +152,8 @@ pub enum Error {
         location: String,
         /// How many requests were made before giving up.
         attempts: u32,
+        /// How long the lookup took, all attempts and back-off included.
+        elapsed: std::time::Duration,
         /// Transport error, timeout or last status.
         problem: String,
     },

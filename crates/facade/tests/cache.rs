@@ -33,6 +33,7 @@ impl SecretsBackend for Counting {
                 key: key.to_owned(),
                 location: "test".into(),
                 attempts: 1,
+                elapsed: Duration::from_millis(20),
                 problem: "down".into(),
             });
         }

@@ -13,6 +13,8 @@ pub(crate) struct Ctx<'a> {
     /// `table variable in <redacted URL>`.
     pub(crate) location: String,
     pub(crate) url: &'a DatabaseUrl,
+    /// When the lookup began (for [`Error::Unavailable`]'s `elapsed`).
+    pub(crate) started: std::time::Instant,
 }
 
 impl Ctx<'_> {
@@ -23,6 +25,7 @@ impl Ctx<'_> {
             key: self.key.to_owned(),
             location: self.location.clone(),
             attempts: 1,
+            elapsed: self.started.elapsed(),
             problem,
         }
     }

@@ -131,6 +131,7 @@ mod tests {
             key: "k",
             location: "table `variable`".into(),
             url: &url,
+            started: std::time::Instant::now(),
         };
         f(&ctx)
     }

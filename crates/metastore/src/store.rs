@@ -95,6 +95,7 @@ impl Store {
             key,
             location,
             url: self.url(),
+            started: std::time::Instant::now(),
         }
     }
 

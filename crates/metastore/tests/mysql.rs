@@ -19,6 +19,7 @@ fn backend(url: &str, fernet_key: &str) -> MetastoreBackend {
 
 #[tokio::test]
 async fn reads_airflow_tables_over_the_mysql_protocol() {
+    common::capture_logs();
     let mut db = MySqlServer::start();
     db.exec(
         None,
@@ -69,4 +70,5 @@ async fn reads_airflow_tables_over_the_mysql_protocol() {
     let err = b.get_connection("pg_enc").await.unwrap_err();
     assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
     assert_clean(&err, &["connection `pg_enc`", "airflow:***@127.0.0.1"]);
+    common::assert_logs_clean();
 }

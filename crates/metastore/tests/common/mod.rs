@@ -474,3 +474,18 @@ pub async fn check_key_problems(only_new: &MetastoreBackend, no_key: &MetastoreB
     let err = no_key.get_connection("pg_enc").await.unwrap_err();
     assert_clean(&err, &["pg_enc", "`password` is stored encrypted"]);
 }
+
+/// Installs the TRACE log capture of this test binary (idempotent); call it first in every test.
+pub fn capture_logs() {
+    airflow_secrets_testkit::logs::capture();
+}
+
+/// Fails if any secret these suites store or use (passwords, Fernet keys) reached a log line.
+pub fn assert_logs_clean() {
+    airflow_secrets_testkit::logs::capture().assert_free_of(&[
+        SECRET,
+        KEY_NEW,
+        KEY_OLD,
+        KEY_FOREIGN,
+    ]);
+}

@@ -143,6 +143,7 @@ impl MySqlServer {
             options = options.database(db);
         }
         let mut conn = options
+            .disable_statement_logging()
             .connect()
             .await
             .unwrap_or_else(|e| panic!("connecting as root: {e}\n{}", self.log()));

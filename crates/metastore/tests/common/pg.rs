@@ -182,10 +182,22 @@ impl PgServer {
             .username("postgres")
             .password(&self.password)
             .database(db);
-        let mut conn = options
-            .connect()
-            .await
-            .expect("connecting as the superuser");
+        let options = options.disable_statement_logging();
+        // The port opens before the server accepts sessions ("the database system is starting up",
+        // SQLSTATE 57P03): retry that for a while.
+        let mut attempts = 0;
+        let mut conn = loop {
+            match options.connect().await {
+                Ok(conn) => break conn,
+                Err(sqlx::Error::Database(e))
+                    if e.code().as_deref() == Some("57P03") && attempts < 100 =>
+                {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("connecting as the superuser: {e}"),
+            }
+        };
         for s in statements {
             conn.execute(sqlx::AssertSqlSafe(s.clone()))
                 .await
