@@ -1,38 +1,39 @@
 #!/usr/bin/env bash
 # Checks that a single-provider build of the facade compiles no other provider's SDK:
 #
-#   scripts/check-feature-isolation.sh            # every provider listed below
+#   scripts/check-feature-isolation.sh            # every provider feature
 #   scripts/check-feature-isolation.sh vault      # one
 #
 # For each feature it lists the normal (non-dev) dependency graph of
-# `airflow-secrets --no-default-features --features <feature>` and fails when a crate matches the
-# feature's forbidden pattern, or when a crate of a guarded family is not on the feature's allowlist
-# (so a new transitive AWS/Google/Azure crate is a conscious decision, not an accident).
+# `airflow-secrets --no-default-features --features <feature>` and fails when a crate of a guarded family
+# (the provider SDKs, database drivers, and the TLS stacks we keep out) is not on that feature's
+# allowlist — so a new transitive AWS/Google/Azure/Vault/SQL crate is a conscious decision, not an accident.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The crates a build may contain, by family prefix. Anything of a family that is not allowed fails.
-FAMILIES='^(aws-|aws_|google-|google_|gcp|gcloud|azure-|azure_|ring$|openssl$|openssl-sys$)'
+# Crates that belong to some provider, or to a TLS stack no build may contain (ring, OpenSSL).
+FAMILIES='^(aws-|aws_|google-|google_|gcp|gcloud|azure-|azure_|typespec|vaultrs|rustify|sqlx|fernet|ring$|openssl$|openssl-sys$)'
+# aws-lc-rs/aws-lc-sys are rustls' crypto provider in every build.
+TLS='aws-lc-rs|aws-lc-sys'
 
 allowed_for() {
   case "$1" in
-    # vault: aws-lc-rs/aws-lc-sys are rustls' crypto provider (every build has them). The aws_iam login
-    # signs sts:GetCallerIdentity with aws-sigv4 (+ aws-credential-types) and reads sts:AssumeRole's XML
-    # with aws-smithy-xml; the aws-smithy-* below come with those two. No AWS SDK service crate, no
-    # aws-config (no credential chain, no IMDS), no aws-smithy-runtime/http-client, no Google or Azure
-    # crate: gcp login JWTs are signed locally with jsonwebtoken.
-    vault)
-      echo 'aws-lc-rs aws-lc-sys aws-sigv4 aws-credential-types aws-smithy-async aws-smithy-http
-            aws-smithy-runtime-api aws-smithy-runtime-api-macros aws-smithy-schema aws-smithy-types
-            aws-smithy-xml'
-      ;;
+    # The aws_iam login signs sts:GetCallerIdentity with aws-sigv4 (+ aws-credential-types) and reads
+    # sts:AssumeRole's XML with aws-smithy-xml; the aws-smithy-* below come with those two. No AWS SDK
+    # service crate, no aws-config (no credential chain, no IMDS), no Google or Azure crate: gcp login
+    # JWTs are signed locally with jsonwebtoken.
+    vault) echo "^($TLS|vaultrs|rustify|rustify_derive|aws-sigv4|aws-credential-types|aws-smithy-(async|http|runtime-api|runtime-api-macros|schema|types|xml))\$" ;;
+    aws-ssm) echo "^($TLS|aws-.*)\$" ;;
+    gcp-secret-manager) echo "^($TLS|google-cloud-.*)\$" ;;
+    azure-key-vault) echo "^($TLS|azure_.*|typespec.*)\$" ;;
+    metastore) echo "^($TLS|sqlx|sqlx-.*|fernet)\$" ;;
     *) echo "unknown feature $1" >&2; exit 2 ;;
   esac
 }
 
 check() {
   local feature="$1" allowed crates bad=()
-  allowed=" $(allowed_for "$feature" | tr -s ' \n' ' ') "
+  allowed="$(allowed_for "$feature")"
   crates="$(cargo tree -p airflow-secrets --no-default-features --features "$feature" -e normal \
     --prefix none --format '{p}' | awk '{print $1}' | sort -u)"
   if [ -z "$crates" ]; then
@@ -40,7 +41,7 @@ check() {
     exit 1
   fi
   while read -r crate; do
-    if [[ "$crate" =~ $FAMILIES ]] && [[ "$allowed" != *" $crate "* ]]; then
+    if [[ "$crate" =~ $FAMILIES ]] && ! [[ "$crate" =~ $allowed ]]; then
       bad+=("$crate")
     fi
   done <<<"$crates"
@@ -49,13 +50,14 @@ check() {
     echo "  (see: cargo tree -p airflow-secrets --no-default-features --features $feature -e normal -i <crate>)" >&2
     return 1
   fi
-  local guarded
+  local guarded count
   guarded="$(grep -E "$FAMILIES" <<<"$crates" | tr '\n' ' ' || true)"
-  echo "feature-isolation: ok: '$feature'-only build; guarded crates present: ${guarded:-none}"
+  count="$(wc -l <<<"$crates")"
+  echo "feature-isolation: ok: '$feature'-only build ($count crates); guarded crates present: ${guarded:-none}"
 }
 
 features=("$@")
-if [ "${#features[@]}" -eq 0 ]; then features=(vault); fi
+if [ "${#features[@]}" -eq 0 ]; then features=(vault aws-ssm gcp-secret-manager azure-key-vault metastore); fi
 status=0
 for f in "${features[@]}"; do check "$f" || status=1; done
 exit "$status"
