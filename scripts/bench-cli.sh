@@ -21,7 +21,7 @@ data="$PWD/examples/data"
 export HOME="$work" AIRFLOW_HOME="$work/airflow"
 hyperfine -N --warmup 20 --runs 200 --export-json "$work/local.json" \
   -n "get variable (local files)" \
-  "env AIRFLOW__SECRETS__BACKEND=airflow.secrets.local_filesystem.LocalFilesystemBackend AIRFLOW__SECRETS__BACKEND_KWARGS={\"variables_file_path\":\"$data/variables.json\"} $bin get variable my_var"
+  "env AIRFLOW__SECRETS__BACKEND=airflow.secrets.local_filesystem.LocalFilesystemBackend AIRFLOW__SECRETS__BACKEND_KWARGS='{\"variables_file_path\":\"$data/variables.json\"}' $bin get variable my_var"
 
 port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 bao server -dev -dev-listen-address="127.0.0.1:$port" -dev-root-token-id=bench-token >"$work/bao.log" 2>&1 &
@@ -30,4 +30,4 @@ for _ in $(seq 1 100); do bao status -address="http://127.0.0.1:$port" >/dev/nul
 BAO_ADDR="http://127.0.0.1:$port" BAO_TOKEN=bench-token bao kv put secret/variables/my_var value=my-test-variable >/dev/null
 hyperfine -N --warmup 20 --runs 200 --export-json "$work/vault.json" \
   -n "get variable (Vault, token auth)" \
-  "env AIRFLOW__SECRETS__BACKEND=airflow.providers.hashicorp.secrets.vault.VaultBackend AIRFLOW__SECRETS__BACKEND_KWARGS={\"url\":\"http://127.0.0.1:$port\",\"token\":\"bench-token\"} $bin get variable my_var"
+  "env AIRFLOW__SECRETS__BACKEND=airflow.providers.hashicorp.secrets.vault.VaultBackend AIRFLOW__SECRETS__BACKEND_KWARGS='{\"url\":\"http://127.0.0.1:$port\",\"token\":\"bench-token\"}' $bin get variable my_var"
