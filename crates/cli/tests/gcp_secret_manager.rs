@@ -5,6 +5,8 @@
 //! The backend uses the `anonymous_credentials` extension and the child gets no
 //! `GOOGLE_APPLICATION_CREDENTIALS` and a `GCE_METADATA_HOST` on a closed loopback port, so nothing can
 //! reach Google or the GCE metadata server even by mistake.
+// `all-providers` (the default) includes this provider without enabling the CLI's own
+// `gcp-secret-manager` feature, so both are accepted: the default test command runs this file.
 #![cfg(feature = "gcp-secret-manager")]
 
 use std::path::Path;
@@ -231,7 +233,7 @@ async fn a_failing_store_exits_3_and_strict_denials_too() {
     .await;
     assert_eq!(code, 3, "{err}");
     assert!(
-        err.contains("unavailable") && err.contains("(2 attempt(s))"),
+        err.contains("unavailable") && err.contains("(2 attempt(s) in "),
         "{err}"
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
@@ -265,4 +267,72 @@ async fn invalid_kwargs_exit_2() {
     let (code, _, err) = run(cli(home.path(), &no_project), &["get", "variable", "k"]).await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("Project ID could not be determined."), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_logging_never_shows_a_stored_value() {
+    const VARIABLE: &str = "s3cr3t-cli-variable-4471";
+    const PASSWORD: &str = "s3cr3t-cli-pw";
+    const CONFIG: &str = "s3cr3t-cli-fernet-key";
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "airflow-variables-v",
+        found("airflow-variables-v", VARIABLE),
+    )
+    .await;
+    mount(
+        &server,
+        "airflow-connections-c",
+        found(
+            "airflow-connections-c",
+            &format!("postgresql://user:{PASSWORD}@db.example.com:5432/mydb"),
+        ),
+    )
+    .await;
+    mount(
+        &server,
+        "airflow-config-fernet_key",
+        found("airflow-config-fernet_key", CONFIG),
+    )
+    .await;
+    mount(
+        &server,
+        "airflow-variables-down",
+        google_error(503, "UNAVAILABLE", "The service is currently unavailable."),
+    )
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let kw = kwargs(&server);
+    let mut stderr = String::new();
+    for (args, expected_code) in [
+        (&["-vvv", "get", "variable", "v"][..], 0),
+        (
+            &["-vvv", "get", "connection", "c", "--output", "json"][..],
+            0,
+        ),
+        (
+            &["-vvv", "get", "connection", "c", "--output", "uri"][..],
+            0,
+        ),
+        (&["-vvv", "get", "config", "fernet_key"][..], 0),
+        (&["-vvv", "--strict", "get", "variable", "down"][..], 3),
+    ] {
+        let (code, out, err) = run(cli(home.path(), &kw), args).await;
+        assert_eq!(code, expected_code, "{args:?}: {err}");
+        if code == 0 {
+            assert!(
+                [VARIABLE, PASSWORD, CONFIG].iter().any(|v| out.contains(v)),
+                "the value goes to stdout: {out}"
+            );
+        }
+        stderr.push_str(&err);
+    }
+    assert!(stderr.contains(" TRACE "), "-vvv logs at TRACE: {stderr}");
+    for secret in [VARIABLE, PASSWORD, CONFIG] {
+        assert!(
+            !stderr.contains(secret),
+            "stderr shows a stored value ({secret})"
+        );
+    }
 }

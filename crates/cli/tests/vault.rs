@@ -109,3 +109,56 @@ fn failures_exit_with_the_documented_codes() {
         "the secret_id never appears: {stderr}"
     );
 }
+
+/// `-vvv` (TRACE on stderr, the SDKs' own events included) for a value, a connection, a denied read and
+/// an unreachable server: stderr never shows the secret ID, a token or a stored value (plain or
+/// percent-encoded).
+#[test]
+fn trace_logging_on_stderr_shows_no_secret() {
+    let bao = OpenBao::start();
+    let approle = bao.documentation_setup();
+    let kwargs = bao.documentation_kwargs(&approle);
+    let home = tempfile::tempdir().unwrap();
+    let mut denied = kwargs.clone();
+    denied["variables_path"] = "restricted".into();
+    let mut down = kwargs.clone();
+    down["url"] = format!("http://127.0.0.1:{}", testkit::free_port()).into();
+
+    let runs = [
+        (&kwargs, vec!["-vvv", "get", "variable", "my_var"], 0),
+        (
+            &kwargs,
+            vec!["-vvv", "get", "connection", "my_pg", "--output", "json"],
+            0,
+        ),
+        (
+            &denied,
+            vec!["-vvv", "--strict", "get", "variable", "my_var"],
+            3,
+        ),
+        (
+            &down,
+            vec!["-vvv", "--strict", "get", "variable", "my_var"],
+            3,
+        ),
+    ];
+    let secrets = [
+        approle.secret_id.as_str(),
+        bao.root_token(),
+        "my-test-variable",
+        "p@ss",
+        "p%40ss",
+    ];
+    for (kwargs, args, expected) in runs {
+        let (code, _, stderr) = run(cli(home.path(), kwargs), &args);
+        assert_eq!(code, expected, "{args:?}: {stderr}");
+        assert!(stderr.contains("TRACE"), "{args:?}: TRACE logging is on");
+        for secret in secrets {
+            assert!(
+                !stderr.contains(secret),
+                "{args:?}: a secret ({} chars) is on stderr",
+                secret.len()
+            );
+        }
+    }
+}

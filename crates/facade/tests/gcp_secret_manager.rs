@@ -1,10 +1,12 @@
 //! The GCP Secret Manager backend through the facade, configured with Airflow's own strings, against a
 //! wiremock server speaking Secret Manager's REST format. Every backend here uses the
 //! `anonymous_credentials` extension, so nothing falls back to application-default credentials (which
-//! would probe the GCE metadata server).
+//! would probe the GCE metadata server). Every test runs with the TRACE log capture; those that read
+//! values check that no value appears in the logs or in an error.
 #![cfg(feature = "gcp-secret-manager")]
 
 use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, SecretKind, Secrets};
+use airflow_secrets_testkit::logs;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -70,6 +72,7 @@ async fn secrets_from_env(
     vars: Vec<(&str, String)>,
     policy: ErrorPolicy,
 ) -> Result<Secrets, Error> {
+    logs::capture();
     let config = AirflowConfig::from_vars(vars.into_iter().map(|(k, v)| (k.to_owned(), v)))?;
     Secrets::builder()
         .config(config)
@@ -84,19 +87,25 @@ async fn airflow_env_configuration_reads_variables_connections_and_config() {
     mount(
         &server,
         "airflow-variables-hello",
-        found("airflow-variables-hello", "world"),
+        found("airflow-variables-hello", "s3cr3t-world-3141"),
     )
     .await;
     mount(
         &server,
         "airflow-connections-smtp_default",
-        found("airflow-connections-smtp_default", "smtp://u:p@mail:25"),
+        found(
+            "airflow-connections-smtp_default",
+            "smtp://u:s3cr3t-smtp-pw@mail:25",
+        ),
     )
     .await;
     mount(
         &server,
         "airflow-config-sql_alchemy_conn",
-        found("airflow-config-sql_alchemy_conn", "sqlite:///x.db"),
+        found(
+            "airflow-config-sql_alchemy_conn",
+            "postgresql://a:s3cr3t-db-pw@db/airflow",
+        ),
     )
     .await;
     let secrets = secrets_from_env(
@@ -117,10 +126,14 @@ async fn airflow_env_configuration_reads_variables_connections_and_config() {
     );
     assert_eq!(
         secrets.variable("hello").await.unwrap().unwrap().expose(),
-        "world"
+        "s3cr3t-world-3141"
     );
     let conn = secrets.connection("smtp_default").await.unwrap();
     assert_eq!((conn.host.as_deref(), conn.port), (Some("mail"), Some(25)));
+    assert_eq!(
+        conn.password.as_ref().map(|p| p.expose()),
+        Some("s3cr3t-smtp-pw")
+    );
     assert_eq!(
         secrets
             .config("sql_alchemy_conn")
@@ -128,8 +141,9 @@ async fn airflow_env_configuration_reads_variables_connections_and_config() {
             .unwrap()
             .unwrap()
             .expose(),
-        "sqlite:///x.db"
+        "postgresql://a:s3cr3t-db-pw@db/airflow"
     );
+    logs::capture().assert_free_of(&["s3cr3t-world-3141", "s3cr3t-smtp-pw", "s3cr3t-db-pw"]);
 }
 
 #[tokio::test]
@@ -148,22 +162,23 @@ async fn not_found_falls_through_to_environment_variables() {
                 "AIRFLOW__SECRETS__BACKEND_KWARGS",
                 kwargs_json(&server, json!({})),
             ),
-            ("AIRFLOW_VAR_ONLY_IN_ENV", "from env".to_owned()),
+            ("AIRFLOW_VAR_ONLY_IN_ENV", "s3cr3t-from-env-1".to_owned()),
         ],
         ErrorPolicy::FallThrough,
     )
     .await
     .unwrap();
     let lookup = secrets.variable_lookup("only_in_env").await.unwrap();
-    assert_eq!(lookup.value.unwrap().expose(), "from env");
+    assert_eq!(lookup.value.unwrap().expose(), "s3cr3t-from-env-1");
     assert_eq!(lookup.found_in, Some("EnvironmentVariablesBackend"));
     assert!(lookup.failures.is_empty());
+    logs::capture().assert_free_of(&["s3cr3t-from-env-1"]);
 }
 
 #[tokio::test]
 async fn the_legacy_class_path_and_per_key_overrides_work() {
     let server = MockServer::start().await;
-    mount(&server, "custom_k", found("custom_k", "v")).await;
+    mount(&server, "custom_k", found("custom_k", "s3cr3t-custom-v")).await;
     let secrets = secrets_from_env(
         vec![
             ("AIRFLOW__SECRETS__BACKEND", LEGACY_CLASS_PATH.to_owned()),
@@ -186,11 +201,16 @@ async fn the_legacy_class_path_and_per_key_overrides_work() {
     )
     .await
     .unwrap();
-    assert_eq!(secrets.variable("k").await.unwrap().unwrap().expose(), "v");
+    assert_eq!(
+        secrets.variable("k").await.unwrap().unwrap().expose(),
+        "s3cr3t-custom-v"
+    );
+    logs::capture().assert_free_of(&["s3cr3t-custom-v"]);
 }
 
 #[tokio::test]
 async fn an_invalid_prefix_fails_at_construction_with_airflows_message() {
+    logs::capture();
     let err = Secrets::builder()
         .backend_with_json(
             CLASS_PATH,
@@ -244,7 +264,7 @@ async fn permission_denied_falls_through_unless_strict() {
                 "AIRFLOW__SECRETS__BACKEND_KWARGS",
                 kwargs_json(&server, extra),
             ),
-            ("AIRFLOW_VAR_K", "from env".to_owned()),
+            ("AIRFLOW_VAR_K", "s3cr3t-env-k".to_owned()),
         ]
     };
     // Airflow: the backend returns None and the chain goes on.
@@ -252,7 +272,7 @@ async fn permission_denied_falls_through_unless_strict() {
         .await
         .unwrap();
     let lookup = secrets.variable_lookup("k").await.unwrap();
-    assert_eq!(lookup.value.unwrap().expose(), "from env");
+    assert_eq!(lookup.value.unwrap().expose(), "s3cr3t-env-k");
     assert!(lookup.failures.is_empty());
 
     // raise_on_permission_denied + the facade's strict policy: the denial stops the lookup.
@@ -271,6 +291,10 @@ async fn permission_denied_falls_through_unless_strict() {
         location,
         "projects/airflow-prod/secrets/airflow-variables-k/versions/latest"
     );
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains("s3cr3t-env-k"), "{text}");
+    }
+    logs::capture().assert_free_of(&["s3cr3t-env-k"]);
 }
 
 #[tokio::test]
@@ -282,6 +306,7 @@ async fn an_unavailable_store_is_reported_and_the_chain_goes_on() {
         google_error(503, "UNAVAILABLE", "The service is currently unavailable."),
     )
     .await;
+    logs::capture();
     let secrets = Secrets::builder()
         .backend_with_json(
             CLASS_PATH,
@@ -298,4 +323,93 @@ async fn an_unavailable_store_is_reported_and_the_chain_goes_on() {
     };
     assert_eq!((*backend, *attempts), ("CloudSecretManagerBackend", 2));
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert!(
+        lookup.failures[0]
+            .1
+            .to_string()
+            .contains("(2 attempt(s) in "),
+        "{}",
+        lookup.failures[0].1
+    );
+}
+
+#[tokio::test]
+async fn lookup_patterns_from_airflows_kwargs_send_no_request_for_other_keys() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "airflow-variables-prod_db",
+        found("airflow-variables-prod_db", "s3cr3t-prod-db"),
+    )
+    .await;
+    mount(
+        &server,
+        "airflow-variables-PROD_db",
+        not_found("airflow-variables-PROD_db"),
+    )
+    .await;
+    let secrets = secrets_from_env(
+        vec![
+            ("AIRFLOW__SECRETS__BACKEND", CLASS_PATH.to_owned()),
+            (
+                "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                kwargs_json(
+                    &server,
+                    json!({"variables_lookup_pattern": "^prod_", "connections_lookup_pattern": "aws"}),
+                ),
+            ),
+            // Per-key override, as a string.
+            (
+                "AIRFLOW__SECRETS__BACKEND_KWARG__CONFIG_LOOKUP_PATTERN",
+                "^core__".to_owned(),
+            ),
+            ("AIRFLOW_VAR_DEV_DB", "s3cr3t-dev-from-env".to_owned()),
+        ],
+        ErrorPolicy::Strict,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        secrets.variable("PROD_db").await.unwrap(),
+        None,
+        "case-insensitive match, but the secret id keeps the key's case"
+    );
+    assert_eq!(
+        secrets.variable("prod_db").await.unwrap().unwrap().expose(),
+        "s3cr3t-prod-db"
+    );
+    let lookup = secrets.variable_lookup("dev_db").await.unwrap();
+    assert_eq!(lookup.value.unwrap().expose(), "s3cr3t-dev-from-env");
+    assert!(secrets.connection("my_aws").await.is_err());
+    assert!(secrets.config("sql_alchemy_conn").await.unwrap().is_none());
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/v1/projects/airflow-prod/secrets/airflow-variables-PROD_db/versions/latest:access",
+            "/v1/projects/airflow-prod/secrets/airflow-variables-prod_db/versions/latest:access",
+        ],
+        "dev_db, my_aws and sql_alchemy_conn were not sent"
+    );
+    logs::capture().assert_free_of(&["s3cr3t-prod-db", "s3cr3t-dev-from-env"]);
+
+    let err = Secrets::builder()
+        .backend_with_json(
+            CLASS_PATH,
+            r#"{"project_id": "p", "anonymous_credentials": true, "variables_lookup_pattern": "(?P<x"}"#,
+        )
+        .unwrap()
+        .build()
+        .await
+        .unwrap_err();
+    let Error::InvalidKwarg { kwarg, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(kwarg, "variables_lookup_pattern");
 }

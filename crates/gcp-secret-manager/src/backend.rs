@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
@@ -16,6 +16,7 @@ use crate::BACKEND;
 use crate::auth::{self, CredentialPlan, EnvLookup, Source};
 use crate::client::{self, ClientError, DEFAULT_ENDPOINT, RequestPolicy};
 use crate::errors::{Context, Failure, Outcome, classify};
+use crate::kinds::Kinds;
 use crate::kwargs::CloudSecretManagerKwargs;
 use crate::names::{
     SECRET_ID_PATTERN, build_path, is_mangled_in_url, is_valid_secret_name, latest_version_name,
@@ -31,11 +32,10 @@ use crate::names::{
 ///
 /// Answers as Airflow does: `NOT_FOUND`, `PERMISSION_DENIED` and `INVALID_ARGUMENT` give `Ok(None)` (the
 /// last two with an error log; `raise_on_permission_denied` makes a denial an error); everything else
-/// is an error, after bounded retries for transient failures.
+/// is an error, after bounded retries for transient failures. A key that does not match its kind's
+/// `*_lookup_pattern` (an extension) gets `Ok(None)` without a request.
 pub struct CloudSecretManagerBackend {
-    connections_prefix: Option<String>,
-    variables_prefix: Option<String>,
-    config_prefix: Option<String>,
+    kinds: Kinds,
     sep: String,
     project_id: String,
     endpoint: String,
@@ -49,9 +49,7 @@ impl fmt::Debug for CloudSecretManagerBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct(BACKEND)
             .field("project_id", &self.project_id)
-            .field("connections_prefix", &self.connections_prefix)
-            .field("variables_prefix", &self.variables_prefix)
-            .field("config_prefix", &self.config_prefix)
+            .field("kinds", &self.kinds)
             .field("sep", &self.sep)
             .field("endpoint", &self.endpoint)
             .field("credentials", &self.plan.source.describe())
@@ -106,6 +104,7 @@ impl CloudSecretManagerBackend {
                 ),
             ));
         }
+        let kinds = Kinds::new(&kwargs)?;
         let policy = request_policy(&kwargs)?;
         let endpoint = endpoint(kwargs.endpoint.as_deref())?;
         let (plan, credentials_project) = auth::plan(&kwargs, env)?;
@@ -122,9 +121,7 @@ impl CloudSecretManagerBackend {
                 )
             })?;
         Ok(CloudSecretManagerBackend {
-            connections_prefix: kwargs.connections_prefix,
-            variables_prefix: kwargs.variables_prefix,
-            config_prefix: kwargs.config_prefix,
+            kinds,
             sep: kwargs.sep,
             project_id,
             endpoint,
@@ -160,7 +157,8 @@ impl CloudSecretManagerBackend {
     }
 
     /// The secret id Airflow would read for this key (`prefix + sep + key`), or `None` when lookups of
-    /// this kind are disabled.
+    /// this kind are disabled. A `*_lookup_pattern` is not applied here: see
+    /// [`is_looked_up`](Self::is_looked_up).
     pub fn secret_id(&self, kind: SecretKind, key: &str) -> Option<String> {
         self.prefix(kind)
             .map(|prefix| build_path(prefix, key, &self.sep))
@@ -172,12 +170,15 @@ impl CloudSecretManagerBackend {
             .map(|id| latest_version_name(&self.project_id, &id))
     }
 
+    /// Whether a lookup of `key` sends a request: its kind is enabled (prefix not `null`) and the key
+    /// matches the kind's `*_lookup_pattern`, if any.
+    pub fn is_looked_up(&self, kind: SecretKind, key: &str) -> bool {
+        let lookup = self.kinds.get(kind);
+        lookup.prefix.is_some() && lookup.admits(key)
+    }
+
     fn prefix(&self, kind: SecretKind) -> Option<&str> {
-        match kind {
-            SecretKind::Connection => self.connections_prefix.as_deref(),
-            SecretKind::Variable => self.variables_prefix.as_deref(),
-            SecretKind::Config => self.config_prefix.as_deref(),
-        }
+        self.kinds.get(kind).prefix.as_deref()
     }
 
     async fn client(&self, ctx: &Context<'_>) -> Result<&SecretManagerService, Error> {
@@ -200,14 +201,10 @@ impl CloudSecretManagerBackend {
                             ),
                             problem: e.0,
                         },
-                        ClientError::Client(problem) => Error::Unavailable {
-                            backend: BACKEND,
-                            kind: ctx.kind,
-                            key: ctx.key.to_owned(),
-                            location: format!("{} at {}", ctx.name, self.endpoint),
-                            attempts: 0,
-                            problem: format!("cannot create the Secret Manager client: {problem}"),
-                        },
+                        ClientError::Client(problem) => ctx.unavailable(
+                            0,
+                            format!("cannot create the Secret Manager client: {problem}"),
+                        ),
                     })
             })
             .await
@@ -405,9 +402,23 @@ impl SecretsBackend for CloudSecretManagerBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        let Some(secret_id) = self.secret_id(kind, key) else {
+        // `Unavailable` reports the time of the whole lookup, retries and back-off included.
+        let started = Instant::now();
+        let lookup = self.kinds.get(kind);
+        let Some(prefix) = lookup.prefix.as_deref() else {
             return Ok(None);
         };
+        if !lookup.admits(key) {
+            tracing::debug!(
+                backend = BACKEND,
+                %kind,
+                key,
+                "the key does not match {}; not looked up",
+                lookup.pattern_kwarg
+            );
+            return Ok(None);
+        }
+        let secret_id = build_path(prefix, key, &self.sep);
         let name = latest_version_name(&self.project_id, &secret_id);
         let credentials = self.plan.source.describe();
         let ctx = Context {
@@ -416,6 +427,7 @@ impl SecretsBackend for CloudSecretManagerBackend {
             name: &name,
             endpoint: &self.endpoint,
             credentials: &credentials,
+            started,
         };
         if is_mangled_in_url(&secret_id) {
             let outcome = Outcome::InvalidArgument("not sent: the id contains `%` or `\\`".into());

@@ -2,7 +2,7 @@
 //! [`Error`] carrying the backend, kind, key, resource name and attempt count.
 
 use std::error::Error as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use airflow_secrets_core::{Error, SecretKind};
 use google_cloud_gax::error::rpc::Code;
@@ -20,9 +20,10 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
-    /// Whether another attempt may help: `UNAVAILABLE`, `RESOURCE_EXHAUSTED` (the codes Google's own
-    /// client libraries retry for this call), gateway statuses without a Google error body, connection
-    /// failures, timeouts, and credential errors the auth library marks transient.
+    /// Whether another attempt may help: HTTP 429 and every 5xx (with or without a Google error body:
+    /// the rule every provider of this workspace follows), the `UNAVAILABLE` and `RESOURCE_EXHAUSTED`
+    /// statuses (what Google's own client libraries retry for this call), connection failures, timeouts,
+    /// and credential errors the auth library marks transient. Never another 4xx.
     pub(crate) fn is_transient(&self) -> bool {
         let e = match self {
             Failure::TimedOut(_) => return true,
@@ -34,11 +35,17 @@ impl Failure {
         if e.is_authentication() {
             return credentials_error(e).is_some_and(CredentialsError::is_transient);
         }
-        match e.status() {
-            Some(status) => matches!(status.code, Code::Unavailable | Code::ResourceExhausted),
-            None => matches!(e.http_status_code(), Some(429 | 502 | 503 | 504)),
+        if e.http_status_code().is_some_and(is_transient_http) {
+            return true;
         }
+        e.status()
+            .is_some_and(|s| matches!(s.code, Code::Unavailable | Code::ResourceExhausted))
     }
+}
+
+/// 429 Too Many Requests and the 5xx family.
+fn is_transient_http(code: u16) -> bool {
+    code == 429 || (500..600).contains(&code)
 }
 
 fn credentials_error(e: &SdkError) -> Option<&CredentialsError> {
@@ -69,16 +76,20 @@ pub(crate) struct Context<'a> {
     pub endpoint: &'a str,
     /// The credential source, described.
     pub credentials: &'a str,
+    /// When the lookup started (`Unavailable` reports the time since, back-off included).
+    pub started: Instant,
 }
 
 impl Context<'_> {
-    fn unavailable(&self, attempts: u32, problem: String) -> Error {
+    /// `Unavailable` after `attempts` requests, with the time the whole lookup took.
+    pub(crate) fn unavailable(&self, attempts: u32, problem: String) -> Error {
         Error::Unavailable {
             backend: BACKEND,
             kind: self.kind,
             key: self.key.to_owned(),
             location: format!("{} at {}", self.name, self.endpoint),
             attempts,
+            elapsed: self.started.elapsed(),
             problem,
         }
     }
@@ -131,7 +142,11 @@ pub(crate) fn classify(failure: Failure, ctx: &Context<'_>, attempts: u32) -> Ou
             Code::PermissionDenied => Outcome::PermissionDenied(status.message.clone()),
             Code::InvalidArgument => Outcome::InvalidArgument(status.message.clone()),
             Code::Unauthenticated => Outcome::Failed(ctx.authentication(described)),
+            // Transient (retried, see `Failure::is_transient`): reported as unavailable.
             Code::Unavailable | Code::ResourceExhausted => {
+                Outcome::Failed(ctx.unavailable(attempts, described))
+            }
+            _ if e.http_status_code().is_some_and(is_transient_http) => {
                 Outcome::Failed(ctx.unavailable(attempts, described))
             }
             _ => Outcome::Failed(ctx.rejected(described)),
@@ -165,7 +180,7 @@ pub(crate) fn classify(failure: Failure, ctx: &Context<'_>, attempts: u32) -> Ou
         Some(401) => Outcome::Failed(
             ctx.authentication(format!("HTTP 401 without a Google error body: {e}")),
         ),
-        Some(code @ (429 | 502 | 503 | 504)) => Outcome::Failed(
+        Some(code) if is_transient_http(code) => Outcome::Failed(
             ctx.unavailable(attempts, format!("HTTP {code} without a Google error body")),
         ),
         Some(code) => {
@@ -207,6 +222,7 @@ mod tests {
             name: "projects/P/secrets/airflow-variables-k/versions/latest",
             endpoint: "http://127.0.0.1:1",
             credentials: "anonymous",
+            started: Instant::now(),
         }
     }
 
@@ -245,8 +261,13 @@ mod tests {
             classify(service(Code::Unauthenticated, 401), &ctx(), 1),
             Outcome::Failed(Error::Authentication { .. })
         ));
+        // 5xx is transient whatever the Google status: retried, then unavailable.
         assert!(matches!(
-            classify(service(Code::Internal, 500), &ctx(), 1),
+            classify(service(Code::Internal, 500), &ctx(), 3),
+            Outcome::Failed(Error::Unavailable { attempts: 3, .. })
+        ));
+        assert!(matches!(
+            classify(service(Code::FailedPrecondition, 400), &ctx(), 1),
             Outcome::Failed(Error::Rejected { .. })
         ));
     }
@@ -256,7 +277,17 @@ mod tests {
         assert!(service(Code::Unavailable, 503).is_transient());
         assert!(service(Code::ResourceExhausted, 429).is_transient());
         assert!(!service(Code::NotFound, 404).is_transient());
-        assert!(!service(Code::Internal, 500).is_transient());
+        assert!(service(Code::Internal, 500).is_transient());
+        assert!(service(Code::DeadlineExceeded, 504).is_transient());
+        for (code, http) in [
+            (Code::InvalidArgument, 400),
+            (Code::Unauthenticated, 401),
+            (Code::PermissionDenied, 403),
+            (Code::FailedPrecondition, 400),
+            (Code::AlreadyExists, 409),
+        ] {
+            assert!(!service(code, http).is_transient(), "{code:?}");
+        }
         assert!(Failure::TimedOut(Duration::from_secs(1)).is_transient());
         let http = |code| {
             Failure::Sdk(SdkError::http(
@@ -265,7 +296,10 @@ mod tests {
                 bytes::Bytes::new(),
             ))
         };
-        assert!(http(503).is_transient() && http(429).is_transient() && !http(404).is_transient());
+        assert!(http(503).is_transient() && http(429).is_transient() && http(500).is_transient());
+        assert!(
+            !http(404).is_transient() && !http(400).is_transient() && !http(412).is_transient()
+        );
         let auth = |transient| {
             Failure::Sdk(SdkError::authentication(CredentialsError::from_msg(
                 transient,

@@ -8,8 +8,8 @@ use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// The kwargs of Airflow's `CloudSecretManagerBackend`, with Airflow's defaults, plus this crate's
-/// documented extensions (`endpoint`, `anonymous_credentials`, `raise_on_permission_denied` and the
-/// timeout/retry settings).
+/// documented extensions (the `*_lookup_pattern` filters, `endpoint`, `anonymous_credentials`,
+/// `raise_on_permission_denied` and the timeout/retry settings).
 ///
 /// Built from the kwargs JSON by [`CloudSecretManagerBackend::from_kwargs`](crate::CloudSecretManagerBackend::from_kwargs),
 /// or in code:
@@ -33,12 +33,23 @@ pub struct CloudSecretManagerKwargs {
     /// disables connection lookups.
     #[serde(default = "default_connections_prefix")]
     pub connections_prefix: Option<String>,
+    /// **Extension** (Airflow has it for AWS only): only connection ids matching this regular expression
+    /// are looked up (Python `re.match`: anchored at the start, case-insensitive); others get `None`
+    /// without a request. `None` or `""`: no filter.
+    #[serde(default)]
+    pub connections_lookup_pattern: Option<String>,
     /// Prefix of variable secrets (default `"airflow-variables"`); `None` disables variable lookups.
     #[serde(default = "default_variables_prefix")]
     pub variables_prefix: Option<String>,
+    /// **Extension**: the filter of variable keys, as `connections_lookup_pattern`.
+    #[serde(default)]
+    pub variables_lookup_pattern: Option<String>,
     /// Prefix of config secrets (default `"airflow-config"`); `None` disables config lookups.
     #[serde(default = "default_config_prefix")]
     pub config_prefix: Option<String>,
+    /// **Extension**: the filter of config keys, as `connections_lookup_pattern`.
+    #[serde(default)]
+    pub config_lookup_pattern: Option<String>,
     /// Separator between prefix and key (default `"-"`). The secret id is `prefix + sep + key`.
     #[serde(default = "default_sep")]
     pub sep: String,
@@ -143,8 +154,11 @@ impl Default for CloudSecretManagerKwargs {
     fn default() -> Self {
         CloudSecretManagerKwargs {
             connections_prefix: default_connections_prefix(),
+            connections_lookup_pattern: None,
             variables_prefix: default_variables_prefix(),
+            variables_lookup_pattern: None,
             config_prefix: default_config_prefix(),
+            config_lookup_pattern: None,
             sep: default_sep(),
             project_id: None,
             gcp_key_path: None,
@@ -168,8 +182,14 @@ impl fmt::Debug for CloudSecretManagerKwargs {
         let redacted = |v: &Option<Value>| v.as_ref().map(|_| "[REDACTED]");
         f.debug_struct("CloudSecretManagerKwargs")
             .field("connections_prefix", &self.connections_prefix)
+            .field(
+                "connections_lookup_pattern",
+                &self.connections_lookup_pattern,
+            )
             .field("variables_prefix", &self.variables_prefix)
+            .field("variables_lookup_pattern", &self.variables_lookup_pattern)
             .field("config_prefix", &self.config_prefix)
+            .field("config_lookup_pattern", &self.config_lookup_pattern)
             .field("sep", &self.sep)
             .field("project_id", &self.project_id)
             .field("gcp_key_path", &self.gcp_key_path)
@@ -243,6 +263,11 @@ mod tests {
         assert_eq!(k.variables_prefix.as_deref(), Some("airflow-variables"));
         assert_eq!(k.config_prefix.as_deref(), Some("airflow-config"));
         assert_eq!(k.sep, "-");
+        assert!(
+            k.connections_lookup_pattern.is_none()
+                && k.variables_lookup_pattern.is_none()
+                && k.config_lookup_pattern.is_none()
+        );
         assert!(k.project_id.is_none() && k.gcp_key_path.is_none() && k.gcp_keyfile_dict.is_none());
         assert!(k.gcp_credential_config_file.is_none() && k.gcp_scopes.is_none());
         assert!(k.impersonation_chain.is_none() && k.endpoint.is_none());

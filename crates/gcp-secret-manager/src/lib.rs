@@ -14,8 +14,11 @@
 //! * Credentials: `gcp_key_path`, `gcp_keyfile_dict`, `gcp_credential_config_file` or the
 //!   `anonymous_credentials` extension (at most one), else application-default credentials;
 //!   `impersonation_chain` on top.
-//! * One client per backend, built on the first lookup; bounded retries with backoff and a per-attempt
+//! * One client per backend, built on the first lookup; bounded retries with jittered exponential
+//!   backoff on transient failures only (connection errors, timeouts, 429, 5xx) and a per-attempt
 //!   timeout (the SDK's default would retry a refused connection for about a minute).
+//! * Extension: `connections_lookup_pattern`, `variables_lookup_pattern`, `config_lookup_pattern` (as
+//!   Airflow's AWS backends): a key that does not match is not looked up.
 //!
 //! Most users reach this through the `airflow-secrets` facade (feature `gcp-secret-manager`):
 //!
@@ -34,6 +37,7 @@ mod auth;
 mod backend;
 mod client;
 mod errors;
+mod kinds;
 pub mod kwargs;
 pub mod names;
 

@@ -4,6 +4,9 @@
 //! bearer token (Google APIs accept it; no OAuth token endpoint is involved, so `token_uri` is never
 //! contacted). These tests generate an RSA key, hand it over as `gcp_keyfile_dict` / `gcp_key_path`,
 //! and check the token the mock receives: its header, its claims and its RS256 signature.
+//!
+//! Every test runs with the TRACE capture and ends by checking that neither the private key's material
+//! nor the signed token was logged or shown in an error.
 
 mod common;
 
@@ -61,6 +64,23 @@ async fn mount_secret(server: &MockServer, project: &str, secret_id: &str, value
         .await;
 }
 
+/// The private key's base64 lines (each is key material) and `extra` (tokens), for the leak checks.
+fn key_secrets(key: &Value, extra: &[String]) -> Vec<String> {
+    let pem = key["private_key"].as_str().unwrap().replace("\\n", "\n");
+    pem.lines()
+        .filter(|l| !l.starts_with("-----") && l.len() >= 16)
+        .map(str::to_owned)
+        .chain(extra.iter().cloned())
+        .collect()
+}
+
+fn assert_key_not_leaked(errors: &[&Error], key: &Value, extra: &[String]) {
+    let secrets = key_secrets(key, extra);
+    assert!(!secrets.is_empty());
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_no_leak(errors, &secrets);
+}
+
 fn bearer(server_requests: &[wiremock::Request]) -> String {
     let auth = server_requests[0]
         .headers
@@ -92,6 +112,7 @@ fn verify_jwt(token: &str, public_key: &[u8]) -> (Value, Value) {
 #[tokio::test]
 async fn a_keyfile_dict_signs_the_bearer_token_with_the_key() {
     let server = MockServer::start().await;
+    airflow_secrets_testkit::logs::capture();
     mount_secret(&server, "explicit-project", "airflow-variables-k", "v").await;
     let (key, public_key) = service_account_key("key-project");
     let kwargs = json!({"project_id": "explicit-project", "endpoint": server.uri(), "gcp_keyfile_dict": key});
@@ -115,11 +136,13 @@ async fn a_keyfile_dict_signs_the_bearer_token_with_the_key() {
         claims["exp"].as_i64().unwrap(),
     );
     assert!(exp > iat && exp - iat <= 3700, "iat {iat} exp {exp}");
+    assert_key_not_leaked(&[], &key, &[bearer(&requests)]);
 }
 
 #[tokio::test]
 async fn a_key_file_gives_the_project_and_the_scopes() {
     let server = MockServer::start().await;
+    airflow_secrets_testkit::logs::capture();
     mount_secret(
         &server,
         "key-project",
@@ -157,11 +180,13 @@ async fn a_key_file_gives_the_project_and_the_scopes() {
         claims["scope"],
         "https://www.googleapis.com/auth/cloud-platform.read-only https://www.googleapis.com/auth/userinfo.email"
     );
+    assert_key_not_leaked(&[], &key, &[bearer(&requests)]);
 }
 
 #[tokio::test]
 async fn a_keyfile_dict_string_with_escaped_newlines_is_accepted() {
     let server = MockServer::start().await;
+    airflow_secrets_testkit::logs::capture();
     mount_secret(&server, "key-project", "airflow-variables-k", "v").await;
     let (mut key, public_key) = service_account_key("key-project");
     let escaped = key["private_key"].as_str().unwrap().replace('\n', "\\n");
@@ -169,15 +194,15 @@ async fn a_keyfile_dict_string_with_escaped_newlines_is_accepted() {
     let kwargs = json!({"endpoint": server.uri(), "gcp_keyfile_dict": key.to_string()});
     let b = CloudSecretManagerBackend::from_kwargs(kwargs.as_object().unwrap()).unwrap();
     assert_eq!(b.get_variable("k").await.unwrap().unwrap().expose(), "v");
-    verify_jwt(
-        &bearer(&server.received_requests().await.unwrap()),
-        &public_key,
-    );
+    let token = bearer(&server.received_requests().await.unwrap());
+    verify_jwt(&token, &public_key);
+    assert_key_not_leaked(&[], &key, &[token]);
 }
 
 #[tokio::test]
 async fn anonymous_credentials_send_no_authorization_header() {
     let server = MockServer::start().await;
+    airflow_secrets_testkit::logs::capture();
     mount_secret(&server, PROJECT, "airflow-variables-k", "v").await;
     let kwargs =
         json!({"project_id": PROJECT, "endpoint": server.uri(), "anonymous_credentials": true});
@@ -190,6 +215,7 @@ async fn anonymous_credentials_send_no_authorization_header() {
 #[tokio::test]
 async fn an_unusable_private_key_is_an_authentication_error_at_lookup_without_key_material() {
     let server = MockServer::start().await;
+    airflow_secrets_testkit::logs::capture();
     mount_secret(&server, "key-project", "airflow-variables-k", "v").await;
     let (mut key, _) = service_account_key("key-project");
     key["private_key"] =
@@ -213,4 +239,5 @@ async fn an_unusable_private_key_is_an_authentication_error_at_lookup_without_ke
     for text in [err.to_string(), format!("{err:?}"), format!("{b:?}")] {
         assert!(!text.contains("s3cr3tKeyMaterial"), "{text}");
     }
+    assert_key_not_leaked(&[&err], &key, &[]);
 }

@@ -1,5 +1,5 @@
 //! Mock suite: Secret Manager's real error bodies, Airflow's answers to them, bounded retries and the
-//! request timeout.
+//! request timeout. Every error provoked here is checked for leaks (`Display`, `Debug`, TRACE logs).
 
 mod common;
 
@@ -38,6 +38,7 @@ async fn not_found_is_none_with_a_debug_log_only() {
         ),
         "{debug}"
     );
+    assert_no_leak(&[], &[]);
 }
 
 #[tokio::test]
@@ -62,6 +63,7 @@ async fn permission_denied_is_none_with_an_error_log_naming_the_secret_and_permi
         errors.contains("Did you add 'secretmanager.versions.access' permission?"),
         "{errors}"
     );
+    assert_no_leak(&[], &[]);
 }
 
 #[tokio::test]
@@ -95,6 +97,7 @@ async fn strict_mode_turns_permission_denied_into_an_error() {
         "{problem}"
     );
     assert!(err.is_lookup_error());
+    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
@@ -124,16 +127,12 @@ async fn unauthenticated_is_an_authentication_error() {
         problem.starts_with("UNAUTHENTICATED (HTTP 401): Request had invalid"),
         "{problem}"
     );
+    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
 async fn other_statuses_are_rejected_without_retry() {
     let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(google_error(500, "INTERNAL", "Internal error encountered."))
-        .expect(1)
-        .mount(&server)
-        .await;
     access("airflow-variables-gone")
         .respond_with(google_error(
             400,
@@ -144,20 +143,68 @@ async fn other_statuses_are_rejected_without_retry() {
         .mount(&server)
         .await;
     let b = backend(&server, json!({}));
-    let err = b.get_variable("k").await.unwrap_err();
+    let err = b.get_variable("gone").await.unwrap_err();
     let Error::Rejected {
         location, problem, ..
     } = &err
     else {
         panic!("{err:?}")
     };
-    assert_eq!(location, NAME);
-    assert_eq!(problem, "INTERNAL (HTTP 500): Internal error encountered.");
-    let err = b.get_variable("gone").await.unwrap_err();
-    assert!(
-        err.to_string().contains("FAILED_PRECONDITION (HTTP 400)"),
-        "{err}"
+    assert_eq!(
+        location,
+        "projects/test-project/secrets/airflow-variables-gone/versions/latest"
     );
+    assert!(
+        problem.starts_with("FAILED_PRECONDITION (HTTP 400)"),
+        "{problem}"
+    );
+    assert_no_leak(&[&err], &[]);
+}
+
+#[tokio::test]
+async fn other_4xx_are_never_retried() {
+    let server = MockServer::start().await;
+    for (secret, http) in [("a", 408u16), ("b", 409), ("c", 412), ("d", 422)] {
+        access(&format!("airflow-variables-{secret}"))
+            .respond_with(ResponseTemplate::new(http).set_body_string("no"))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let b = backend(&server, json!({"max_attempts": 5}));
+    for secret in ["a", "b", "c", "d"] {
+        let err = b.get_variable(secret).await.unwrap_err();
+        assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
+        assert_no_leak(&[&err], &[]);
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn internal_errors_are_retried_like_every_5xx() {
+    let server = MockServer::start().await;
+    access("airflow-variables-k")
+        .respond_with(google_error(500, "INTERNAL", "Internal error encountered."))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let err = backend(&server, json!({"max_attempts": 3}))
+        .get_variable("k")
+        .await
+        .unwrap_err();
+    let Error::Unavailable {
+        attempts,
+        location,
+        problem,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*attempts, 3);
+    assert_eq!(location, &format!("{NAME} at {}", server.uri()));
+    assert_eq!(problem, "INTERNAL (HTTP 500): Internal error encountered.");
+    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
@@ -191,7 +238,8 @@ async fn unavailable_is_retried_max_attempts_times() {
         problem,
         "UNAVAILABLE (HTTP 503): The service is currently unavailable."
     );
-    assert!(err.to_string().contains("(3 attempt(s))"), "{err}");
+    assert!(err.to_string().contains("(3 attempt(s) in "), "{err}");
+    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
@@ -214,6 +262,7 @@ async fn resource_exhausted_is_retried_too() {
         matches!(err, Error::Unavailable { attempts: 2, .. }),
         "{err:?}"
     );
+    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
@@ -237,6 +286,7 @@ async fn a_gateway_error_without_a_google_body_is_retried() {
         panic!("{err:?}")
     };
     assert_eq!(problem, "HTTP 502 without a Google error body");
+    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
@@ -255,6 +305,7 @@ async fn max_attempts_one_means_no_retry() {
         matches!(err, Error::Unavailable { attempts: 1, .. }),
         "{err:?}"
     );
+    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
@@ -272,7 +323,7 @@ async fn a_transient_failure_then_success_returns_the_value() {
         .mount(&server)
         .await;
     access("airflow-variables-k")
-        .respond_with(found("airflow-variables-k", "v"))
+        .respond_with(found("airflow-variables-k", "s3cr3t-after-retry"))
         .expect(1)
         .mount(&server)
         .await;
@@ -283,34 +334,46 @@ async fn a_transient_failure_then_success_returns_the_value() {
             .unwrap()
             .unwrap()
             .expose(),
-        "v"
+        "s3cr3t-after-retry"
     );
+    assert_no_leak(&[], &["s3cr3t-after-retry"]);
 }
 
 #[tokio::test]
 async fn a_refused_connection_fails_after_the_bounded_attempts() {
     // Nothing listens on this loopback port. The SDK's default policy would keep retrying for ~60 s.
     let port = airflow_secrets_testkit::free_port();
-    let kwargs = json!({"project_id": PROJECT, "endpoint": format!("http://127.0.0.1:{port}"), "max_attempts": 2,
-        "retry_initial_backoff_seconds": 0.01, "retry_max_backoff_seconds": 0.05});
+    let kwargs = json!({"project_id": PROJECT, "endpoint": format!("http://127.0.0.1:{port}"), "max_attempts": 3,
+        "retry_initial_backoff_seconds": 0.2, "retry_max_backoff_seconds": 0.3});
+    airflow_secrets_testkit::logs::capture();
     let b = CloudSecretManagerBackend::from_kwargs(kwargs.as_object().unwrap())
         .unwrap()
         .with_credentials(static_token());
+    let policy = b.request_policy();
     let started = Instant::now();
     let err = b.get_variable("k").await.unwrap_err();
+    let measured = started.elapsed();
     let Error::Unavailable {
-        attempts, problem, ..
+        attempts,
+        elapsed,
+        problem,
+        ..
     } = &err
     else {
         panic!("{err:?}")
     };
-    assert_eq!(*attempts, 2);
+    assert_eq!(*attempts, 3);
     assert!(problem.contains("connect"), "{problem}");
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "took {:?}",
-        started.elapsed()
-    );
+    // `elapsed` covers the whole lookup: at least the jittered back-off (retry delays are random in
+    // [b/2, b) with b = 0.2 s then 0.3 s, so at least 0.25 s), at most what the caller measured.
+    assert_eq!(policy.min_total_backoff(), Duration::from_millis(250));
+    assert!(*elapsed >= policy.min_total_backoff(), "{elapsed:?}");
+    assert!(*elapsed <= measured, "{elapsed:?} > {measured:?}");
+    // Refused on loopback is immediate: generous bound for a loaded machine, far below the 30 s
+    // default timeout and the SDK's ~60 s.
+    assert!(measured < Duration::from_secs(10), "took {measured:?}");
+    assert!(err.to_string().contains("(3 attempt(s) in "), "{err}");
+    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
@@ -338,6 +401,7 @@ async fn a_slow_server_fails_within_the_timeout() {
     // Two 0.5 s attempts; generous bound for a loaded machine, far below the server's 30 s delay.
     assert!(elapsed < Duration::from_secs(15), "took {elapsed:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
@@ -356,7 +420,7 @@ async fn an_undecodable_response_is_rejected_without_echoing_it() {
         .unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
     assert!(err.to_string().contains("could not be decoded"), "{err}");
-    assert!(!err.to_string().contains("s3cr3t"), "{err}");
+    assert_no_leak(&[&err], &["s3cr3t-not-base64!"]);
 }
 
 #[tokio::test]
@@ -394,4 +458,5 @@ async fn errors_and_logs_never_contain_the_stored_value() {
     ] {
         assert!(!text.contains(SECRET), "{text}");
     }
+    assert_no_leak(&[&err], &[SECRET]);
 }

@@ -1,8 +1,10 @@
-//! Mock suite: the exact requests, the real response shapes, names and payload decoding.
+//! Mock suite: the exact requests, the real response shapes, names and payload decoding, lookup
+//! patterns. Every test runs with the TRACE capture; those that read values end with a leak check.
 
 mod common;
 
 use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
+use airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend;
 use common::*;
 use serde_json::json;
 use wiremock::matchers::method;
@@ -12,7 +14,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn variable_lookup_sends_the_exact_request_and_decodes_the_payload() {
     let server = MockServer::start().await;
     access("airflow-variables-hello")
-        .respond_with(found("airflow-variables-hello", "world"))
+        .respond_with(found("airflow-variables-hello", "s3cr3t-world-8812"))
         .expect(1)
         .mount(&server)
         .await;
@@ -20,7 +22,7 @@ async fn variable_lookup_sends_the_exact_request_and_decodes_the_payload() {
     let b = backend(&server, json!({}));
     assert_eq!(
         b.get_variable("hello").await.unwrap().unwrap().expose(),
-        "world"
+        "s3cr3t-world-8812"
     );
 
     let requests = server.received_requests().await.unwrap();
@@ -33,7 +35,11 @@ async fn variable_lookup_sends_the_exact_request_and_decodes_the_payload() {
     );
     // The query exactly as the SDK encodes it.
     assert_eq!(r.url.query(), Some("%24alt=json%3Benum-encoding%3Dint"));
-    assert_eq!(r.headers.get("authorization").unwrap(), "Bearer test-token");
+    assert_eq!(
+        r.headers.get("authorization").unwrap(),
+        format!("Bearer {TOKEN}").as_str()
+    );
+    assert_no_leak(&[], &["s3cr3t-world-8812"]);
 }
 
 #[tokio::test]
@@ -42,7 +48,7 @@ async fn connections_and_config_use_their_default_prefixes() {
     access("airflow-connections-smtp_default")
         .respond_with(found(
             "airflow-connections-smtp_default",
-            "smtps://user:pa%40ss@smtp.example.com:465",
+            "smtps://user:s3cr3t-pa%40ss@smtp.example.com:465",
         ))
         .expect(1)
         .mount(&server)
@@ -50,7 +56,7 @@ async fn connections_and_config_use_their_default_prefixes() {
     access("airflow-config-sql_alchemy_conn")
         .respond_with(found(
             "airflow-config-sql_alchemy_conn",
-            "postgresql://db/airflow",
+            "postgresql://airflow:s3cr3t-db-pw@db/airflow",
         ))
         .expect(1)
         .mount(&server)
@@ -61,21 +67,25 @@ async fn connections_and_config_use_their_default_prefixes() {
     let conn = b.get_connection("smtp_default").await.unwrap().unwrap();
     assert_eq!(conn.host.as_deref(), Some("smtp.example.com"));
     assert_eq!(conn.port, Some(465));
-    assert_eq!(conn.password.as_ref().map(|p| p.expose()), Some("pa@ss"));
+    assert_eq!(
+        conn.password.as_ref().map(|p| p.expose()),
+        Some("s3cr3t-pa@ss")
+    );
     assert_eq!(
         b.get_config("sql_alchemy_conn")
             .await
             .unwrap()
             .unwrap()
             .expose(),
-        "postgresql://db/airflow"
+        "postgresql://airflow:s3cr3t-db-pw@db/airflow"
     );
+    assert_no_leak(&[], &["s3cr3t-pa@ss", "s3cr3t-db-pw"]);
 }
 
 #[tokio::test]
 async fn json_connections_are_parsed() {
     let server = MockServer::start().await;
-    let value = r#"{"conn_type": "postgres", "host": "db.internal", "login": "u", "port": 5432}"#;
+    let value = r#"{"conn_type": "postgres", "host": "db.internal", "login": "u", "password": "s3cr3t-json-pw", "port": 5432}"#;
     access("airflow-connections-pg")
         .respond_with(found("airflow-connections-pg", value))
         .mount(&server)
@@ -89,6 +99,7 @@ async fn json_connections_are_parsed() {
         (conn.conn_type.as_deref(), conn.port),
         (Some("postgres"), Some(5432))
     );
+    assert_no_leak(&[], &["s3cr3t-json-pw"]);
 }
 
 #[tokio::test]
@@ -285,6 +296,7 @@ async fn a_checksum_mismatch_is_a_malformed_secret() {
         !text.contains("s3cr3t") && !format!("{err:?}").contains("s3cr3t"),
         "{text}"
     );
+    assert_no_leak(&[&err], &["s3cr3t-value-0451"]);
 }
 
 #[tokio::test]
@@ -333,4 +345,79 @@ async fn one_client_is_built_lazily_and_shared_by_concurrent_lookups() {
         assert_eq!(lookup.await.unwrap().unwrap().unwrap().expose(), "v");
     }
     assert!(format!("{b:?}").contains("client_built: true"));
+}
+
+#[tokio::test]
+async fn lookup_patterns_filter_keys_without_a_request() {
+    let server = MockServer::start().await;
+    access("airflow-variables-prod_db")
+        .respond_with(found("airflow-variables-prod_db", "s3cr3t-prod-value"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    access("airflow-connections-AWS_default")
+        .respond_with(found("airflow-connections-AWS_default", "aws://"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let b = backend(
+        &server,
+        json!({"variables_lookup_pattern": "prod_", "connections_lookup_pattern": "^aws",
+               "config_lookup_pattern": "^core__"}),
+    );
+    assert!(b.is_looked_up(SecretKind::Variable, "prod_db"));
+    assert!(!b.is_looked_up(SecretKind::Variable, "dev_prod_db"));
+    // re.match: anchored at the start only, case-insensitive.
+    assert_eq!(
+        b.get_variable("prod_db").await.unwrap().unwrap().expose(),
+        "s3cr3t-prod-value"
+    );
+    assert!(b.get_conn_value("AWS_default").await.unwrap().is_some());
+    // Misses: no request at all (the mock would answer 404 for them and count them).
+    for key in ["dev_prod_db", "PRO", "x_prod_"] {
+        assert!(b.get_variable(key).await.unwrap().is_none(), "{key}");
+    }
+    assert!(b.get_conn_value("my_aws").await.unwrap().is_none());
+    assert!(b.get_config("sql_alchemy_conn").await.unwrap().is_none());
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2, "only the two matching keys were sent");
+    assert_no_leak(&[], &["s3cr3t-prod-value"]);
+}
+
+#[tokio::test]
+async fn empty_and_null_lookup_patterns_filter_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(not_found("any"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let b = backend(
+        &server,
+        json!({"variables_lookup_pattern": "", "connections_lookup_pattern": null}),
+    );
+    assert!(b.get_variable("anything").await.unwrap().is_none());
+    assert!(b.get_conn_value("anything").await.unwrap().is_none());
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn an_invalid_lookup_pattern_is_a_construction_error_naming_the_kwarg() {
+    for kwarg in [
+        "connections_lookup_pattern",
+        "variables_lookup_pattern",
+        "config_lookup_pattern",
+    ] {
+        let kwargs =
+            json!({"project_id": PROJECT, "anonymous_credentials": true, kwarg: "(?<=x)y"});
+        let err = CloudSecretManagerBackend::from_kwargs(kwargs.as_object().unwrap()).unwrap_err();
+        let Error::InvalidKwarg { kwarg: named, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(named, kwarg);
+        assert!(
+            err.to_string().contains("not a valid regular expression"),
+            "{err}"
+        );
+    }
 }

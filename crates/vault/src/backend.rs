@@ -1,9 +1,12 @@
 //! [`VaultBackend`]: Airflow's `airflow.providers.hashicorp.secrets.vault.VaultBackend`.
 
 use std::fmt;
+use std::time::Instant;
 
 use airflow_secrets_core::kwargs::Kwargs;
-use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
+use airflow_secrets_core::{
+    Error, LookupPattern, SecretKind, SecretValue, SecretsBackend, async_trait,
+};
 use backon::Retryable;
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -72,6 +75,14 @@ impl VaultBackend {
         &self.config
     }
 
+    fn pattern(&self, kind: SecretKind) -> Option<&LookupPattern> {
+        match kind {
+            SecretKind::Connection => self.config.connections_lookup_pattern.as_ref(),
+            SecretKind::Variable => self.config.variables_lookup_pattern.as_ref(),
+            SecretKind::Config => self.config.config_lookup_pattern.as_ref(),
+        }
+    }
+
     fn bases(&self, kind: SecretKind) -> Option<&[String]> {
         match kind {
             SecretKind::Connection => self.config.connections_path.as_deref(),
@@ -91,17 +102,19 @@ impl VaultBackend {
             })
     }
 
-    /// Reads the KV data at `location`; `Ok(None)` when Vault has nothing there.
+    /// Reads the KV data at `location`; `Ok(None)` when Vault has nothing there. `started` is when the
+    /// lookup began: errors report the time since then.
     async fn read(
         &self,
         kind: SecretKind,
         key: &str,
         location: &SecretLocation,
+        started: Instant,
     ) -> Result<Option<Value>, Error> {
         let transport = self.transport().await?;
         let version = self.config.kv_engine_version;
         let url = read_url(transport.base(), version, location);
-        let login_error = |e: LoginError| login_error(e, kind, key);
+        let login_error = |e: LoginError| login_error(e, kind, key, started);
         let session = self
             .sessions
             .get(&self.config, transport, None)
@@ -123,13 +136,18 @@ impl VaultBackend {
                     .map_err(login_error)?;
                 self.read_with(transport, &session, &url)
                     .await
-                    .map_err(|(f, more)| f.into_lookup_error(kind, key, &url, attempts + more))
+                    .map_err(|(f, more)| {
+                        f.into_lookup_error(kind, key, &url, attempts + more, started.elapsed())
+                    })
             }
-            Err((failure, attempts)) => Err(failure.into_lookup_error(kind, key, &url, attempts)),
+            Err((failure, attempts)) => {
+                Err(failure.into_lookup_error(kind, key, &url, attempts, started.elapsed()))
+            }
         }
     }
 
-    /// One read with Airflow's retries; the failure comes with the number of requests made.
+    /// One read, retried on transient failures with jittered exponential back-off
+    /// ([`RetryConfig`](crate::RetryConfig)); the failure comes with the number of requests made.
     async fn read_with(
         &self,
         transport: &Transport,
@@ -143,8 +161,8 @@ impl VaultBackend {
             attempts += 1;
             kv_get(transport, token, url, version)
         })
-        .retry(self.config.retry.delays().into_iter())
-        .when(Failure::is_retryable_read)
+        .retry(self.config.retry.backoff())
+        .when(Failure::is_transient)
         .notify(|failure, delay| {
             tracing::debug!(backend = BACKEND, %failure, ?delay, "retrying the Vault read");
         })
@@ -153,8 +171,8 @@ impl VaultBackend {
     }
 }
 
-/// A failed login, as seen by the lookup that needed it.
-fn login_error(e: LoginError, kind: SecretKind, key: &str) -> Error {
+/// A failed login, as seen by the lookup (begun at `started`) that needed it.
+fn login_error(e: LoginError, kind: SecretKind, key: &str, started: Instant) -> Error {
     let LoginError {
         location,
         failure,
@@ -172,6 +190,7 @@ fn login_error(e: LoginError, kind: SecretKind, key: &str) -> Error {
             key: key.to_owned(),
             location,
             attempts,
+            elapsed: started.elapsed(),
             problem: failure.to_string(),
         }
     } else {
@@ -190,16 +209,23 @@ impl SecretsBackend for VaultBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        let started = Instant::now();
         let Some(bases) = self.bases(kind) else {
             return Ok(None);
         };
+        if let Some(pattern) = self.pattern(kind)
+            && !pattern.matches(key)
+        {
+            tracing::trace!(backend = BACKEND, %kind, key, pattern = pattern.as_str(), "key does not match the lookup pattern: not looked up");
+            return Ok(None);
+        }
         for base in bases {
             let Some(location) = SecretLocation::new(self.config.mount_point.as_deref(), base, key)
             else {
                 tracing::debug!(backend = BACKEND, %kind, key, "no mount_point and no `/` in the key: not looked up");
                 return Ok(None);
             };
-            match self.read(kind, key, &location).await? {
+            match self.read(kind, key, &location, started).await? {
                 Some(data) => {
                     if let Some(value) = extract(kind, key, data)? {
                         return Ok(Some(value));

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use airflow_secrets_core::LookupPattern;
 use secrecy::SecretString;
 
 /// hvac's default server address, used when neither `url` nor `VAULT_ADDR` is set.
@@ -47,6 +48,14 @@ pub struct VaultConfig {
     pub variables_path: Option<Vec<String>>,
     /// Base paths for config values (same rules).
     pub config_path: Option<Vec<String>>,
+    /// Only connection ids matching this pattern are looked up (kwarg `connections_lookup_pattern`,
+    /// an airflow-secrets extension with Airflow's AWS semantics: `re.match`, case-insensitive); the
+    /// others are "not found" without a request.
+    pub connections_lookup_pattern: Option<LookupPattern>,
+    /// Same for variable keys (kwarg `variables_lookup_pattern`).
+    pub variables_lookup_pattern: Option<LookupPattern>,
+    /// Same for config keys (kwarg `config_lookup_pattern`).
+    pub config_lookup_pattern: Option<LookupPattern>,
     /// Vault Enterprise / OpenBao namespace, sent as `X-Vault-Namespace`.
     pub namespace: Option<String>,
     /// TLS server verification.
@@ -59,13 +68,13 @@ pub struct VaultConfig {
     pub proxies: Vec<(ProxyScheme, String)>,
     /// Follow HTTP redirects (Vault standbys redirect to the active node); requests' default is `true`.
     pub allow_redirects: bool,
-    /// Retries of reads on 412/500/502/503 and on refused connections.
+    /// Retries of the requests of a lookup on transient failures (412, 429, 5xx, dropped connections).
     pub retry: RetryConfig,
 }
 
 impl VaultConfig {
     /// A configuration with Airflow's defaults: KV v2 mounted at `secret`, base paths `connections`,
-    /// `variables` and `config`, a 30 s timeout, 3 retries with backoff factor 0.1.
+    /// `variables` and `config`, no lookup patterns, a 30 s timeout, 3 retries with backoff factor 0.1.
     pub fn new(url: impl Into<String>, auth: VaultAuth) -> Self {
         VaultConfig {
             url: url.into(),
@@ -76,6 +85,9 @@ impl VaultConfig {
             connections_path: Some(vec!["connections".into()]),
             variables_path: Some(vec!["variables".into()]),
             config_path: Some(vec!["config".into()]),
+            connections_lookup_pattern: None,
+            variables_lookup_pattern: None,
+            config_lookup_pattern: None,
             namespace: None,
             verify: Verify::Yes,
             client_cert: None,
@@ -99,6 +111,27 @@ impl std::fmt::Debug for VaultConfig {
             .field("connections_path", &self.connections_path)
             .field("variables_path", &self.variables_path)
             .field("config_path", &self.config_path)
+            .field(
+                "connections_lookup_pattern",
+                &self
+                    .connections_lookup_pattern
+                    .as_ref()
+                    .map(LookupPattern::as_str),
+            )
+            .field(
+                "variables_lookup_pattern",
+                &self
+                    .variables_lookup_pattern
+                    .as_ref()
+                    .map(LookupPattern::as_str),
+            )
+            .field(
+                "config_lookup_pattern",
+                &self
+                    .config_lookup_pattern
+                    .as_ref()
+                    .map(LookupPattern::as_str),
+            )
             .field("namespace", &self.namespace)
             .field("verify", &self.verify)
             .field("client_cert", &self.client_cert)
@@ -175,9 +208,18 @@ pub enum ProxyScheme {
     All,
 }
 
-/// Retries of KV reads, as Airflow's `Retry(total=3, backoff_factor=0.1, status_forcelist=[412, 500,
-/// 502, 503])`: after the n-th failure urllib3 sleeps 0 s (n = 1), then `backoff_factor * 2^(n-1)`.
-/// Logins (POST) are retried only on refused connections, as urllib3 does.
+/// The longest sleep between two attempts before jitter (urllib3's `DEFAULT_BACKOFF_MAX`, 120 s).
+pub const MAX_BACKOFF: Duration = Duration::from_secs(120);
+
+/// Bounded retries of every request a lookup makes (the KV read and the login), on transient failures
+/// only: 412 (Airflow's `status_forcelist` has it: a performance standby not yet caught up), 429, any
+/// 5xx, and a connection that was refused, reset or dropped before an answer. Never on other 4xx, and
+/// not on a timeout (each attempt already waited the whole `timeout`).
+///
+/// The sleep before retry *n* is `backoff_factor * 2^(n-1)` (capped at [`MAX_BACKOFF`]) plus a random
+/// jitter of up to the same amount again, so that many clients failing together do not retry in
+/// lockstep: with the defaults, 0.1–0.2 s, 0.2–0.4 s, 0.4–0.8 s. Airflow (urllib3) uses the same
+/// `Retry(total=3, backoff_factor=0.1)` numbers without jitter and with an immediate first retry.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryConfig {
     /// Retries after the first attempt (kwarg `max_retries`, default 3: up to 4 requests).
@@ -196,18 +238,27 @@ impl Default for RetryConfig {
 }
 
 impl RetryConfig {
-    /// The sleeps before each retry, urllib3 2.x style: `0, 2f, 4f, 8f, ...`.
-    pub fn delays(&self) -> Vec<Duration> {
-        (1..=self.max_retries)
+    /// The sleeps before each retry without their jitter: `f, 2f, 4f, ...`, each capped at
+    /// [`MAX_BACKOFF`]. The actual sleep is between this and twice this.
+    pub fn base_delays(&self) -> Vec<Duration> {
+        (0..self.max_retries)
             .map(|n| {
-                if n <= 1 {
-                    0.0
-                } else {
-                    self.backoff_factor * 2f64.powi(n as i32 - 1)
-                }
+                let seconds = self.backoff_factor * 2f64.powi(n as i32);
+                Duration::from_secs_f64(seconds.clamp(0.0, MAX_BACKOFF.as_secs_f64()))
             })
-            .map(|s| Duration::from_secs_f64(s.clamp(0.0, 120.0)))
             .collect()
+    }
+
+    /// The jittered exponential schedule, for backon.
+    pub(crate) fn backoff(&self) -> backon::ExponentialBuilder {
+        let first =
+            Duration::from_secs_f64(self.backoff_factor.clamp(0.0, MAX_BACKOFF.as_secs_f64()));
+        backon::ExponentialBuilder::default()
+            .with_min_delay(first)
+            .with_factor(2.0)
+            .with_max_delay(MAX_BACKOFF)
+            .with_max_times(self.max_retries as usize)
+            .with_jitter()
     }
 }
 
@@ -363,4 +414,58 @@ pub struct GcpAuth {
     pub key: GcpKeySource,
     /// `gcp_scopes` as given; Airflow needs them to call IAM `signJwt`, the local signature does not.
     pub scopes: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use backon::BackoffBuilder;
+
+    use super::*;
+
+    /// backon computes in f32: allow a microsecond of rounding.
+    const ROUNDING: Duration = Duration::from_micros(1);
+
+    #[test]
+    fn backoff_is_exponential_jittered_and_bounded() {
+        let retry = RetryConfig::default();
+        let base = retry.base_delays();
+        assert_eq!(base, [0.1, 0.2, 0.4].map(Duration::from_secs_f64));
+        let mut schedules = HashSet::new();
+        for _ in 0..20 {
+            let delays: Vec<Duration> = retry.backoff().build().collect();
+            assert_eq!(delays.len(), 3, "max_retries bounds the retries");
+            for (delay, base) in delays.iter().zip(&base) {
+                assert!(
+                    *delay + ROUNDING >= *base && *delay <= *base * 2 + ROUNDING,
+                    "{delay:?} outside [{base:?}, 2 × {base:?}]"
+                );
+            }
+            schedules.insert(delays);
+        }
+        assert!(schedules.len() > 1, "jitter varies the schedule");
+
+        let large = RetryConfig {
+            max_retries: 10,
+            backoff_factor: 10.0,
+        };
+        assert_eq!(large.base_delays().last(), Some(&MAX_BACKOFF));
+        assert!(
+            large
+                .backoff()
+                .build()
+                .all(|d| d <= MAX_BACKOFF * 2 + ROUNDING)
+        );
+        let none = RetryConfig {
+            max_retries: 0,
+            ..RetryConfig::default()
+        };
+        assert_eq!(none.backoff().build().count(), 0);
+        let immediate = RetryConfig {
+            max_retries: 2,
+            backoff_factor: 0.0,
+        };
+        assert!(immediate.backoff().build().all(|d| d == Duration::ZERO));
+    }
 }

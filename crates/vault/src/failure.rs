@@ -8,6 +8,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Duration;
 
 use airflow_secrets_core::{Error, SecretKind};
 use vaultrs::error::ClientError;
@@ -20,11 +21,7 @@ pub(crate) enum Failure {
     /// Vault answered with an error status; `errors` is Vault's `errors` list when it sent one.
     Status { code: u16, errors: Vec<String> },
     /// No answer: refused, reset, DNS, TLS, or a timeout.
-    Transport {
-        timeout: bool,
-        connect: bool,
-        message: String,
-    },
+    Transport { timeout: bool, message: String },
     /// A 2xx answer that is not what the API documents.
     BadResponse(String),
     /// A local problem before anything was sent (unreadable token file, bad key, ...).
@@ -32,28 +29,21 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
-    /// Statuses and transport errors a read is retried on: Airflow's `status_forcelist=[412, 500,
-    /// 502, 503]`, plus refused, reset or dropped connections (urllib3 retries connection and read
-    /// errors of GETs). Timeouts are not retried: each one already took the whole `timeout`.
-    pub fn is_retryable_read(&self) -> bool {
+    /// A failure worth another attempt, for reads and logins alike: 412 (in Airflow's
+    /// `status_forcelist`: a performance standby that has not caught up yet), 429, any 5xx, and a
+    /// connection refused, reset or dropped before the answer. Not a timeout: each attempt already
+    /// waited the whole `timeout`, so retrying would multiply the worst-case latency. Never another
+    /// 4xx: the answer would be the same.
+    ///
+    /// Retrying a login is safe even when the first attempt may have been processed (a 500 after the
+    /// token was issued): the worst case, a `secret_id` whose last use was consumed, fails the retry
+    /// with the error the lookup would have failed with anyway.
+    pub fn is_transient(&self) -> bool {
         match self {
-            Failure::Status { code, .. } => matches!(code, 412 | 500 | 502 | 503),
+            Failure::Status { code, .. } => *code == 412 || *code == 429 || *code >= 500,
             Failure::Transport { timeout, .. } => !*timeout,
             _ => false,
         }
-    }
-
-    /// Only refused/unreachable connections are retried for logins (POST is not in urllib3's
-    /// `allowed_methods`).
-    pub fn is_retryable_login(&self) -> bool {
-        matches!(
-            self,
-            Failure::Transport {
-                connect: true,
-                timeout: false,
-                ..
-            }
-        )
     }
 
     pub fn status(&self) -> Option<u16> {
@@ -63,13 +53,15 @@ impl Failure {
         }
     }
 
-    /// The core error for a failed read of `kind` `key` at `location` after `attempts` requests.
+    /// The core error for a failed read of `kind` `key` at `location` after `attempts` requests, in a
+    /// lookup that has taken `elapsed` so far.
     pub fn into_lookup_error(
         self,
         kind: SecretKind,
         key: &str,
         location: &str,
         attempts: u32,
+        elapsed: Duration,
     ) -> Error {
         let key = key.to_owned();
         let location = location.to_owned();
@@ -94,6 +86,7 @@ impl Failure {
                     key,
                     location,
                     attempts,
+                    elapsed,
                     problem,
                 }
             }
@@ -110,6 +103,7 @@ impl Failure {
                 key,
                 location,
                 attempts,
+                elapsed,
                 problem,
             },
             Failure::BadResponse(_) => Error::MalformedSecret {
@@ -200,13 +194,11 @@ fn from_rest(e: rustify::errors::ClientError) -> Failure {
             errors: Vec::new(),
         },
         R::RequestError { source, .. } => {
-            let (timeout, connect) = match source.downcast_ref::<reqwest::Error>() {
-                Some(r) => (r.is_timeout(), r.is_connect()),
-                None => (false, false),
-            };
+            let timeout = source
+                .downcast_ref::<reqwest::Error>()
+                .is_some_and(reqwest::Error::is_timeout);
             Failure::Transport {
                 timeout,
-                connect,
                 message: chain(source.as_ref()),
             }
         }
@@ -214,7 +206,6 @@ fn from_rest(e: rustify::errors::ClientError) -> Failure {
             timeout: source
                 .downcast_ref::<reqwest::Error>()
                 .is_some_and(reqwest::Error::is_timeout),
-            connect: false,
             message: chain(source.as_ref()),
         },
         // `content` holds the body (maybe a secret): only serde's message, redacted, is kept.
@@ -281,35 +272,23 @@ mod tests {
 
     #[test]
     fn retry_classes() {
-        for code in [412, 500, 502, 503] {
-            assert!(
-                Failure::Status {
-                    code,
-                    errors: vec![]
-                }
-                .is_retryable_read()
-            );
+        let status = |code| Failure::Status {
+            code,
+            errors: vec![],
+        };
+        for code in [412, 429, 500, 501, 502, 503, 504, 599] {
+            assert!(status(code).is_transient(), "{code}");
         }
-        for code in [400, 403, 404, 429, 501, 504] {
-            assert!(
-                !Failure::Status {
-                    code,
-                    errors: vec![]
-                }
-                .is_retryable_read()
-            );
+        for code in [400, 401, 403, 404, 405, 409, 422] {
+            assert!(!status(code).is_transient(), "{code}");
         }
-        let refused = Failure::Transport {
-            timeout: false,
-            connect: true,
+        let transport = |timeout| Failure::Transport {
+            timeout,
             message: String::new(),
         };
-        assert!(refused.is_retryable_read() && refused.is_retryable_login());
-        let timeout = Failure::Transport {
-            timeout: true,
-            connect: true,
-            message: String::new(),
-        };
-        assert!(!timeout.is_retryable_read());
+        assert!(transport(false).is_transient(), "refused or reset");
+        assert!(!transport(true).is_transient(), "connect or read timeout");
+        assert!(!Failure::Local("x".into()).is_transient());
+        assert!(!Failure::BadResponse("x".into()).is_transient());
     }
 }

@@ -41,8 +41,11 @@
 //! * **Token lifecycle**: one lazy login shared by concurrent lookups, `renew-self` at two thirds of the
 //!   lease (or a new login when the token cannot be renewed), a new login and one retry on 403.
 //! * **Errors**: 404 → `Ok(None)`; 403 → [`Error::PermissionDenied`](airflow_secrets_core::Error);
-//!   412/500/502/503 and refused connections are retried (3 retries, backoff 0.1 s, as Airflow's
-//!   session); unreachable or timed out → `Unavailable`.
+//!   412, 429, 5xx and refused or dropped connections are retried, for reads and logins (3 retries,
+//!   exponential back-off from 0.1 s with jitter: [`RetryConfig`]); unreachable or timed out →
+//!   `Unavailable`, with the attempts made and the time the lookup took.
+//! * **Lookup patterns** (extension): `connections_lookup_pattern`, `variables_lookup_pattern`,
+//!   `config_lookup_pattern`, as Airflow's AWS backends; a key that does not match sends no request.
 //!
 //! The crate's README lists every kwarg with its status and each deviation from Airflow.
 #![warn(missing_docs)]
@@ -63,8 +66,8 @@ mod session;
 pub use backend::VaultBackend;
 pub use config::{
     AssumeRole, AwsCredentials, AwsIamAuth, ClientCert, DEFAULT_KUBERNETES_JWT_PATH, DEFAULT_URL,
-    GcpAuth, GcpKeySource, KvVersion, ProxyScheme, RetryConfig, Timeout, TokenSource, VaultAuth,
-    VaultConfig, Verify,
+    GcpAuth, GcpKeySource, KvVersion, MAX_BACKOFF, ProxyScheme, RetryConfig, Timeout, TokenSource,
+    VaultAuth, VaultConfig, Verify,
 };
 pub use env::VaultEnv;
 /// Re-exported so that typed configurations can hold credentials.

@@ -93,7 +93,6 @@ pub(crate) fn vault_errors(body: &[u8]) -> Vec<String> {
 pub(crate) fn transport_failure(e: reqwest::Error) -> Failure {
     Failure::Transport {
         timeout: e.is_timeout(),
-        connect: e.is_connect(),
         message: chain(&e),
     }
 }

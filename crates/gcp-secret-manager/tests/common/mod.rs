@@ -4,6 +4,11 @@
 //! Every backend built here gets explicit credentials (a fixed token, a generated service-account key or
 //! anonymous), so no test ever falls back to application-default credentials, which would probe the
 //! GCE metadata server.
+//!
+//! Leak checks: every backend built by [`backend`] installs the binary-wide TRACE capture
+//! (`airflow_secrets_testkit::logs::capture`), and [`Logs::capture`] tees its per-test lines into it,
+//! so SDK, hyper and reqwest events at TRACE are all recorded; tests end with
+//! [`assert_no_leak`] over the secrets they handled.
 #![allow(dead_code)]
 
 use std::io::Write;
@@ -21,8 +26,8 @@ use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 /// The project every test reads from.
 pub const PROJECT: &str = "test-project";
-/// The bearer token the test credentials send.
-pub const TOKEN: &str = "test-token";
+/// The bearer token the test credentials send (distinctive, so that finding it in a log is a real leak).
+pub const TOKEN: &str = "ya29.test-bearer-token-4f9c2e";
 
 /// Credentials that always send `authorization: Bearer test-token`.
 #[derive(Debug)]
@@ -130,14 +135,31 @@ pub fn kwargs(server: &MockServer, extra: Value) -> serde_json::Map<String, Valu
     kwargs.as_object().unwrap().clone()
 }
 
-/// A backend on the mock with the static-token credentials.
+/// A backend on the mock with the static-token credentials. Installs the TRACE capture.
 pub fn backend(server: &MockServer, extra: Value) -> CloudSecretManagerBackend {
+    airflow_secrets_testkit::logs::capture();
     CloudSecretManagerBackend::from_kwargs(&kwargs(server, extra))
         .expect("valid kwargs")
         .with_credentials(static_token())
 }
 
-/// Captured tracing output of the current thread (the tests run on tokio's current-thread runtime).
+/// Checks that none of `secrets` (plus the test token) is in the binary-wide TRACE capture, nor in the
+/// `Display`/`Debug` of `errors`.
+pub fn assert_no_leak(errors: &[&airflow_secrets_core::Error], secrets: &[&str]) {
+    let mut all = secrets.to_vec();
+    all.push(TOKEN);
+    airflow_secrets_testkit::logs::capture().assert_free_of(&all);
+    for err in errors {
+        for text in [err.to_string(), format!("{err:?}")] {
+            for secret in &all {
+                assert!(!text.contains(secret), "an error shows a secret: {text}");
+            }
+        }
+    }
+}
+
+/// Captured tracing output of the current thread (the tests run on tokio's current-thread runtime),
+/// also copied into the binary-wide TRACE capture so that the leak checks see it.
 pub struct Logs {
     buffer: Arc<Mutex<Vec<u8>>>,
     _guard: tracing::subscriber::DefaultGuard,
@@ -146,8 +168,9 @@ pub struct Logs {
 impl Logs {
     /// Starts capturing every level.
     pub fn capture() -> Logs {
+        let global = airflow_secrets_testkit::logs::capture();
         let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = SharedWriter(buffer.clone());
+        let writer = SharedWriter(buffer.clone(), global);
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_ansi(false)
@@ -175,11 +198,13 @@ impl Logs {
 }
 
 #[derive(Clone)]
-struct SharedWriter(Arc<Mutex<Vec<u8>>>);
+struct SharedWriter(Arc<Mutex<Vec<u8>>>, airflow_secrets_testkit::logs::Logs);
 
 impl Write for SharedWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use tracing_subscriber::fmt::MakeWriter as _;
         self.0.lock().unwrap().extend_from_slice(buf);
+        self.1.make_writer().write_all(buf)?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {

@@ -181,14 +181,9 @@ async fn assume_role(
     }
     let sts =
         |problem: String| Failure::Local(format!("sts:AssumeRole at {url} failed: {problem}"));
-    let response = request.send().await.map_err(|e| {
-        let connect = e.is_connect();
-        let timeout = e.is_timeout();
-        Failure::Transport {
-            timeout,
-            connect,
-            message: format!("sts:AssumeRole at {url}: {}", chain(&e)),
-        }
+    let response = request.send().await.map_err(|e| Failure::Transport {
+        timeout: e.is_timeout(),
+        message: format!("sts:AssumeRole at {url}: {}", chain(&e)),
     })?;
     let status = response.status();
     let text = response.text().await.map_err(|e| sts(chain(&e)))?;

@@ -13,7 +13,7 @@ use vaultrs::api::AuthInfo;
 use vaultrs::client::VaultClient;
 
 use crate::client::Transport;
-use crate::config::{RetryConfig, TokenSource, VaultAuth, VaultConfig};
+use crate::config::{TokenSource, VaultAuth, VaultConfig};
 use crate::endpoint::RawEndpoint;
 use crate::failure::Failure;
 
@@ -88,8 +88,8 @@ fn login_path(auth: &VaultAuth, mount: &str) -> String {
     }
 }
 
-/// Logs in with the configured method. Refused connections are retried as reads are; Vault's answers
-/// are not (urllib3 does not retry POSTs on status).
+/// Logs in with the configured method, retried on transient failures as reads are
+/// ([`Failure::is_transient`]).
 pub(crate) async fn login(
     config: &VaultConfig,
     transport: &Transport,
@@ -112,18 +112,17 @@ pub(crate) async fn login(
         attempts += 1;
         login_once(auth, &mount, &path, transport)
     })
-    .retry(delays(&config.retry))
-    .when(Failure::is_retryable_login)
+    .retry(config.retry.backoff())
+    .when(Failure::is_transient)
+    .notify(|failure, delay| {
+        tracing::debug!(backend = "VaultBackend", %failure, ?delay, "retrying the Vault login");
+    })
     .await;
     result.map_err(|failure| LoginError {
         location,
         failure,
         attempts,
     })
-}
-
-fn delays(retry: &RetryConfig) -> std::vec::IntoIter<Duration> {
-    retry.delays().into_iter()
 }
 
 async fn login_once(

@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use airflow_secrets_core::Error;
 use airflow_secrets_core::kwargs::{Kwargs, de, parse_kwargs};
+use airflow_secrets_core::{Error, LookupPattern};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -94,6 +94,13 @@ struct RawKwargs {
     variables_path: Option<OneOrMany>,
     #[serde(default = "config")]
     config_path: Option<OneOrMany>,
+    // airflow-secrets extension: Airflow's AWS backends' key filters, for Vault too.
+    #[serde(default)]
+    connections_lookup_pattern: Option<String>,
+    #[serde(default)]
+    variables_lookup_pattern: Option<String>,
+    #[serde(default)]
+    config_lookup_pattern: Option<String>,
     #[serde(default)]
     url: Option<String>,
     #[serde(default = "token")]
@@ -287,6 +294,18 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &VaultEnv) -> Result<Vaul
         connections_path: base_paths("connections_path", raw.connections_path)?,
         variables_path: base_paths("variables_path", raw.variables_path)?,
         config_path: base_paths("config_path", raw.config_path)?,
+        connections_lookup_pattern: lookup_pattern(
+            "connections_lookup_pattern",
+            raw.connections_lookup_pattern.as_deref(),
+        )?,
+        variables_lookup_pattern: lookup_pattern(
+            "variables_lookup_pattern",
+            raw.variables_lookup_pattern.as_deref(),
+        )?,
+        config_lookup_pattern: lookup_pattern(
+            "config_lookup_pattern",
+            raw.config_lookup_pattern.as_deref(),
+        )?,
         namespace,
         verify,
         client_cert,
@@ -349,6 +368,12 @@ fn base_paths(kwarg: &str, value: Option<OneOrMany>) -> Result<Option<Vec<String
             .map(|p| p.trim_end_matches('/').to_owned())
             .collect(),
     ))
+}
+
+/// `null` and `""` mean no filter (Airflow's AWS backends); anything else must compile.
+fn lookup_pattern(kwarg: &str, pattern: Option<&str>) -> Result<Option<LookupPattern>, Error> {
+    LookupPattern::optional(pattern)
+        .map_err(|e| invalid(kwarg, format!("not a valid regular expression: {e}")))
 }
 
 fn timeout(value: Option<TimeoutValue>) -> Result<Timeout, Error> {

@@ -14,14 +14,12 @@ use crate::common::*;
 use crate::keys::rsa_pem_pair;
 use crate::sigv4;
 
-const ISSUED: &str = "s.issuedByLogin";
-
 /// Mounts a KV v2 read of `variables/v` that only the token issued by the login may do.
 async fn mount_read(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/v"))
         .and(header("X-Vault-Token", ISSUED))
-        .respond_with(kv2(json!({ "value": "ok" })))
+        .respond_with(kv2(json!({ "value": VALUE })))
         .expect(1)
         .mount(server)
         .await;
@@ -42,7 +40,7 @@ async fn mount_login(server: &MockServer, login_path: &str, body: Value) {
 async fn assert_reads_with_issued_token(vault: &VaultBackend, server: &MockServer) {
     assert_eq!(
         vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "ok"
+        VALUE
     );
     for request in server.received_requests().await.unwrap() {
         if request.method.as_str() == "POST" {
@@ -56,23 +54,26 @@ async fn assert_reads_with_issued_token(vault: &VaultBackend, server: &MockServe
 
 #[tokio::test]
 async fn approle_login() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_login(
         &server,
         "/v1/auth/approle/login",
-        json!({ "role_id": "my-role", "secret_id": "my-secret" }),
+        json!({ "role_id": "my-role", "secret_id": SECRET_ID }),
     )
     .await;
     mount_read(&server).await;
     let vault = backend(&kwargs(
         &server,
-        json!({ "auth_type": "approle", "role_id": "my-role", "secret_id": "my-secret" }),
+        json!({ "auth_type": "approle", "role_id": "my-role", "secret_id": SECRET_ID }),
     ));
     assert_reads_with_issued_token(&vault, &server).await;
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn approle_without_secret_id_and_with_auth_mount_point_and_namespace() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/ci/approle/login"))
@@ -88,10 +89,12 @@ async fn approle_without_secret_id_and_with_auth_mount_point_and_namespace() {
         json!({ "auth_type": "approle", "role_id": "my-role", "auth_mount_point": "ci/approle", "namespace": "ns1" }),
     ));
     assert_reads_with_issued_token(&vault, &server).await;
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn userpass_ldap_and_radius_logins() {
+    let logs = logs();
     for (auth_type, mount) in [
         ("userpass", "userpass"),
         ("ldap", "ldap"),
@@ -101,24 +104,26 @@ async fn userpass_ldap_and_radius_logins() {
         mount_login(
             &server,
             &format!("/v1/auth/{mount}/login/alice"),
-            json!({ "password": "pw" }),
+            json!({ "password": PASSWORD }),
         )
         .await;
         mount_read(&server).await;
         let vault = backend(&kwargs(
             &server,
-            json!({ "auth_type": auth_type, "username": "alice", "password": "pw" }),
+            json!({ "auth_type": auth_type, "username": "alice", "password": PASSWORD }),
         ));
         assert_reads_with_issued_token(&vault, &server).await;
     }
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn github_login_with_token_or_token_file() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/gh/login"))
-        .and(body_json(json!({ "token": "ghp_example" })))
+        .and(body_json(json!({ "token": "ghp_example-4d1e" })))
         .respond_with(auth_response(ISSUED, 3600, true))
         .expect(2)
         .mount(&server)
@@ -126,32 +131,34 @@ async fn github_login_with_token_or_token_file() {
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/v"))
         .and(header("X-Vault-Token", ISSUED))
-        .respond_with(kv2(json!({ "value": "ok" })))
+        .respond_with(kv2(json!({ "value": VALUE })))
         .expect(2)
         .mount(&server)
         .await;
     let vault = backend(&kwargs(
         &server,
-        json!({ "auth_type": "github", "token": "ghp_example", "auth_mount_point": "gh" }),
+        json!({ "auth_type": "github", "token": "ghp_example-4d1e", "auth_mount_point": "gh" }),
     ));
     assert_eq!(
         vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "ok"
+        VALUE
     );
     let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), "ghp_example\n").unwrap();
+    std::fs::write(file.path(), "ghp_example-4d1e\n").unwrap();
     let vault = backend(&kwargs(
         &server,
         json!({ "auth_type": "github", "token_path": file.path(), "auth_mount_point": "gh" }),
     ));
     assert_eq!(
         vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "ok"
+        VALUE
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn kubernetes_login_reads_and_strips_the_jwt_file() {
+    let logs = logs();
     let server = MockServer::start().await;
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), "  eyJhbGciOi.k8s.jwt \n").unwrap();
@@ -167,26 +174,30 @@ async fn kubernetes_login_reads_and_strips_the_jwt_file() {
         json!({ "auth_type": "kubernetes", "kubernetes_role": "airflow", "kubernetes_jwt_path": file.path() }),
     ));
     assert_reads_with_issued_token(&vault, &server).await;
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn kubernetes_missing_jwt_file_is_an_authentication_error() {
+    let logs = logs();
     let server = MockServer::start().await;
     let vault = backend(&kwargs(
         &server,
         json!({ "auth_type": "kubernetes", "kubernetes_role": "airflow", "kubernetes_jwt_path": "/nonexistent/token" }),
     ));
-    let err = vault.get_variable("v").await.unwrap_err();
+    let err = vault.get_variable("v").await.clean_err();
     assert!(
         matches!(err, airflow_secrets_core::Error::Authentication { .. }),
         "{err:?}"
     );
     assert!(err.to_string().contains("/nonexistent/token"), "{err}");
     assert!(requests(&server).await.is_empty());
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn jwt_login_from_inline_token_or_file() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/jwt/login"))
@@ -200,7 +211,7 @@ async fn jwt_login_from_inline_token_or_file() {
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/v"))
         .and(header("X-Vault-Token", ISSUED))
-        .respond_with(kv2(json!({ "value": "ok" })))
+        .respond_with(kv2(json!({ "value": VALUE })))
         .expect(2)
         .mount(&server)
         .await;
@@ -210,7 +221,7 @@ async fn jwt_login_from_inline_token_or_file() {
     ));
     assert_eq!(
         vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "ok"
+        VALUE
     );
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), "header.payload.sig\n").unwrap();
@@ -220,12 +231,14 @@ async fn jwt_login_from_inline_token_or_file() {
     ));
     assert_eq!(
         vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "ok"
+        VALUE
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn token_auth_from_file_kwarg_or_vault_token_env() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, "s.fromFile").await;
     mount_lookup_self(&server, "s.fromEnv").await;
@@ -255,10 +268,12 @@ async fn token_auth_from_file_kwarg_or_vault_token_env() {
         vault.get_variable("v").await.unwrap().unwrap().expose(),
         "s.fromEnv"
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn vault_addr_is_used_when_url_is_missing_or_null() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
     Mock::given(method("GET"))
@@ -277,6 +292,7 @@ async fn vault_addr_is_used_when_url_is_missing_or_null() {
         vault.get_variable("v").await.unwrap().unwrap().expose(),
         "via VAULT_ADDR"
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 /// The decoded `iam_request_*` fields of an aws login body.
@@ -326,6 +342,7 @@ async fn aws_login_request(server: &MockServer) -> Request {
 
 #[tokio::test]
 async fn aws_iam_with_static_keys_sends_a_valid_sigv4_get_caller_identity() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/aws/login"))
@@ -367,10 +384,12 @@ async fn aws_iam_with_static_keys_sends_a_valid_sigv4_get_caller_identity() {
     assert_eq!(login.headers["x-amz-date"][..8], auth.date);
     let expected = sigv4::expected_signature(secret, &auth, &login.headers, "/", &login.body);
     assert_eq!(auth.signature, expected, "the SigV4 signature must verify");
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn aws_iam_from_environment_with_session_token_and_region() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/aws-prod/login"))
@@ -390,7 +409,7 @@ async fn aws_iam_from_environment_with_session_token_and_region() {
     .unwrap();
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/v"))
-        .respond_with(kv2(json!({ "value": "ok" })))
+        .respond_with(kv2(json!({ "value": VALUE })))
         .mount(&server)
         .await;
     vault.get_variable("v").await.unwrap().unwrap();
@@ -422,10 +441,12 @@ async fn aws_iam_from_environment_with_session_token_and_region() {
         &login.body,
     );
     assert_eq!(auth.signature, expected);
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn aws_iam_assume_role_first_then_signs_with_the_assumed_credentials() {
+    let logs = logs();
     let sts = MockServer::start().await;
     let vault_server = MockServer::start().await;
     let xml = r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -454,7 +475,7 @@ async fn aws_iam_assume_role_first_then_signs_with_the_assumed_credentials() {
     mount_read(&vault_server).await;
     let env = VaultEnv::from_vars([
         ("AWS_ACCESS_KEY_ID", "AKIDBASE"),
-        ("AWS_SECRET_ACCESS_KEY", "baseSecret"),
+        ("AWS_SECRET_ACCESS_KEY", "baseSecret-61c0"),
         ("AWS_ENDPOINT_URL_STS", sts.uri().as_str()),
     ]);
     let vault = VaultBackend::from_kwargs_with_env(
@@ -496,19 +517,23 @@ async fn aws_iam_assume_role_first_then_signs_with_the_assumed_credentials() {
         auth.signature,
         sigv4::expected_signature("assumedSecret", &auth, &login.headers, "/", &login.body)
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn aws_iam_without_any_credentials_fails_at_login_without_a_request() {
+    let logs = logs();
     let server = MockServer::start().await;
     let vault = backend(&kwargs(&server, json!({ "auth_type": "aws_iam" })));
-    let err = vault.get_variable("v").await.unwrap_err().to_string();
+    let err = vault.get_variable("v").await.clean_err().to_string();
     assert!(err.contains("no AWS credentials"), "{err}");
     assert!(requests(&server).await.is_empty());
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn gcp_login_carries_a_jwt_signed_with_the_service_account_key() {
+    let logs = logs();
     let (private_pem, public_pem) = rsa_pem_pair();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -558,10 +583,14 @@ async fn gcp_login_carries_a_jwt_signed_with_the_service_account_key() {
     );
     let keys: Vec<&String> = claims.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["iat", "exp", "sub", "aud"], "Airflow's claim order");
+    // The signed login JWT is a credential too, as is any line of the private key.
+    logs.assert_free_of(&[jwt, pem_body_line(&private_pem)]);
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn gcp_key_from_file() {
+    let logs = logs();
     let (private_pem, _) = rsa_pem_pair();
     let server = MockServer::start().await;
     mount_login_any_gcp(&server).await;
@@ -574,6 +603,8 @@ async fn gcp_key_from_file() {
         json!({ "auth_type": "gcp", "role_id": "r", "gcp_scopes": ["s1"], "gcp_key_path": file.path() }),
     ));
     assert_reads_with_issued_token(&vault, &server).await;
+    logs.assert_free_of(&[pem_body_line(&private_pem)]);
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 async fn mount_login_any_gcp(server: &MockServer) {
@@ -587,12 +618,13 @@ async fn mount_login_any_gcp(server: &MockServer) {
 
 #[test]
 fn construction_errors_follow_airflow() {
+    let logs = logs();
     let server_uri = "http://127.0.0.1:1";
     let err = |kwargs: Value| {
         let mut map = json!({ "url": server_uri }).as_object().unwrap().clone();
         map.extend(kwargs.as_object().unwrap().clone());
         VaultBackend::from_kwargs_with_env(&map, &VaultEnv::empty())
-            .expect_err("must fail")
+            .clean_err()
             .to_string()
     };
     let cases = [
@@ -649,7 +681,7 @@ fn construction_errors_follow_airflow() {
             "requires 'username' and 'password'",
         ),
         (
-            json!({ "auth_type": "radius", "radius_host": "h", "radius_secret": "s" }),
+            json!({ "auth_type": "radius", "radius_host": "h", "radius_secret": "radius-secret-5e7a" }),
             "never logs in",
         ),
         (
@@ -657,17 +689,20 @@ fn construction_errors_follow_airflow() {
             "auth_type 'azure' is not supported",
         ),
         (
-            json!({ "token": "t", "kv_engine_version": 3 }),
+            json!({ "token": TOKEN, "kv_engine_version": 3 }),
             "The version is not supported: 3",
         ),
-        (json!({ "token": "t", "url": "ftp://vault" }), "kwarg `url`"),
         (
-            json!({ "token": "t", "configs_path": "x" }),
+            json!({ "token": TOKEN, "url": "ftp://vault" }),
+            "kwarg `url`",
+        ),
+        (
+            json!({ "token": TOKEN, "configs_path": "x" }),
             "unknown kwarg `configs_path`",
         ),
-        (json!({ "token": "t", "timeout": 0 }), "kwarg `timeout`"),
+        (json!({ "token": TOKEN, "timeout": 0 }), "kwarg `timeout`"),
         (
-            json!({ "token": "t", "proxies": { "socks": "socks5://p" } }),
+            json!({ "token": TOKEN, "proxies": { "socks": "socks5://p" } }),
             "unsupported key `socks`",
         ),
         (json!({ "token": "a\nb" }), "control characters"),
@@ -681,12 +716,14 @@ fn construction_errors_follow_airflow() {
         assert!(message.contains(expected), "{kwargs}: {message}");
         assert!(message.starts_with("VaultBackend: "), "{message}");
     }
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[test]
 fn defaults_and_pass_through_options_are_accepted() {
+    let logs = logs();
     let ok = |kwargs: Value| {
-        let mut map = json!({ "token": "t" }).as_object().unwrap().clone();
+        let mut map = json!({ "token": TOKEN }).as_object().unwrap().clone();
         map.extend(kwargs.as_object().unwrap().clone());
         VaultBackend::from_kwargs_with_env(&map, &VaultEnv::empty()).unwrap()
     };
@@ -708,8 +745,8 @@ fn defaults_and_pass_through_options_are_accepted() {
         Some(std::time::Duration::from_secs(30))
     );
     assert_eq!(
-        config.retry.delays(),
-        [0.0, 0.2, 0.4].map(std::time::Duration::from_secs_f64)
+        config.retry.base_delays(),
+        [0.1, 0.2, 0.4].map(std::time::Duration::from_secs_f64)
     );
     // Strings from AIRFLOW__SECRETS__BACKEND_KWARG__<KEY> overrides, and falsy versions.
     let vault = ok(
@@ -757,32 +794,35 @@ fn defaults_and_pass_through_options_are_accepted() {
         ("VAULT_CACERT", "/env/ca.pem"),
         ("VAULT_ADDR", "https://vault.internal:8200"),
     ]);
-    let map = json!({ "token": "t" }).as_object().unwrap().clone();
+    let map = json!({ "token": TOKEN }).as_object().unwrap().clone();
     let vault = VaultBackend::from_kwargs_with_env(&map, &env).unwrap();
     assert_eq!(vault.config().url, "https://vault.internal:8200");
     assert_eq!(
         vault.config().verify,
         airflow_secrets_vault::Verify::CaBundle("/env/ca.pem".into())
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn a_server_under_a_path_prefix_gets_v1_after_the_prefix() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_login(
         &server,
         "/vault-proxy/v1/auth/approle/login",
-        json!({ "role_id": "r", "secret_id": "s" }),
+        json!({ "role_id": "r", "secret_id": SECRET_ID }),
     )
     .await;
     Mock::given(method("GET"))
         .and(path("/vault-proxy/v1/secret/data/variables/v"))
         .and(header("X-Vault-Token", ISSUED))
-        .respond_with(kv2(json!({ "value": "ok" })))
+        .respond_with(kv2(json!({ "value": VALUE })))
         .expect(1)
         .mount(&server)
         .await;
-    let kwargs = json!({ "url": format!("{}/vault-proxy/", server.uri()), "auth_type": "approle", "role_id": "r", "secret_id": "s" });
+    let kwargs = json!({ "url": format!("{}/vault-proxy/", server.uri()), "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID });
     let vault = backend(kwargs.as_object().unwrap());
     assert_reads_with_issued_token(&vault, &server).await;
+    logs.assert_free_of(SUITE_SECRETS);
 }

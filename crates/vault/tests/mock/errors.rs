@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use airflow_secrets_core::{Error, SecretsBackend};
+use airflow_secrets_vault::RetryConfig;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -23,12 +24,13 @@ async fn approle_server(login_expect: u64) -> MockServer {
 fn approle(server: &MockServer) -> airflow_secrets_vault::VaultBackend {
     backend(&kwargs(
         server,
-        json!({ "auth_type": "approle", "role_id": "r", "secret_id": "s" }),
+        json!({ "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID }),
     ))
 }
 
 #[tokio::test]
 async fn forbidden_logs_in_again_once_then_is_permission_denied_naming_the_path() {
+    let logs = logs();
     let server = approle_server(2).await;
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/private"))
@@ -39,7 +41,7 @@ async fn forbidden_logs_in_again_once_then_is_permission_denied_naming_the_path(
         .expect(2)
         .mount(&server)
         .await;
-    let err = approle(&server).get_variable("private").await.unwrap_err();
+    let err = approle(&server).get_variable("private").await.clean_err();
     let Error::PermissionDenied { location, key, .. } = &err else {
         panic!("{err:?}")
     };
@@ -49,51 +51,55 @@ async fn forbidden_logs_in_again_once_then_is_permission_denied_naming_the_path(
         "{location}"
     );
     assert!(err.to_string().contains("permission denied"), "{err}");
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn forbidden_with_a_revoked_token_succeeds_after_the_new_login() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
-        .respond_with(auth_response("s.first", 3600, true))
+        .respond_with(auth_response("s.firstToken", 3600, true))
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
-        .respond_with(auth_response("s.second", 3600, true))
+        .respond_with(auth_response("s.secondToken", 3600, true))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(header("X-Vault-Token", "s.first"))
+        .and(header("X-Vault-Token", "s.firstToken"))
         .respond_with(vault_error(403, &["permission denied"]))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/v"))
-        .and(header("X-Vault-Token", "s.second"))
-        .respond_with(kv2(json!({ "value": "fresh" })))
+        .and(header("X-Vault-Token", "s.secondToken"))
+        .respond_with(kv2(json!({ "value": "fresh-value-52aa" })))
         .expect(2)
         .mount(&server)
         .await;
     let vault = approle(&server);
     assert_eq!(
         vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "fresh"
+        "fresh-value-52aa"
     );
     assert_eq!(
         vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "fresh",
+        "fresh-value-52aa",
         "the new token is kept"
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn an_inline_token_is_not_retried_on_forbidden() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
     Mock::given(method("GET"))
@@ -105,13 +111,16 @@ async fn an_inline_token_is_not_retried_on_forbidden() {
     let err = backend(&token_kwargs(&server, json!({})))
         .get_variable("v")
         .await
-        .unwrap_err();
+        .clean_err();
     assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
+/// Transient statuses (412 as Airflow, 429, every 5xx) are retried: 3 retries, so 4 requests.
 #[tokio::test]
-async fn server_errors_are_retried_three_times_then_unavailable() {
-    for status in [500u16, 502, 503, 412] {
+async fn transient_statuses_are_retried_three_times_then_unavailable() {
+    let logs = logs();
+    for status in [412u16, 429, 500, 501, 502, 503, 504] {
         let server = approle_server(1).await;
         Mock::given(method("GET"))
             .and(path("/v1/secret/data/variables/v"))
@@ -119,7 +128,7 @@ async fn server_errors_are_retried_three_times_then_unavailable() {
             .expect(4)
             .mount(&server)
             .await;
-        let err = approle(&server).get_variable("v").await.unwrap_err();
+        let err = approle(&server).get_variable("v").await.clean_err();
         let Error::Unavailable {
             attempts, problem, ..
         } = &err
@@ -129,10 +138,12 @@ async fn server_errors_are_retried_three_times_then_unavailable() {
         assert_eq!(*attempts, 4, "{status}");
         assert!(problem.contains(&status.to_string()), "{problem}");
     }
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn a_transient_error_then_success_returns_the_value() {
+    let logs = logs();
     let server = approle_server(1).await;
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/v"))
@@ -143,7 +154,7 @@ async fn a_transient_error_then_success_returns_the_value() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/v"))
-        .respond_with(kv2(json!({ "value": "third time" })))
+        .respond_with(kv2(json!({ "value": "third-time-value-9b3c" })))
         .expect(1)
         .mount(&server)
         .await;
@@ -154,12 +165,14 @@ async fn a_transient_error_then_success_returns_the_value() {
             .unwrap()
             .unwrap()
             .expose(),
-        "third time"
+        "third-time-value-9b3c"
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn retries_are_configurable() {
+    let logs = logs();
     let server = approle_server(1).await;
     Mock::given(method("GET"))
         .respond_with(vault_error(500, &[]))
@@ -168,47 +181,109 @@ async fn retries_are_configurable() {
         .await;
     let vault = backend(&kwargs(
         &server,
-        json!({ "auth_type": "approle", "role_id": "r", "secret_id": "s", "max_retries": 0 }),
+        json!({ "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID, "max_retries": 0 }),
     ));
-    let err = vault.get_variable("v").await.unwrap_err();
+    let err = vault.get_variable("v").await.clean_err();
     assert!(
         matches!(err, Error::Unavailable { attempts: 1, .. }),
         "{err:?}"
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn client_errors_are_not_retried() {
+    let logs = logs();
     let server = approle_server(1).await;
+    for status in [400u16, 405, 409, 422] {
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/secret/data/variables/{status}")))
+            .respond_with(vault_error(status, &["invalid request"]))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
     Mock::given(method("GET"))
-        .and(path("/v1/secret/data/variables/bad"))
-        .respond_with(vault_error(400, &["invalid request"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/secret/data/variables/limited"))
-        .respond_with(vault_error(429, &["rate limited"]))
+        .and(path("/v1/secret/data/variables/401"))
+        .respond_with(vault_error(401, &["unauthorized"]))
         .expect(1)
         .mount(&server)
         .await;
     let vault = approle(&server);
-    let err = vault.get_variable("bad").await.unwrap_err();
+    let err = vault.get_variable("400").await.clean_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
     assert!(
         err.to_string()
             .contains("HTTP 400 (InvalidRequest): invalid request"),
         "{err}"
     );
-    let err = vault.get_variable("limited").await.unwrap_err();
-    assert!(
-        matches!(err, Error::Unavailable { attempts: 1, .. }),
-        "{err:?}"
-    );
+    for key in ["405", "409", "422"] {
+        let err = vault.get_variable(key).await.clean_err();
+        assert!(matches!(err, Error::Rejected { .. }), "{key}: {err:?}");
+    }
+    let err = vault.get_variable("401").await.clean_err();
+    assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
+    logs.assert_free_of(SUITE_SECRETS);
+}
+
+#[tokio::test]
+async fn a_login_answered_503_twice_is_retried_and_succeeds() {
+    let logs = logs();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/auth/approle/login"))
+        .respond_with(vault_error(503, &["Vault is sealed"]))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/auth/approle/login"))
+        .respond_with(auth_response("s.approleToken", 3600, true))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/secret/data/variables/v"))
+        .and(header("X-Vault-Token", "s.approleToken"))
+        .respond_with(kv2(json!({ "value": VALUE })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let value = approle(&server).get_variable("v").await.unwrap().unwrap();
+    assert_eq!(value.expose(), VALUE);
+    logs.assert_free_of(SUITE_SECRETS);
+}
+
+#[tokio::test]
+async fn a_login_failing_with_5xx_is_unavailable_after_the_retries() {
+    let logs = logs();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/auth/approle/login"))
+        .respond_with(vault_error(502, &[]))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let vault = backend(&kwargs(
+        &server,
+        json!({ "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID, "max_retries": 2 }),
+    ));
+    let err = vault.get_variable("v").await.clean_err();
+    let Error::Unavailable {
+        attempts, location, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*attempts, 3);
+    assert!(location.contains("/v1/auth/approle/login"), "{location}");
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn a_rejected_login_is_an_authentication_error_with_vaults_message() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
@@ -216,7 +291,7 @@ async fn a_rejected_login_is_an_authentication_error_with_vaults_message() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = approle(&server).get_variable("v").await.unwrap_err();
+    let err = approle(&server).get_variable("v").await.clean_err();
     let Error::Authentication {
         location, problem, ..
     } = &err
@@ -232,25 +307,28 @@ async fn a_rejected_login_is_an_authentication_error_with_vaults_message() {
         problem,
         "HTTP 400 (InvalidRequest): invalid role or secret ID"
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
+/// Nothing listens: every attempt is refused at once, so the lookup takes the back-off sleeps and
+/// little else: between their minimum (0.1 + 0.2 + 0.4 s, before jitter) and a generous bound (their
+/// maximum, 1.4 s, plus slack for a loaded machine), far below the 30 s timeout.
 #[tokio::test]
 async fn an_unreachable_server_is_unavailable_after_the_retries() {
+    let logs = logs();
     let port = airflow_secrets_testkit::free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let kwargs = json!({ "url": url, "auth_type": "approle", "role_id": "r", "secret_id": "s", "timeout": 2 });
+    let kwargs =
+        json!({ "url": url, "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID });
     let vault = backend(kwargs.as_object().unwrap());
     let start = Instant::now();
-    let err = vault.get_variable("v").await.unwrap_err();
-    assert!(
-        start.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        start.elapsed()
-    );
+    let err = vault.get_variable("v").await.clean_err();
+    let wall = start.elapsed();
     let Error::Unavailable {
         attempts,
         location,
         problem,
+        elapsed,
         ..
     } = &err
     else {
@@ -259,21 +337,34 @@ async fn an_unreachable_server_is_unavailable_after_the_retries() {
     assert_eq!(*attempts, 4);
     assert!(location.contains("/v1/auth/approle/login"), "{location}");
     assert!(problem.to_lowercase().contains("connect"), "{problem}");
+    let backoff = RetryConfig::default()
+        .base_delays()
+        .iter()
+        .sum::<Duration>();
+    assert_eq!(backoff, Duration::from_millis(700));
+    assert!(
+        *elapsed >= backoff && *elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+    assert!(*elapsed <= wall, "{elapsed:?} > {wall:?}");
+    assert!(err.to_string().contains("(4 attempt(s) in "), "{err}");
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn a_slow_server_times_out_within_the_timeout() {
+    let logs = logs();
     let server = approle_server(1).await;
     Mock::given(method("GET"))
-        .respond_with(kv2(json!({ "value": "late" })).set_delay(Duration::from_secs(20)))
+        .respond_with(kv2(json!({ "value": "late-value-e21d" })).set_delay(Duration::from_secs(20)))
         .mount(&server)
         .await;
     let vault = backend(&kwargs(
         &server,
-        json!({ "auth_type": "approle", "role_id": "r", "secret_id": "s", "timeout": 0.5 }),
+        json!({ "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID, "timeout": 0.5 }),
     ));
     let start = Instant::now();
-    let err = vault.get_variable("v").await.unwrap_err();
+    let err = vault.get_variable("v").await.clean_err();
     // Generous bound for a loaded machine: one 0.5 s timeout, no retry of timeouts.
     assert!(
         start.elapsed() < Duration::from_secs(8),
@@ -288,45 +379,49 @@ async fn a_slow_server_times_out_within_the_timeout() {
     };
     assert_eq!(*attempts, 1);
     assert!(problem.starts_with("timed out"), "{problem}");
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn an_unparseable_success_is_malformed() {
+    let logs = logs();
     let server = approle_server(1).await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_string("not json"))
         .mount(&server)
         .await;
-    let err = approle(&server).get_variable("v").await.unwrap_err();
+    let err = approle(&server).get_variable("v").await.clean_err();
     assert!(matches!(err, Error::MalformedSecret { .. }), "{err:?}");
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_forbidden_reads_cause_one_new_login() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
-        .respond_with(auth_response("s.revoked", 3600, true))
+        .respond_with(auth_response("s.revokedToken", 3600, true))
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
-        .respond_with(auth_response("s.fresh", 3600, true))
+        .respond_with(auth_response("s.freshToken", 3600, true))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(header("X-Vault-Token", "s.revoked"))
+        .and(header("X-Vault-Token", "s.revokedToken"))
         .respond_with(
             vault_error(403, &["permission denied"]).set_delay(Duration::from_millis(100)),
         )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(header("X-Vault-Token", "s.fresh"))
-        .respond_with(kv2(json!({ "value": "ok" })))
+        .and(header("X-Vault-Token", "s.freshToken"))
+        .respond_with(kv2(json!({ "value": VALUE })))
         .mount(&server)
         .await;
     let vault = std::sync::Arc::new(approle(&server));
@@ -337,6 +432,7 @@ async fn concurrent_forbidden_reads_cause_one_new_login() {
         })
         .collect();
     for task in tasks {
-        assert_eq!(task.await.unwrap().unwrap().unwrap().expose(), "ok");
+        assert_eq!(task.await.unwrap().unwrap().unwrap().expose(), VALUE);
     }
+    logs.assert_free_of(SUITE_SECRETS);
 }

@@ -9,6 +9,7 @@ use crate::common::*;
 
 #[tokio::test]
 async fn kv2_variable_read_sends_vault_headers() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
     Mock::given(method("GET"))
@@ -30,16 +31,18 @@ async fn kv2_variable_read_sends_vault_headers() {
         .into_iter()
         .find(|r| r.url.path().contains("secret"));
     assert_eq!(read.unwrap().url.query(), None, "no ?version= unless asked");
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn kv1_reads_the_mount_path_directly() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
     Mock::given(method("GET"))
         .and(path("/v1/kv1/config/sql_alchemy_conn"))
         .and(header("X-Vault-Token", TOKEN))
-        .respond_with(kv1(json!({ "value": "sqlite://" })))
+        .respond_with(kv1(json!({ "value": "kv1-config-value-3f" })))
         .expect(1)
         .mount(&server)
         .await;
@@ -54,13 +57,15 @@ async fn kv1_reads_the_mount_path_directly() {
             .unwrap()
             .unwrap()
             .expose(),
-        "sqlite://"
+        "kv1-config-value-3f"
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 /// The four examples of spec §1.4 (`test_get_variable_value_engine_version_1`), through the backend.
 #[tokio::test]
 async fn spec_path_table_with_kv1() {
+    let logs = logs();
     let table = [
         (
             json!("airflow"),
@@ -92,7 +97,7 @@ async fn spec_path_table_with_kv1() {
         mount_lookup_self(&server, TOKEN).await;
         Mock::given(method("GET"))
             .and(path(expected))
-            .respond_with(kv1(json!({ "value": "world" })))
+            .respond_with(kv1(json!({ "value": "world-value-a61b" })))
             .expect(1)
             .mount(&server)
             .await;
@@ -103,19 +108,21 @@ async fn spec_path_table_with_kv1() {
         let got = vault.get_variable(key).await.unwrap();
         assert_eq!(
             got.map(|v| v.expose().to_owned()).as_deref(),
-            Some("world"),
+            Some("world-value-a61b"),
             "{mount_point} {variables_path} {key}"
         );
     }
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn empty_mount_point_splits_the_key_and_skips_keys_without_slash() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
     Mock::given(method("GET"))
         .and(path("/v1/team/data/connections/pg"))
-        .respond_with(kv2(json!({ "conn_uri": "postgres://h/db" })))
+        .respond_with(kv2(json!({ "conn_uri": "postgres://team-pg-5c1e/db" })))
         .expect(1)
         .mount(&server)
         .await;
@@ -127,7 +134,7 @@ async fn empty_mount_point_splits_the_key_and_skips_keys_without_slash() {
             .unwrap()
             .unwrap()
             .expose(),
-        "postgres://h/db"
+        "postgres://team-pg-5c1e/db"
     );
     assert!(vault.get_conn_value("pg").await.unwrap().is_none());
     let reads: Vec<_> = requests(&server)
@@ -136,10 +143,12 @@ async fn empty_mount_point_splits_the_key_and_skips_keys_without_slash() {
         .filter(|r| !r.contains("lookup-self"))
         .collect();
     assert_eq!(reads, ["GET /v1/team/data/connections/pg"]);
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn null_paths_turn_lookups_off_without_any_request() {
+    let logs = logs();
     let server = MockServer::start().await;
     let vault = backend(&token_kwargs(
         &server,
@@ -153,21 +162,23 @@ async fn null_paths_turn_lookups_off_without_any_request() {
         "not even a login: {:?}",
         requests(&server).await
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn trailing_slash_is_stripped_and_empty_path_means_no_prefix() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/conns/a"))
-        .respond_with(kv2(json!({ "conn_uri": "http://a" })))
+        .respond_with(kv2(json!({ "conn_uri": "http://conn-a-0e4f" })))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/b"))
-        .respond_with(kv2(json!({ "value": "B" })))
+        .respond_with(kv2(json!({ "value": VALUE })))
         .expect(1)
         .mount(&server)
         .await;
@@ -177,16 +188,18 @@ async fn trailing_slash_is_stripped_and_empty_path_means_no_prefix() {
     ));
     assert_eq!(
         vault.get_conn_value("a").await.unwrap().unwrap().expose(),
-        "http://a"
+        "http://conn-a-0e4f"
     );
     assert_eq!(
         vault.get_variable("b").await.unwrap().unwrap().expose(),
-        "B"
+        VALUE
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn a_list_of_paths_is_tried_in_order() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
     Mock::given(method("GET"))
@@ -197,7 +210,7 @@ async fn a_list_of_paths_is_tried_in_order() {
         .await;
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/second/v"))
-        .respond_with(kv2(json!({ "value": "from second" })))
+        .respond_with(kv2(json!({ "value": "from-second-value-77" })))
         .expect(1)
         .mount(&server)
         .await;
@@ -207,12 +220,14 @@ async fn a_list_of_paths_is_tried_in_order() {
     ));
     assert_eq!(
         vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "from second"
+        "from-second-value-77"
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn not_found_in_both_vaultrs_shapes_is_none() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
     Mock::given(method("GET"))
@@ -230,34 +245,37 @@ async fn not_found_in_both_vaultrs_shapes_is_none() {
     let vault = backend(&token_kwargs(&server, json!({})));
     assert!(vault.get_variable("missing").await.unwrap().is_none());
     assert!(vault.get_variable("deleted").await.unwrap().is_none());
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn connections_from_conn_uri_or_from_the_whole_secret() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
-    let uri = "postgresql://user:p%40ss@db.example.com:5432/mydb";
+    let uri = "postgresql://user:p%40ss-word-07@db.example.com:5432/mydb";
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/connections/by_uri"))
         .respond_with(kv2(json!({ "conn_uri": uri })))
         .mount(&server)
         .await;
-    // The vault_secret_data cases of airflow-conn-uri-cases.json.
+    // The vault_secret_data cases of airflow-conn-uri-cases.json (passwords made distinctive, so that
+    // the leak check can look for them).
     let cases = [
         (
             "fields1",
-            json!({"conn_type": "postgresql", "login": "airflow", "password": "airflow", "host": "host", "port": "5432", "schema": "airflow", "extra": "{\"foo\":\"bar\",\"baz\":\"taz\"}"}),
-            "postgres://airflow:airflow@host:5432/airflow?foo=bar&baz=taz",
+            json!({"conn_type": "postgresql", "login": "airflow", "password": "airflow-pw-c4e9", "host": "host", "port": "5432", "schema": "airflow", "extra": "{\"foo\":\"bar\",\"baz\":\"taz\"}"}),
+            "postgres://airflow:airflow-pw-c4e9@host:5432/airflow?foo=bar&baz=taz",
         ),
         (
             "fields2",
-            json!({"conn_type": "postgres", "login": "airflow", "password": "airflow", "host": "host", "port": "5432", "schema": "airflow"}),
-            "postgres://airflow:airflow@host:5432/airflow",
+            json!({"conn_type": "postgres", "login": "airflow", "password": "airflow-pw-c4e9", "host": "host", "port": "5432", "schema": "airflow"}),
+            "postgres://airflow:airflow-pw-c4e9@host:5432/airflow",
         ),
         (
             "fields3",
-            json!({"conn_type": "postgres", "login": "user", "password": "pass", "host": "host", "port": "5432", "schema": "db"}),
-            "postgres://user:pass@host:5432/db",
+            json!({"conn_type": "postgres", "login": "user", "password": "pass-word-8d20", "host": "host", "port": "5432", "schema": "db"}),
+            "postgres://user:pass-word-8d20@host:5432/db",
         ),
     ];
     for (id, data, _) in &cases {
@@ -279,7 +297,10 @@ async fn connections_from_conn_uri_or_from_the_whole_secret() {
     );
     let pg: Connection = vault.get_connection("by_uri").await.unwrap().unwrap();
     assert_eq!(pg.conn_type.as_deref(), Some("postgres"));
-    assert_eq!(pg.password.as_ref().map(|p| p.expose()), Some("p@ss"));
+    assert_eq!(
+        pg.password.as_ref().map(|p| p.expose()),
+        Some("p@ss-word-07")
+    );
     for (id, _, expected_uri) in cases {
         let raw = vault.get_conn_value(id).await.unwrap().unwrap();
         assert!(
@@ -290,15 +311,17 @@ async fn connections_from_conn_uri_or_from_the_whole_secret() {
         let conn = vault.get_connection(id).await.unwrap().unwrap();
         assert_eq!(conn.get_uri(), expected_uri, "{id}");
     }
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn variables_without_value_are_none_and_non_strings_are_json() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/no_value"))
-        .respond_with(kv2(json!({ "val": "typo" })))
+        .respond_with(kv2(json!({ "val": "typo-value-1c5e" })))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -317,15 +340,17 @@ async fn variables_without_value_are_none_and_non_strings_are_json() {
             .expose(),
         r#"{"a": 1, "b": [true, null]}"#
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn keys_are_sent_verbatim_and_percent_encoded_where_needed() {
+    let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/My%20Var%3F%23"))
-        .respond_with(kv2(json!({ "value": "odd" })))
+        .respond_with(kv2(json!({ "value": "odd-value-90fd" })))
         .expect(1)
         .mount(&server)
         .await;
@@ -337,6 +362,7 @@ async fn keys_are_sent_verbatim_and_percent_encoded_where_needed() {
             .unwrap()
             .unwrap()
             .expose(),
-        "odd"
+        "odd-value-90fd"
     );
+    logs.assert_free_of(SUITE_SECRETS);
 }

@@ -13,7 +13,7 @@ use crate::common::*;
 async fn mount_any_read(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/v1/secret/data/variables/v"))
-        .respond_with(kv2(json!({ "value": "ok" })))
+        .respond_with(kv2(json!({ "value": VALUE })))
         .mount(server)
         .await;
 }
@@ -21,22 +21,25 @@ async fn mount_any_read(server: &MockServer) {
 fn approle(server: &MockServer) -> airflow_secrets_vault::VaultBackend {
     backend(&kwargs(
         server,
-        json!({ "auth_type": "approle", "role_id": "r", "secret_id": "s" }),
+        json!({ "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID }),
     ))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_lookups_share_one_login() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
-        .respond_with(auth_response("s.shared", 3600, true).set_delay(Duration::from_millis(200)))
+        .respond_with(
+            auth_response("s.sharedToken", 3600, true).set_delay(Duration::from_millis(200)),
+        )
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(header("X-Vault-Token", "s.shared"))
-        .respond_with(kv2(json!({ "value": "ok" })))
+        .and(header("X-Vault-Token", "s.sharedToken"))
+        .respond_with(kv2(json!({ "value": VALUE })))
         .expect(16)
         .mount(&server)
         .await;
@@ -48,23 +51,25 @@ async fn concurrent_first_lookups_share_one_login() {
         })
         .collect();
     for task in tasks {
-        assert_eq!(task.await.unwrap().unwrap().unwrap().expose(), "ok");
+        assert_eq!(task.await.unwrap().unwrap().unwrap().expose(), VALUE);
     }
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn a_renewable_token_is_renewed_after_two_thirds_of_its_lease() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
-        .respond_with(auth_response("s.renewable", 6, true))
+        .respond_with(auth_response("s.renewableToken", 6, true))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/token/renew-self"))
-        .and(header("X-Vault-Token", "s.renewable"))
-        .respond_with(auth_response("s.renewable", 6, true))
+        .and(header("X-Vault-Token", "s.renewableToken"))
+        .respond_with(auth_response("s.renewableToken", 6, true))
         .expect(1)
         .mount(&server)
         .await;
@@ -75,20 +80,22 @@ async fn a_renewable_token_is_renewed_after_two_thirds_of_its_lease() {
     tokio::time::sleep(Duration::from_millis(4500)).await;
     vault.get_variable("v").await.unwrap().unwrap();
     vault.get_variable("v").await.unwrap().unwrap(); // freshly renewed: no further call
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn an_expired_token_is_replaced_by_a_new_login_not_renewed() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
-        .respond_with(auth_response("s.short", 1, true))
+        .respond_with(auth_response("s.shortToken", 1, true))
         .expect(2)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/token/renew-self"))
-        .respond_with(auth_response("s.short", 1, true))
+        .respond_with(auth_response("s.shortToken", 1, true))
         .expect(0)
         .mount(&server)
         .await;
@@ -97,14 +104,16 @@ async fn an_expired_token_is_replaced_by_a_new_login_not_renewed() {
     vault.get_variable("v").await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(1300)).await;
     vault.get_variable("v").await.unwrap().unwrap();
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn a_non_renewable_token_is_replaced_before_it_expires() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
-        .respond_with(auth_response("s.batch", 3, false))
+        .respond_with(auth_response("s.batchToken", 3, false))
         .expect(2)
         .mount(&server)
         .await;
@@ -113,14 +122,16 @@ async fn a_non_renewable_token_is_replaced_before_it_expires() {
     vault.get_variable("v").await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(2200)).await;
     vault.get_variable("v").await.unwrap().unwrap();
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn a_failed_renewal_falls_back_to_a_new_login() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
-        .respond_with(auth_response("s.renewable", 6, true))
+        .respond_with(auth_response("s.renewableToken", 6, true))
         .expect(2)
         .mount(&server)
         .await;
@@ -135,10 +146,12 @@ async fn a_failed_renewal_falls_back_to_a_new_login() {
     vault.get_variable("v").await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(4500)).await;
     vault.get_variable("v").await.unwrap().unwrap();
+    logs.assert_free_of(SUITE_SECRETS);
 }
 
 #[tokio::test]
 async fn an_inline_token_with_a_ttl_is_renewed_too() {
+    let logs = logs();
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/auth/token/lookup-self"))
@@ -158,4 +171,5 @@ async fn an_inline_token_with_a_ttl_is_renewed_too() {
     vault.get_variable("v").await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(4500)).await;
     vault.get_variable("v").await.unwrap().unwrap();
+    logs.assert_free_of(SUITE_SECRETS);
 }

@@ -8,4 +8,5 @@ mod keys;
 mod kv;
 mod leak;
 mod lifecycle;
+mod patterns;
 mod sigv4;

@@ -16,6 +16,23 @@ use airflow_secrets_core::{Error, SecretsBackend};
 use airflow_secrets_vault::{VaultBackend, VaultEnv};
 use openbao::OpenBao;
 use serde_json::{Value, json};
+use testkit::logs::Logs;
+
+/// Installs the TRACE capture of this test binary (idempotent).
+fn logs() -> Logs {
+    testkit::logs::capture()
+}
+
+/// The error, after checking that its Display and Debug hold none of `secrets`.
+#[track_caller]
+fn clean<T: std::fmt::Debug>(result: Result<T, Error>, secrets: &[&str]) -> Error {
+    let err = result.expect_err("the lookup must fail");
+    let text = format!("{err}\n{err:?}");
+    for secret in secrets {
+        assert!(!text.contains(secret), "a secret leaks into: {text}");
+    }
+    err
+}
 
 fn vault(kwargs: Value) -> VaultBackend {
     let kwargs: Kwargs = kwargs.as_object().unwrap().clone();
@@ -30,8 +47,17 @@ fn with(base: Value, extra: Value) -> Value {
 
 #[tokio::test]
 async fn approle_reads_what_the_policy_allows_and_is_denied_elsewhere() {
+    let logs = logs();
     let bao = OpenBao::start();
     let approle = bao.documentation_setup();
+    let secrets = [
+        approle.secret_id.as_str(),
+        bao.root_token(),
+        "my-test-variable",
+        "p@ss",
+        "never-read",
+        "soon-deleted",
+    ];
     bao.cli(&[
         "kv",
         "put",
@@ -76,7 +102,7 @@ async fn approle_reads_what_the_policy_allows_and_is_denied_elsewhere() {
     assert!(backend.get_variable("nope").await.unwrap().is_none());
     assert!(backend.get_variable("gone").await.unwrap().is_none());
     // Outside the policy: a permission error naming the path, not "not found".
-    let err = backend.get_config("outside_policy").await.unwrap_err();
+    let err = clean(backend.get_config("outside_policy").await, &secrets);
     let Error::PermissionDenied { location, .. } = &err else {
         panic!("{err:?}")
     };
@@ -84,20 +110,32 @@ async fn approle_reads_what_the_policy_allows_and_is_denied_elsewhere() {
         location.ends_with("/v1/secret/data/config/outside_policy"),
         "{location}"
     );
+    logs.assert_free_of(&secrets);
 }
 
 #[tokio::test]
 async fn kv_v1_mount_and_mount_point_null() {
+    let logs = logs();
     let bao = OpenBao::start();
     bao.cli(&["secrets", "enable", "-path=airflow", "-version=1", "kv"]);
-    bao.cli(&["kv", "put", "airflow/variables/hello", "value=world"]);
-    bao.cli(&["kv", "put", "airflow/path/to/variables/hello", "value=deep"]);
+    bao.cli(&[
+        "kv",
+        "put",
+        "airflow/variables/hello",
+        "value=kv1-world-value",
+    ]);
+    bao.cli(&[
+        "kv",
+        "put",
+        "airflow/path/to/variables/hello",
+        "value=kv1-deep-value",
+    ]);
     let token = json!({ "url": bao.url(), "token": bao.root_token(), "kv_engine_version": 1 });
 
     let v1 = vault(with(token.clone(), json!({ "mount_point": "airflow" })));
     assert_eq!(
         v1.get_variable("hello").await.unwrap().unwrap().expose(),
-        "world"
+        "kv1-world-value"
     );
     let v1_no_prefix = vault(with(
         token.clone(),
@@ -110,7 +148,7 @@ async fn kv_v1_mount_and_mount_point_null() {
             .unwrap()
             .unwrap()
             .expose(),
-        "deep"
+        "kv1-deep-value"
     );
     let split = vault(with(token.clone(), json!({ "mount_point": null })));
     assert_eq!(
@@ -120,7 +158,7 @@ async fn kv_v1_mount_and_mount_point_null() {
             .unwrap()
             .unwrap()
             .expose(),
-        "world"
+        "kv1-world-value"
     );
     assert!(
         split.get_variable("hello").await.unwrap().is_none(),
@@ -137,23 +175,28 @@ async fn kv_v1_mount_and_mount_point_null() {
             .unwrap()
             .unwrap()
             .expose(),
-        "deep"
+        "kv1-deep-value"
     );
+    logs.assert_free_of(&[bao.root_token(), "kv1-world-value", "kv1-deep-value"]);
 }
 
 #[tokio::test]
 async fn userpass_login() {
+    let logs = logs();
     let bao = OpenBao::start();
-    bao.documentation_setup();
+    let approle = bao.documentation_setup();
     bao.cli(&["auth", "enable", "userpass"]);
     bao.cli(&[
         "write",
         "auth/userpass/users/alice",
-        "password=correct horse",
+        "password=correct-horse-battery",
         "token_policies=airflow-read",
     ]);
     let base = json!({ "url": bao.url(), "auth_type": "userpass", "username": "alice" });
-    let backend = vault(with(base.clone(), json!({ "password": "correct horse" })));
+    let backend = vault(with(
+        base.clone(),
+        json!({ "password": "correct-horse-battery" }),
+    ));
     assert_eq!(
         backend
             .get_variable("my_var")
@@ -163,18 +206,29 @@ async fn userpass_login() {
             .expose(),
         "my-test-variable"
     );
-    let err = vault(with(base, json!({ "password": "wrong" })))
-        .get_variable("my_var")
-        .await
-        .unwrap_err();
+    let secrets = [
+        "correct-horse-battery",
+        "wrong-password-2b",
+        approle.secret_id.as_str(),
+        bao.root_token(),
+        "my-test-variable",
+    ];
+    let err = clean(
+        vault(with(base, json!({ "password": "wrong-password-2b" })))
+            .get_variable("my_var")
+            .await,
+        &secrets,
+    );
     assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
     assert!(err.to_string().contains("userpass login at"), "{err}");
+    logs.assert_free_of(&secrets);
 }
 
 #[tokio::test]
 async fn jwt_login_with_a_generated_key() {
+    let logs = logs();
     let bao = OpenBao::start();
-    bao.documentation_setup();
+    let approle = bao.documentation_setup();
     let (private_pem, public_pem) = keys::rsa_pem_pair();
     bao.cli(&["auth", "enable", "jwt"]);
     bao.cli(&[
@@ -216,12 +270,21 @@ async fn jwt_login_with_a_generated_key() {
             .expose(),
         "my-test-variable"
     );
+    let key_line = private_pem.lines().nth(10).unwrap();
+    logs.assert_free_of(&[
+        jwt.as_str(),
+        key_line,
+        approle.secret_id.as_str(),
+        bao.root_token(),
+        "my-test-variable",
+    ]);
 }
 
 /// A token that lives 2 s (renewable up to 4 s) keeps serving lookups for longer than its lifetime,
 /// through renewals, a capped renewal and new logins, and after an idle period longer than the TTL.
 #[tokio::test]
 async fn a_role_with_a_two_second_token_ttl_keeps_serving_lookups() {
+    let logs = logs();
     let bao = OpenBao::start();
     let approle = bao.documentation_setup();
     bao.cli(&[
@@ -255,10 +318,16 @@ async fn a_role_with_a_two_second_token_ttl_keeps_serving_lookups() {
             .expose(),
         "my-test-variable"
     );
+    logs.assert_free_of(&[
+        approle.secret_id.as_str(),
+        bao.root_token(),
+        "my-test-variable",
+    ]);
 }
 
 #[tokio::test]
 async fn a_stopped_server_is_unavailable_within_the_timeout() {
+    let logs = logs();
     let mut bao = OpenBao::start();
     let approle = bao.documentation_setup();
     let backend = vault(with(
@@ -268,8 +337,14 @@ async fn a_stopped_server_is_unavailable_within_the_timeout() {
     assert!(backend.get_variable("my_var").await.unwrap().is_some());
     bao.server.stop();
     let start = Instant::now();
-    let err = backend.get_variable("my_var").await.unwrap_err();
-    // Refused connections fail fast; 3 retries add 0.6 s of backoff. Generous bound for a busy machine.
+    let secrets = [
+        approle.secret_id.as_str(),
+        bao.root_token(),
+        "my-test-variable",
+    ];
+    let err = clean(backend.get_variable("my_var").await, &secrets);
+    // Refused connections fail fast; 3 retries add 0.7–1.4 s of backoff. Generous bound for a busy
+    // machine.
     assert!(
         start.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -279,10 +354,12 @@ async fn a_stopped_server_is_unavailable_within_the_timeout() {
         panic!("{err:?}")
     };
     assert_eq!(*attempts, 4, "{err}");
+    logs.assert_free_of(&secrets);
 }
 
 #[tokio::test]
 async fn a_connection_stored_as_fields() {
+    let logs = logs();
     let bao = OpenBao::start();
     let approle = bao.documentation_setup();
     bao.cli(&[
@@ -325,10 +402,17 @@ async fn a_connection_stored_as_fields() {
         pg.get_uri(),
         "postgres://user:p%40ss@db.example.com:5432/mydb?sslmode=require"
     );
+    logs.assert_free_of(&[
+        approle.secret_id.as_str(),
+        bao.root_token(),
+        "my-test-variable",
+        "p@ss",
+    ]);
 }
 
 #[tokio::test]
 async fn a_namespace_header_and_a_custom_approle_mount() {
+    let logs = logs();
     let bao = OpenBao::start();
     bao.cli(&["namespace", "create", "team-a"]);
     let ns = |args: &[&str]| bao.cli_in(Some("team-a"), args, "");
@@ -361,4 +445,5 @@ async fn a_namespace_header_and_a_custom_approle_mount() {
             .expose(),
         "in-namespace"
     );
+    logs.assert_free_of(&[secret_id.as_str(), bao.root_token(), "in-namespace"]);
 }
