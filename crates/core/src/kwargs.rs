@@ -63,11 +63,15 @@ pub fn parse_kwargs<T: DeserializeOwned>(
 }
 
 /// Keeps the "expected ..." part of a serde message and drops the "invalid type: string \"...\"" part,
-/// which would echo the value.
+/// which would echo the value. The split is at the *last* `, expected `: the value comes first and may
+/// itself contain `, expected ` (found by the property tests).
 fn redact_serde_message(message: &str) -> String {
-    match message.split_once(", expected ") {
+    match message.rsplit_once(", expected ") {
         Some((_, expected)) => format!("expected {expected}"),
-        None if message.starts_with("invalid type") || message.starts_with("invalid value") => {
+        None if message.starts_with("invalid type")
+            || message.starts_with("invalid value")
+            || message.starts_with("unknown variant") =>
+        {
             "has a value of the wrong type".into()
         }
         None => message.to_owned(),
@@ -301,6 +305,35 @@ mod tests {
             err,
             "Example: unknown kwarg `configs_path`; accepted kwargs are: connections_path, timeout, verify, kv_engine_version"
         );
+    }
+
+    #[test]
+    fn a_value_containing_serdes_separator_is_not_shown() {
+        // Property-test finding: serde writes `invalid type: string "<value>", expected <what>`, and
+        // the value may itself contain `, expected `.
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct K {
+            #[serde(default)]
+            scopes: Option<Vec<String>>,
+            #[serde(default)]
+            mode: Option<Mode>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Mode {
+            Token,
+        }
+        for v in [
+            json!({"scopes": "a, expected s3cr3t-value"}),
+            json!({"mode": "a, expected s3cr3t-value"}),
+        ] {
+            let err = parse_kwargs::<K>("K", v.as_object().unwrap())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("expected") && !err.contains("s3cr3t"), "{err}");
+        }
     }
 
     #[test]

@@ -18,6 +18,9 @@ mod backend;
 pub mod connection;
 mod environment;
 mod error;
+// Not public API: entry points for the fuzz targets and property tests (see the module's docs).
+#[doc(hidden)]
+pub mod fuzzing;
 mod kind;
 pub mod kwargs;
 pub mod local_filesystem;

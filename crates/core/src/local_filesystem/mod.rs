@@ -61,11 +61,11 @@
 //! # }).unwrap();
 //! ```
 
-mod connections;
-mod env_file;
-mod json_file;
-mod value;
-mod yaml_file;
+pub(crate) mod connections;
+pub(crate) mod env_file;
+pub(crate) mod json_file;
+pub(crate) mod value;
+pub(crate) mod yaml_file;
 
 use std::path::{Path, PathBuf};
 
