@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
 use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
@@ -50,10 +51,19 @@ impl fmt::Debug for AzureKeyVaultBackend {
             .field("connections_prefix", &self.config.connections_prefix)
             .field("variables_prefix", &self.config.variables_prefix)
             .field("config_prefix", &self.config.config_prefix)
+            .field(
+                "lookup_patterns",
+                &[
+                    self.config.connections_pattern.as_ref().map(|p| p.as_str()),
+                    self.config.variables_pattern.as_ref().map(|p| p.as_str()),
+                    self.config.config_pattern.as_ref().map(|p| p.as_str()),
+                ],
+            )
             .field("sep", &self.config.sep)
             .field("credential", &self.config.credential)
             .field("authority_host", &self.config.authority_host)
             .field("http", &self.config.http)
+            .field("timeout", &self.config.timeout)
             .field(
                 "verify_challenge_resource",
                 &self.config.verify_challenge_resource,
@@ -100,10 +110,14 @@ impl AzureKeyVaultBackend {
         self
     }
 
-    /// The Key Vault secret name looked up for `key`, or `None` when lookups of `kind` are disabled or the key is
-    /// refused (a team-scoped `team--key` without a team, as Airflow's multi-team guard does).
+    /// The Key Vault secret name looked up for `key`, or `None` when nothing is sent: lookups of `kind` are
+    /// disabled, the key does not match the kind's `*_lookup_pattern`, or it is a team-scoped `team--key` without
+    /// a team (Airflow's multi-team guard).
     pub fn secret_name(&self, kind: SecretKind, key: &str) -> Option<String> {
         let prefix = self.config.prefix(kind)?;
+        if self.config.pattern(kind).is_some_and(|p| !p.matches(key)) {
+            return None;
+        }
         if kind != SecretKind::Config && is_team_scoped(key, &self.config.sep) {
             return None;
         }
@@ -127,6 +141,52 @@ impl AzureKeyVaultBackend {
             CredentialConfig::Default { .. } => {
                 "default credential chain (DefaultAzureCredential)".to_owned()
             }
+        }
+    }
+
+    /// `GET {vault_url}/secrets/{name}/`: the latest version's value, `None` for 404.
+    async fn read(
+        &self,
+        name: &str,
+        tries: &Tries,
+        lookup: &Lookup<'_>,
+    ) -> Result<Option<SecretValue>, Error> {
+        let client = self.client().await?;
+        let options = SecretClientGetSecretOptions {
+            method_options: ClientMethodOptions {
+                context: Context::new().with_value(tries.clone()),
+            },
+            ..SecretClientGetSecretOptions::default()
+        };
+        let encoded = utf8_percent_encode(name, PATH_SEGMENT).to_string();
+        let (kind, key) = (lookup.kind, lookup.key);
+        match client.get_secret(&encoded, Some(options)).await {
+            Ok(response) => {
+                let secret = response.into_model().map_err(|e| Error::MalformedSecret {
+                    backend: BACKEND_NAME,
+                    kind,
+                    key: key.to_owned(),
+                    // serde messages can quote parts of the body (the secret); keep only the position.
+                    problem: format!(
+                        "Key Vault answered 200 for `{name}` with a body that is not a secret bundle ({})",
+                        e.downcast_ref::<serde_json::Error>()
+                            .map(|j| format!("JSON error at line {}, column {}", j.line(), j.column()))
+                            .unwrap_or_else(|| "unreadable body".to_owned())
+                    ),
+                })?;
+                match secret.value {
+                    Some(value) => Ok(Some(SecretValue::new(value))),
+                    None => Err(Error::MalformedSecret {
+                        backend: BACKEND_NAME,
+                        kind,
+                        key: key.to_owned(),
+                        problem: format!(
+                            "Key Vault returned the secret `{name}` without a `value`"
+                        ),
+                    }),
+                }
+            }
+            Err(error) => classify(error, lookup, tries.get()),
         }
     }
 
@@ -156,63 +216,41 @@ impl SecretsBackend for AzureKeyVaultBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        let Some(prefix) = self.config.prefix(kind) else {
+        let started = Instant::now();
+        let Some(name) = self.secret_name(kind, key) else {
+            tracing::trace!(backend = BACKEND_NAME, %kind, key, "lookup disabled, filtered by its lookup pattern or team-scoped: not sent");
             return Ok(None);
         };
-        if kind != SecretKind::Config && is_team_scoped(key, &self.config.sep) {
-            tracing::debug!(backend = BACKEND_NAME, %kind, key, "team-scoped key looked up without a team: not sent");
-            return Ok(None);
-        }
-        let name = build_path(prefix, key, &self.config.sep);
         if name.is_empty() {
             // No Key Vault secret has an empty name; the SDK would refuse the call.
             return Ok(None);
         }
-        let client = self.client().await?;
         let tries = Tries::default();
-        let options = SecretClientGetSecretOptions {
-            method_options: ClientMethodOptions {
-                context: Context::new().with_value(tries.clone()),
-            },
-            ..SecretClientGetSecretOptions::default()
-        };
-        let encoded = utf8_percent_encode(&name, PATH_SEGMENT).to_string();
         let credential = self.credential_description();
-        let lookup = |attempts| Lookup {
+        let lookup = Lookup {
             kind,
             key,
             name: &name,
             vault_url: &self.config.vault_url,
-            attempts,
             credential: &credential,
+            started,
         };
-        match client.get_secret(&encoded, Some(options)).await {
-            Ok(response) => {
-                let secret = response.into_model().map_err(|e| Error::MalformedSecret {
-                    backend: BACKEND_NAME,
-                    kind,
-                    key: key.to_owned(),
-                    // serde messages can quote parts of the body (the secret); keep only the position.
-                    problem: format!(
-                        "Key Vault answered 200 for `{name}` with a body that is not a secret bundle ({})",
-                        e.downcast_ref::<serde_json::Error>()
-                            .map(|j| format!("JSON error at line {}, column {}", j.line(), j.column()))
-                            .unwrap_or_else(|| "unreadable body".to_owned())
-                    ),
-                })?;
-                match secret.value {
-                    Some(value) => Ok(Some(SecretValue::new(value))),
-                    None => Err(Error::MalformedSecret {
-                        backend: BACKEND_NAME,
-                        kind,
-                        key: key.to_owned(),
-                        problem: format!(
-                            "Key Vault returned the secret `{name}` without a `value`"
-                        ),
-                    }),
-                }
-            }
-            Err(error) => classify(error, &lookup(tries.get())),
+        // `timeout` bounds the whole lookup: building the client, the token request, every try and back-off.
+        match tokio::time::timeout(self.config.timeout, self.read(&name, &tries, &lookup)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Unavailable {
+                backend: BACKEND_NAME,
+                kind,
+                key: key.to_owned(),
+                location: lookup.location(),
+                attempts: tries.get(),
+                elapsed: started.elapsed(),
+                problem: format!(
+                    "no answer within the lookup timeout of {:?} (the `timeout` kwarg, which covers the token \
+                     request, every attempt and back-off)",
+                    self.config.timeout
+                ),
+            }),
         }
     }
 }

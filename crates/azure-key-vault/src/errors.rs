@@ -1,14 +1,21 @@
 //! From the SDK's errors to airflow-secrets' [`Error`] variants (and `Ok(None)` for "not found").
 
+use std::time::Instant;
+
 use airflow_secrets_core::{Error, SecretKind, SecretValue};
 use azure_core::error::ErrorKind;
 use azure_core::http::StatusCode;
 use serde::Deserialize;
 
 use crate::BACKEND_NAME;
+use crate::retry::is_transient_status;
 
-/// Context the SDK's retry policy adds to every non-retried error; it says nothing about the cause.
-const RETRY_NOISE: &str = "non-transport error occurred which will not be retried";
+/// Context the SDK's retry loop adds to the errors it gives up on; it says nothing about the cause, and the
+/// attempt count is in our message anyway.
+const RETRY_NOISE: [&str; 2] = [
+    "non-transport error occurred which will not be retried",
+    "retry policy expired and the request will no longer be retried",
+];
 
 /// An error and its causes on one line, each message once (`with_context` repeats the inner message).
 pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
@@ -17,7 +24,10 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     while let Some(e) = current {
         let text = e.to_string();
         let text = text.trim();
-        if !text.is_empty() && text != RETRY_NOISE && !parts.iter().any(|p| p.contains(text)) {
+        if !text.is_empty()
+            && !RETRY_NOISE.contains(&text)
+            && !parts.iter().any(|p| p.contains(text))
+        {
             parts.push(text.to_owned());
         }
         current = e.source();
@@ -51,22 +61,24 @@ pub(crate) struct Lookup<'a> {
     pub key: &'a str,
     pub name: &'a str,
     pub vault_url: &'a str,
-    /// Tries made (1 + retries), counted by the pipeline.
-    pub attempts: u32,
     /// The credential in use, e.g. `client secret credential (tenant …, client …)`.
     pub credential: &'a str,
+    /// When the lookup started (errors report how long it took, all tries included).
+    pub started: Instant,
 }
 
 impl Lookup<'_> {
-    fn location(&self) -> String {
+    pub(crate) fn location(&self) -> String {
         format!("secret `{}` in {}", self.name, self.vault_url)
     }
 }
 
 /// Maps a failed `get_secret` call. `Ok(None)` for 404, as Airflow's `ResourceNotFoundError` handling does.
+/// `attempts`: the tries made (1 + retries), counted by the pipeline.
 pub(crate) fn classify(
     error: azure_core::Error,
     lookup: &Lookup<'_>,
+    attempts: u32,
 ) -> Result<Option<SecretValue>, Error> {
     match error.kind() {
         ErrorKind::HttpResponse {
@@ -135,17 +147,14 @@ pub(crate) fn classify(
                     ),
                     problem: format!("Key Vault rejected the token: {status_text}: {message}"),
                 }),
-                StatusCode::RequestTimeout
-                | StatusCode::TooManyRequests
-                | StatusCode::InternalServerError
-                | StatusCode::BadGateway
-                | StatusCode::ServiceUnavailable
-                | StatusCode::GatewayTimeout => Err(Error::Unavailable {
+                // The statuses the retry policy retries: still failing after the last retry.
+                _ if is_transient_status(u16::from(*status)) => Err(Error::Unavailable {
                     backend: BACKEND_NAME,
                     kind: lookup.kind,
                     key: lookup.key.to_owned(),
                     location: lookup.location(),
-                    attempts: lookup.attempts,
+                    attempts,
+                    elapsed: lookup.started.elapsed(),
                     problem: format!("{status_text}: {message}"),
                 }),
                 _ => Err(Error::Rejected {
@@ -162,7 +171,8 @@ pub(crate) fn classify(
             kind: lookup.kind,
             key: lookup.key.to_owned(),
             location: lookup.location(),
-            attempts: lookup.attempts,
+            attempts,
+            elapsed: lookup.started.elapsed(),
             problem: error_chain(&error),
         }),
         ErrorKind::Credential => Err(Error::Authentication {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use airflow_secrets_core::kwargs::de;
-use airflow_secrets_core::{Error, SecretKind};
+use airflow_secrets_core::{Error, LookupPattern, SecretKind};
 use serde::{Deserialize, Deserializer};
 
 use crate::BACKEND_NAME;
@@ -24,12 +24,23 @@ pub struct AzureKeyVaultKwargs {
     /// `"airflow-connections"`. Trailing `sep` characters are stripped.
     #[serde(default = "default_connections_prefix")]
     pub connections_prefix: Option<String>,
+    /// Extension (Airflow has it for AWS only): only connection ids matching this regular expression are looked
+    /// up (Python `re.match`: anchored at the start, case-insensitive); others get `None` without a request.
+    /// `None` or `""`: no filter (default).
+    #[serde(default)]
+    pub connections_lookup_pattern: Option<String>,
     /// Prefix of variable secrets; `None` disables variable lookups. Default `"airflow-variables"`.
     #[serde(default = "default_variables_prefix")]
     pub variables_prefix: Option<String>,
+    /// Extension: the same filter for variable keys.
+    #[serde(default)]
+    pub variables_lookup_pattern: Option<String>,
     /// Prefix of config secrets; `None` disables config lookups. Default `"airflow-config"`.
     #[serde(default = "default_config_prefix")]
     pub config_prefix: Option<String>,
+    /// Extension: the same filter for config keys.
+    #[serde(default)]
+    pub config_lookup_pattern: Option<String>,
     /// The vault URL, e.g. `https://my-vault.vault.azure.net/`. Required (Airflow's default is `""`).
     #[serde(default)]
     pub vault_url: Option<String>,
@@ -73,15 +84,19 @@ pub struct AzureKeyVaultKwargs {
     /// Seconds allowed between reads of a response (including the wait for the first byte). Default 60.
     #[serde(default, deserialize_with = "de::opt_number_lenient")]
     pub read_timeout: Option<f64>,
-    /// Maximum retries of a throttled, failed (5xx) or unreachable request. Default 3.
+    /// Maximum retries of a throttled (429), failed (408, 5xx) or unreachable request. Default 3.
     #[serde(default, deserialize_with = "de::opt_number_lenient")]
     pub retry_total: Option<u32>,
-    /// First back-off delay in seconds. Default 0.8.
+    /// Back-off before the first retry in seconds, doubled for each further retry (with jitter). Default 0.8.
     #[serde(default, deserialize_with = "de::opt_number_lenient")]
     pub retry_backoff_factor: Option<f64>,
-    /// Longest back-off delay in seconds. Default 120.
+    /// Longest back-off delay (and longest `Retry-After` honoured) in seconds. Default 120.
     #[serde(default, deserialize_with = "de::opt_number_lenient")]
     pub retry_backoff_max: Option<f64>,
+    /// Seconds one lookup may take in all: token request, every attempt and back-off (Python azure-core's
+    /// `timeout`). Default 120 (Python: 604800).
+    #[serde(default, deserialize_with = "de::opt_number_lenient")]
+    pub timeout: Option<f64>,
 
     // ----- extensions ---------------------------------------------------------------------------------
     /// Entra ID authority host for token requests (sovereign clouds, tests). Default: the
@@ -145,8 +160,11 @@ impl Default for AzureKeyVaultKwargs {
     fn default() -> Self {
         AzureKeyVaultKwargs {
             connections_prefix: default_connections_prefix(),
+            connections_lookup_pattern: None,
             variables_prefix: default_variables_prefix(),
+            variables_lookup_pattern: None,
             config_prefix: default_config_prefix(),
+            config_lookup_pattern: None,
             vault_url: None,
             sep: default_sep(),
             tenant_id: None,
@@ -162,6 +180,7 @@ impl Default for AzureKeyVaultKwargs {
             retry_total: None,
             retry_backoff_factor: None,
             retry_backoff_max: None,
+            timeout: None,
             authority_host: None,
         }
     }
@@ -171,8 +190,14 @@ impl fmt::Debug for AzureKeyVaultKwargs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AzureKeyVaultKwargs")
             .field("connections_prefix", &self.connections_prefix)
+            .field(
+                "connections_lookup_pattern",
+                &self.connections_lookup_pattern,
+            )
             .field("variables_prefix", &self.variables_prefix)
+            .field("variables_lookup_pattern", &self.variables_lookup_pattern)
             .field("config_prefix", &self.config_prefix)
+            .field("config_lookup_pattern", &self.config_lookup_pattern)
             .field("vault_url", &self.vault_url)
             .field("sep", &self.sep)
             .field("tenant_id", &self.tenant_id)
@@ -197,6 +222,7 @@ impl fmt::Debug for AzureKeyVaultKwargs {
             .field("retry_total", &self.retry_total)
             .field("retry_backoff_factor", &self.retry_backoff_factor)
             .field("retry_backoff_max", &self.retry_backoff_max)
+            .field("timeout", &self.timeout)
             .field("authority_host", &self.authority_host)
             .finish()
     }
@@ -248,11 +274,16 @@ pub(crate) struct Config {
     pub connections_prefix: Option<String>,
     pub variables_prefix: Option<String>,
     pub config_prefix: Option<String>,
+    pub connections_pattern: Option<LookupPattern>,
+    pub variables_pattern: Option<LookupPattern>,
+    pub config_pattern: Option<LookupPattern>,
     pub sep: String,
     pub vault_url: String,
     pub credential: CredentialConfig,
     pub authority_host: Option<String>,
     pub http: HttpOptions,
+    /// The whole lookup's deadline (`timeout`).
+    pub timeout: Duration,
     pub verify_challenge_resource: bool,
     pub api_version: Option<String>,
 }
@@ -266,6 +297,24 @@ impl Config {
             SecretKind::Config => self.config_prefix.as_deref(),
         }
     }
+
+    /// The `*_lookup_pattern` filter for `kind`, if any.
+    pub fn pattern(&self, kind: SecretKind) -> Option<&LookupPattern> {
+        match kind {
+            SecretKind::Connection => self.connections_pattern.as_ref(),
+            SecretKind::Variable => self.variables_pattern.as_ref(),
+            SecretKind::Config => self.config_pattern.as_ref(),
+        }
+    }
+}
+
+/// The default of the `timeout` kwarg: one lookup, all attempts included. Python's 7 days would let a
+/// misbehaving vault hold a caller forever; 120 s leaves room for the default retries of a slow answer.
+pub(crate) const DEFAULT_LOOKUP_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn lookup_pattern(kwarg: &str, pattern: Option<&str>) -> Result<Option<LookupPattern>, Error> {
+    LookupPattern::optional(pattern)
+        .map_err(|e| invalid(kwarg, format!("not a valid regular expression: {e}")))
 }
 
 fn invalid(kwarg: &str, problem: impl Into<String>) -> Error {
@@ -304,7 +353,8 @@ fn seconds(
     match value {
         None => Ok(default),
         Some(v) if v.is_finite() && (v > 0.0 || (allow_zero && v == 0.0)) => {
-            Ok(Duration::from_secs_f64(v))
+            // `from_secs_f64` panics beyond ~584 billion years; say so instead.
+            Duration::try_from_secs_f64(v).map_err(|_| invalid(kwarg, "is too large"))
         }
         Some(_) => Err(invalid(
             kwarg,
@@ -460,7 +510,20 @@ impl AzureKeyVaultKwargs {
             other => other,
         };
 
+        let timeout = seconds("timeout", self.timeout, DEFAULT_LOOKUP_TIMEOUT, false)?;
         Ok(Config {
+            connections_pattern: lookup_pattern(
+                "connections_lookup_pattern",
+                self.connections_lookup_pattern.as_deref(),
+            )?,
+            variables_pattern: lookup_pattern(
+                "variables_lookup_pattern",
+                self.variables_lookup_pattern.as_deref(),
+            )?,
+            config_pattern: lookup_pattern(
+                "config_lookup_pattern",
+                self.config_lookup_pattern.as_deref(),
+            )?,
             connections_prefix: normalize_prefix(self.connections_prefix.as_deref(), &self.sep),
             variables_prefix: normalize_prefix(self.variables_prefix.as_deref(), &self.sep),
             config_prefix: normalize_prefix(self.config_prefix.as_deref(), &self.sep),
@@ -469,6 +532,7 @@ impl AzureKeyVaultKwargs {
             credential,
             authority_host,
             http,
+            timeout,
             verify_challenge_resource: self.verify_challenge_resource,
             api_version,
         })

@@ -10,7 +10,10 @@
 //! * Credentials as Airflow picks them: a client secret when `tenant_id`, `client_id` and `client_secret` are
 //!   all set, otherwise [`DefaultAzureCredentialChain`] (environment → workload identity → managed identity →
 //!   Azure CLI), which azure_identity 1.x does not provide.
-//! * `connection_verify`, timeouts and retries apply to Key Vault and token requests alike ([`HttpOptions`]).
+//! * `connection_verify`, timeouts and retries apply to Key Vault and token requests alike ([`HttpOptions`]):
+//!   bounded retries of transient failures only, with jittered exponential back-off ([`RetrySettings`]), and a
+//!   deadline on the whole lookup (`timeout`).
+//! * Airflow's AWS-only `*_lookup_pattern` kwargs are accepted too: a key that does not match sends nothing.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), airflow_secrets_core::Error> {
@@ -32,6 +35,7 @@ mod env;
 mod errors;
 mod kwargs;
 mod names;
+mod retry;
 mod transport;
 
 pub use auth::{

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
+use azure_core::http::{ClientOptions, RetryOptions, StatusCode, Transport};
+
+use crate::retry::{JitteredBackoff, transient_statuses};
 
 /// How server certificates are checked: Python's `connection_verify` SecretClient kwarg.
 #[derive(Clone, Default)]
@@ -62,18 +64,19 @@ impl fmt::Debug for TlsVerify {
     }
 }
 
-/// Bounded retries of throttled (429), timed-out (408), failed (500, 502, 503, 504) and unreachable requests.
+/// Bounded retries of transient failures: connection errors and timeouts, 408, 429 and 5xx (except 501 and
+/// 505). Every other status is final.
 ///
-/// Mirrors the Python SDK's `retry_*` kwargs: `total` retries at most (Python's effective default for
-/// status and connection errors is 3), exponential back-off starting at `backoff_factor` seconds and capped at
-/// `backoff_max`. A `Retry-After` header on 429/503 is honoured, as the SDK does.
+/// Mirrors the Python SDK's `retry_*` kwargs: at most `total` retries (Python's effective default for status
+/// and connection errors is 3), exponential back-off from `backoff_factor` capped at `backoff_max`, with
+/// jitter (see [`RetrySettings::delay`]). A `Retry-After` header on 429/503 is honoured up to `backoff_max`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetrySettings {
     /// Maximum number of retries after the first attempt (`retry_total`); 0 disables retries.
     pub total: u32,
-    /// First back-off delay (`retry_backoff_factor`).
+    /// Back-off before the first retry, doubled for each further retry (`retry_backoff_factor`).
     pub backoff_factor: Duration,
-    /// Longest back-off delay (`retry_backoff_max`); the SDK never waits less than 1 s at this cap.
+    /// Longest back-off, and longest `Retry-After` honoured (`retry_backoff_max`).
     pub backoff_max: Duration,
 }
 
@@ -129,26 +132,28 @@ impl HttpOptions {
         builder.build()
     }
 
-    /// The SDK's retry options for [`RetrySettings`].
-    pub(crate) fn retry_options(&self) -> RetryOptions {
-        let retry = &self.retry;
-        if retry.total == 0 {
+    /// The SDK's retry options for [`RetrySettings`], retrying `statuses` (and transport errors).
+    pub(crate) fn retry_options(&self, statuses: Vec<StatusCode>) -> RetryOptions {
+        if self.retry.total == 0 {
             return RetryOptions::none();
         }
-        RetryOptions::exponential(ExponentialRetryOptions {
-            initial_delay: to_sdk_duration(retry.backoff_factor),
-            max_retries: retry.total,
-            // The count bounds the retries; this only stops a pathological Retry-After loop.
-            max_total_elapsed: azure_core::time::Duration::minutes(15),
-            max_delay: to_sdk_duration(retry.backoff_max),
-        })
+        RetryOptions::custom(Arc::new(JitteredBackoff::new(self.retry.clone(), statuses)))
     }
 
-    /// Client options carrying `transport` and the retry policy.
+    /// Client options carrying `transport` and the retry policy for transient failures.
     pub(crate) fn client_options(&self, transport: &Transport) -> ClientOptions {
+        self.client_options_retrying(transport, transient_statuses())
+    }
+
+    /// Client options carrying `transport` and the retry policy, retrying `statuses` (and transport errors).
+    pub(crate) fn client_options_retrying(
+        &self,
+        transport: &Transport,
+        statuses: Vec<StatusCode>,
+    ) -> ClientOptions {
         ClientOptions {
             transport: Some(transport.clone()),
-            retry: self.retry_options(),
+            retry: self.retry_options(statuses),
             ..ClientOptions::default()
         }
     }
@@ -157,8 +162,4 @@ impl HttpOptions {
 /// A transport over `client`.
 pub(crate) fn transport(client: reqwest::Client) -> Transport {
     Transport::new(Arc::new(client))
-}
-
-fn to_sdk_duration(d: Duration) -> azure_core::time::Duration {
-    azure_core::time::Duration::milliseconds(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

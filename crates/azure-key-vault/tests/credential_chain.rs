@@ -18,7 +18,13 @@ use airflow_secrets_azure_key_vault_mock::{
 };
 use airflow_secrets_core::{Error, SecretsBackend};
 use azure_core::credentials::TokenCredential;
+use common::{assert_logs_clean, assert_text_clean, expect_err};
 use serde_json::{Value, json};
+
+/// The federated token AKS projects into the pod (a secret: it is exchanged for an access token).
+const FEDERATED_TOKEN: &str = "federated-jwt-from-the-projected-volume";
+/// App Service's identity header (a secret).
+const IDENTITY_HEADER: &str = "identity-header-secret";
 
 /// Variables every chain test starts from: IMDS moved to a closed local port, and an empty `PATH` (no `az`).
 fn base_env(scratch: &Path) -> Vec<(String, String)> {
@@ -84,6 +90,7 @@ async fn read_hello(backend: &AzureKeyVaultBackend) -> Result<Option<String>, Er
 
 #[tokio::test]
 async fn environment_credential_uses_azure_client_secret() {
+    let logs = common::logs();
     let fx = AzureFixture::start().await;
     fx.vault
         .put("airflow-variables-hello", "from-env-credential");
@@ -110,15 +117,16 @@ async fn environment_credential_uses_azure_client_secret() {
         token_request.form_param("client_secret").as_deref(),
         Some(CLIENT_SECRET)
     );
+    assert_logs_clean(&logs, &["from-env-credential"]);
 }
 
 async fn workload_setup(fx: &AzureFixture, tenant: &str, client_id: &str) -> (MockServer, PathBuf) {
     let token_file = fx.ca.scratch_dir().join("federated-token");
-    std::fs::write(&token_file, "federated-jwt-from-the-projected-volume").unwrap();
+    std::fs::write(&token_file, FEDERATED_TOKEN).unwrap();
     let entra = FakeEntra {
         tenant: tenant.into(),
         client_id: client_id.into(),
-        proof: ClientProof::Assertion("federated-jwt-from-the-projected-volume".into()),
+        proof: ClientProof::Assertion(FEDERATED_TOKEN.into()),
         token: ACCESS_TOKEN.into(),
     };
     (MockServer::https(&fx.ca, entra.handler()).await, token_file)
@@ -126,6 +134,7 @@ async fn workload_setup(fx: &AzureFixture, tenant: &str, client_id: &str) -> (Mo
 
 #[tokio::test]
 async fn workload_identity_exchanges_the_federated_token_file() {
+    let logs = common::logs();
     let fx = AzureFixture::start().await;
     fx.vault
         .put("airflow-variables-hello", "from-workload-identity");
@@ -155,18 +164,21 @@ async fn workload_identity_exchanges_the_federated_token_file() {
     );
     assert_eq!(
         request.form_param("client_assertion").as_deref(),
-        Some("federated-jwt-from-the-projected-volume")
+        Some(FEDERATED_TOKEN)
     );
     assert_eq!(
         request.form_param("scope").as_deref(),
         Some(KEY_VAULT_SCOPE)
     );
+    assert_logs_clean(&logs, &["from-workload-identity", FEDERATED_TOKEN]);
 }
 
 #[tokio::test]
 async fn airflow_kwargs_choose_the_workload_identity_tenant_and_client() {
+    let logs = common::logs();
     let fx = AzureFixture::start().await;
-    fx.vault.put("airflow-variables-hello", "v");
+    fx.vault
+        .put("airflow-variables-hello", "kwarg-workload-value-e31");
     let (entra, token_file) = workload_setup(&fx, "kwarg-tenant", "kwarg-client").await;
     let env = env_with(
         fx.ca.scratch_dir(),
@@ -182,30 +194,31 @@ async fn airflow_kwargs_choose_the_workload_identity_tenant_and_client() {
     );
     let overrides = json!({"managed_identity_client_id": "kwarg-client", "workload_identity_tenant_id": "kwarg-tenant"});
     let backend = chain_backend(&fx, overrides, env);
-    assert_eq!(read_hello(&backend).await.unwrap().as_deref(), Some("v"));
+    assert_eq!(
+        read_hello(&backend).await.unwrap().as_deref(),
+        Some("kwarg-workload-value-e31")
+    );
     assert_eq!(entra.requests()[0].path, "/kwarg-tenant/oauth2/v2.0/token");
     assert_eq!(
         entra.requests()[0].form_param("client_id").as_deref(),
         Some("kwarg-client")
     );
+    assert_logs_clean(&logs, &["kwarg-workload-value-e31", FEDERATED_TOKEN]);
 }
 
 #[tokio::test]
 async fn managed_identity_uses_identity_endpoint_and_header() {
+    let logs = common::logs();
     let fx = AzureFixture::start().await;
     fx.vault
         .put("airflow-variables-hello", "from-managed-identity");
     // HTTPS, trusted through connection_verify like every token request.
-    let msi = MockServer::https(
-        &fx.ca,
-        app_service_handler("identity-header-secret", ACCESS_TOKEN),
-    )
-    .await;
+    let msi = MockServer::https(&fx.ca, app_service_handler(IDENTITY_HEADER, ACCESS_TOKEN)).await;
     let env = env_with(
         fx.ca.scratch_dir(),
         &[
             ("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url())),
-            ("IDENTITY_HEADER", "identity-header-secret".into()),
+            ("IDENTITY_HEADER", IDENTITY_HEADER.into()),
         ],
     );
     let backend = chain_backend(&fx, json!({}), env);
@@ -229,21 +242,20 @@ async fn managed_identity_uses_identity_endpoint_and_header() {
         None,
         "system-assigned by default"
     );
-    assert_eq!(
-        request.header("x-identity-header"),
-        Some("identity-header-secret")
-    );
+    assert_eq!(request.header("x-identity-header"), Some(IDENTITY_HEADER));
     assert_eq!(fx.token_requests(), 0);
+    assert_logs_clean(&logs, &["from-managed-identity", IDENTITY_HEADER]);
 }
 
 #[tokio::test]
 async fn a_user_assigned_identity_comes_from_the_kwargs_or_azure_client_id() {
+    let logs = common::logs();
     let fx = AzureFixture::start().await;
-    fx.vault.put("airflow-variables-hello", "v");
-    let msi = MockServer::https(&fx.ca, app_service_handler("h", ACCESS_TOKEN)).await;
+    fx.vault.put("airflow-variables-hello", "uami-value-a18");
+    let msi = MockServer::https(&fx.ca, app_service_handler(IDENTITY_HEADER, ACCESS_TOKEN)).await;
     let msi_vars = [
         ("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url())),
-        ("IDENTITY_HEADER", "h".to_owned()),
+        ("IDENTITY_HEADER", IDENTITY_HEADER.to_owned()),
     ];
 
     let mut vars = msi_vars.to_vec();
@@ -281,10 +293,12 @@ async fn a_user_assigned_identity_comes_from_the_kwargs_or_azure_client_id() {
         None,
         "ignored alone, as in Airflow"
     );
+    assert_logs_clean(&logs, &["uami-value-a18", IDENTITY_HEADER]);
 }
 
 #[tokio::test]
 async fn imds_is_used_when_no_identity_endpoint_is_set() {
+    let logs = common::logs();
     let fx = AzureFixture::start().await;
     fx.vault.put("airflow-variables-hello", "from-imds");
     let imds = MockServer::http(imds_handler(ACCESS_TOKEN)).await;
@@ -308,10 +322,12 @@ async fn imds_is_used_when_no_identity_endpoint_is_set() {
         Some("https://vault.azure.net")
     );
     assert_eq!(request.header("metadata"), Some("true"));
+    assert_logs_clean(&logs, &["from-imds"]);
 }
 
 #[tokio::test]
 async fn azure_cli_is_the_last_resort() {
+    let logs = common::logs();
     let fx = AzureFixture::start().await;
     fx.vault.put("airflow-variables-hello", "from-azure-cli");
     let (bin, args_file) = fake_az(fx.ca.scratch_dir(), None);
@@ -329,13 +345,15 @@ async fn azure_cli_is_the_last_resort() {
         args.trim(),
         "account get-access-token -o json --scope https://vault.azure.net/.default"
     );
+    assert_logs_clean(&logs, &["from-azure-cli"]);
 }
 
 #[tokio::test]
 async fn when_every_source_is_unavailable_the_error_lists_each_step() {
+    let logs = common::logs();
     let fx = AzureFixture::start().await;
     let backend = chain_backend(&fx, json!({}), env_with(fx.ca.scratch_dir(), &[]));
-    let err = read_hello(&backend).await.unwrap_err();
+    let err = expect_err(read_hello(&backend).await, &[]);
     assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
@@ -357,10 +375,12 @@ async fn when_every_source_is_unavailable_the_error_lists_each_step() {
     }
     assert!(text.contains("az not found on PATH"), "{text}");
     assert!(text.contains("default credential chain"), "{text}");
+    assert_logs_clean(&logs, &[]);
 }
 
 #[tokio::test]
 async fn a_configured_source_that_fails_stops_the_chain() {
+    let logs = common::logs();
     let fx = AzureFixture::start().await;
     let imds = MockServer::http(imds_handler(ACCESS_TOKEN)).await;
     let (bin, args_file) = fake_az(fx.ca.scratch_dir(), None);
@@ -376,7 +396,7 @@ async fn a_configured_source_that_fails_stops_the_chain() {
         ],
     );
     let backend = chain_backend(&fx, json!({}), env);
-    let err = read_hello(&backend).await.unwrap_err();
+    let err = expect_err(read_hello(&backend).await, &["a-wrong-secret"]);
     let text = err.to_string();
     assert!(
         text.contains("EnvironmentCredential: ClientSecretCredential authentication failed"),
@@ -390,12 +410,15 @@ async fn a_configured_source_that_fails_stops_the_chain() {
     assert!(!text.contains("a-wrong-secret"), "{text}");
     assert_eq!(imds.request_count(), 0);
     assert!(!args_file.exists(), "az must not run");
+    assert_logs_clean(&logs, &["a-wrong-secret"]);
 }
 
 #[tokio::test]
 async fn unsupported_or_unassigned_managed_identities_fall_through_to_the_cli() {
+    let logs = common::logs();
     let fx = AzureFixture::start().await;
-    fx.vault.put("airflow-variables-hello", "v");
+    fx.vault
+        .put("airflow-variables-hello", "cli-fallback-value-d72");
     let (bin, _) = fake_az(fx.ca.scratch_dir(), None);
     let path = ("PATH", bin.to_string_lossy().into_owned());
 
@@ -408,7 +431,10 @@ async fn unsupported_or_unassigned_managed_identities_fall_through_to_the_cli() 
         ],
     );
     let backend = chain_backend(&fx, json!({}), env);
-    assert_eq!(read_hello(&backend).await.unwrap().as_deref(), Some("v"));
+    assert_eq!(
+        read_hello(&backend).await.unwrap().as_deref(),
+        Some("cli-fallback-value-d72")
+    );
 
     // IMDS answering 400 (identity not assigned) is "unavailable" too.
     let imds = MockServer::http(std::sync::Arc::new(
@@ -425,8 +451,12 @@ async fn unsupported_or_unassigned_managed_identities_fall_through_to_the_cli() 
         &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url()), path],
     );
     let backend = chain_backend(&fx, json!({}), env);
-    assert_eq!(read_hello(&backend).await.unwrap().as_deref(), Some("v"));
+    assert_eq!(
+        read_hello(&backend).await.unwrap().as_deref(),
+        Some("cli-fallback-value-d72")
+    );
     assert_eq!(imds.request_count(), 1, "the probe is a single attempt");
+    assert_logs_clean(&logs, &["cli-fallback-value-d72"]);
 }
 
 fn chain(env: Environment, az_timeout: Duration) -> DefaultAzureCredentialChain {
@@ -440,6 +470,7 @@ fn chain(env: Environment, az_timeout: Duration) -> DefaultAzureCredentialChain 
 
 #[tokio::test]
 async fn the_source_that_worked_is_remembered() {
+    let logs = common::logs();
     let scratch = tempfile::tempdir().unwrap();
     let probes = MockServer::http(std::sync::Arc::new(
         |_: &airflow_secrets_azure_key_vault_mock::Recorded| {
@@ -467,10 +498,13 @@ async fn the_source_that_worked_is_remembered() {
         1,
         "IMDS is not probed again once the CLI worked"
     );
+    assert_text_clean("the token's Debug", &format!("{token:?}"), &[]);
+    assert_logs_clean(&logs, &[]);
 }
 
 #[tokio::test]
 async fn a_hanging_azure_cli_is_stopped() {
+    let logs = common::logs();
     let scratch = tempfile::tempdir().unwrap();
     let (bin, _) = fake_az(scratch.path(), Some("exec /bin/sleep 5"));
     let env = env_with(
@@ -484,10 +518,13 @@ async fn a_hanging_azure_cli_is_stopped() {
             .contains("the Azure CLI did not answer within 0.5 s"),
         "{err}"
     );
+    assert_text_clean("the error", &format!("{err} {err:?}"), &[]);
+    assert_logs_clean(&logs, &[]);
 }
 
 #[tokio::test]
 async fn an_unreadable_federated_token_file_is_reported() {
+    let logs = common::logs();
     let scratch = tempfile::tempdir().unwrap();
     let env = env_with(
         scratch.path(),
@@ -508,4 +545,6 @@ async fn an_unreadable_federated_token_file_is_reported() {
         !text.contains("AzureCliCredential"),
         "a configured-but-broken source stops the chain: {text}"
     );
+    assert_text_clean("the error", &format!("{err} {err:?}"), &[]);
+    assert_logs_clean(&logs, &[]);
 }

@@ -105,6 +105,10 @@ fn unknown_kwargs_list_the_accepted_ones() {
         "authority_host",
         "read_timeout",
         "retry_total",
+        "timeout",
+        "connections_lookup_pattern",
+        "variables_lookup_pattern",
+        "config_lookup_pattern",
     ] {
         assert!(text.contains(accepted), "{accepted} missing from: {text}");
     }
@@ -207,6 +211,7 @@ fn numbers_and_booleans_may_be_strings() {
         "retry_total": "5",
         "retry_backoff_factor": "0",
         "retry_backoff_max": 3,
+        "timeout": "30",
         "verify_challenge_resource": "False",
     }))
     .unwrap();
@@ -220,6 +225,10 @@ fn invalid_numbers_name_the_kwarg() {
         ("retry_total", json!(-1)),
         ("retry_total", json!("many")),
         ("retry_backoff_factor", json!(-0.5)),
+        ("timeout", json!(0)),
+        ("timeout", json!("soon")),
+        ("timeout", json!(1e300)),
+        ("read_timeout", json!(1e300)),
         ("verify_challenge_resource", json!("maybe")),
     ] {
         let err = build_err(json!({"vault_url": VAULT, kwarg: value}));
@@ -282,4 +291,52 @@ fn typed_constructor_matches_kwargs() {
         Some("conns.a.b")
     );
     assert!(AzureKeyVaultBackend::new(AzureKeyVaultKwargs::default()).is_err());
+}
+
+#[test]
+fn lookup_patterns_filter_keys_like_python_re_match() {
+    let backend = build(json!({
+        "vault_url": VAULT,
+        "connections_lookup_pattern": "^prod_",
+        "variables_lookup_pattern": "team_a|shared",
+        "config_lookup_pattern": "",
+    }))
+    .unwrap();
+    let name = |kind, key| backend.secret_name(kind, key);
+    // anchored at the start, case-insensitive
+    assert_eq!(
+        name(SecretKind::Connection, "PROD_db").as_deref(),
+        Some("airflow-connections-PROD-db")
+    );
+    assert_eq!(name(SecretKind::Connection, "my_prod_db"), None);
+    assert_eq!(name(SecretKind::Connection, "staging_db"), None);
+    // alternation, matched at the start only
+    assert!(name(SecretKind::Variable, "team_a_key").is_some());
+    assert!(name(SecretKind::Variable, "shared").is_some());
+    assert_eq!(name(SecretKind::Variable, "team_b_key"), None);
+    // "" is no filter, as in Airflow
+    assert!(name(SecretKind::Config, "anything").is_some());
+
+    // null (the default) is no filter either
+    let backend = build(json!({"vault_url": VAULT, "variables_lookup_pattern": null})).unwrap();
+    assert!(backend.secret_name(SecretKind::Variable, "x").is_some());
+}
+
+#[test]
+fn an_invalid_lookup_pattern_names_the_kwarg() {
+    for kwarg in [
+        "connections_lookup_pattern",
+        "variables_lookup_pattern",
+        "config_lookup_pattern",
+    ] {
+        let err = build(json!({"vault_url": VAULT, kwarg: "(unclosed"})).unwrap_err();
+        assert!(matches!(err, Error::InvalidKwarg { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("kwarg `{kwarg}`: not a valid regular expression")),
+            "{text}"
+        );
+    }
+    let err = build_err(json!({"vault_url": VAULT, "variables_lookup_pattern": 7}));
+    assert!(err.contains("kwarg `variables_lookup_pattern`"), "{err}");
 }

@@ -1,10 +1,8 @@
 //! No stored value, client secret, access token or identity header ever appears in Debug output, error
-//! messages or tracing logs (captured at TRACE level, every crate included).
+//! messages or tracing logs (captured at TRACE level, every crate included, by the testkit's global capture
+//! that the other suites of this crate install too).
 
 mod common;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, AzureKeyVaultKwargs, Environment};
 use airflow_secrets_azure_key_vault_mock::key_vault::{
@@ -21,33 +19,23 @@ const STORED_VALUE: &str = "st0red-VALUE-MUST-NOT-LEAK";
 const IDENTITY_HEADER: &str = "identity-HEADER-MUST-NOT-LEAK";
 const WRONG_SECRET: &str = "wrong-SECRET-MUST-NOT-LEAK";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+const ALL_SECRETS: [&str; 5] = [
+    CLIENT_SECRET,
+    ACCESS_TOKEN,
+    STORED_VALUE,
+    IDENTITY_HEADER,
+    WRONG_SECRET,
+];
 
 fn assert_clean(what: &str, text: &str) {
-    for secret in [
-        CLIENT_SECRET,
-        ACCESS_TOKEN,
-        STORED_VALUE,
-        IDENTITY_HEADER,
-        WRONG_SECRET,
-    ] {
+    for secret in ALL_SECRETS {
         assert!(!text.contains(secret), "{what} leaks `{secret}`:\n{text}");
     }
 }
 
 #[test]
 fn debug_output_is_redacted() {
+    let logs = common::logs();
     let kwargs = AzureKeyVaultKwargs {
         vault_url: Some("https://v.vault.azure.net/".into()),
         tenant_id: Some(TENANT_ID.into()),
@@ -72,18 +60,27 @@ fn debug_output_is_redacted() {
     let debug = format!("{backend:?}");
     assert_clean("backend Debug", &debug);
     assert!(debug.contains(CLIENT_ID), "{debug}");
+
+    // Construction warnings (incomplete credentials, TLS verification off) name kwargs, never values.
+    let partial = AzureKeyVaultKwargs {
+        vault_url: Some("https://v.vault.azure.net/".into()),
+        tenant_id: Some(TENANT_ID.into()),
+        client_secret: Some(CLIENT_SECRET.into()),
+        connection_verify: airflow_secrets_azure_key_vault::ConnectionVerify::Disabled,
+        ..AzureKeyVaultKwargs::default()
+    };
+    let backend = AzureKeyVaultBackend::new(partial).unwrap();
+    assert_clean("backend Debug", &format!("{backend:?}"));
+    assert!(
+        logs.contents().contains("are not all set"),
+        "the warning is captured"
+    );
+    logs.assert_free_of(&ALL_SECRETS);
 }
 
 #[tokio::test]
 async fn errors_and_logs_never_contain_secrets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = common::logs();
 
     let fx = AzureFixture::start().await;
     fx.vault.put("airflow-variables-found", STORED_VALUE);
@@ -166,10 +163,9 @@ async fn errors_and_logs_never_contain_secrets() {
     for message in &messages {
         assert_clean("a message", message);
     }
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     assert!(
-        logs.contains("airflow-variables-busy"),
-        "the capture works: {logs}"
+        logs.contents().contains("airflow-variables-busy"),
+        "the capture works"
     );
-    assert_clean("the logs", &logs);
+    logs.assert_free_of(&ALL_SECRETS);
 }

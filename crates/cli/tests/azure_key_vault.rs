@@ -2,6 +2,8 @@
 //! variables on the child process, against HTTPS fakes of Key Vault, Entra ID and the App Service managed
 //! identity endpoint on 127.0.0.1. The child's `AZURE_*`/`IDENTITY_*`/`MSI_*` variables are removed or
 //! pointed at the fakes, so no credential source can reach a non-loopback address.
+// The CLI enables every provider through its default `all-providers` feature, which does not turn on its own
+// `azure-key-vault` feature: accept either, or this file compiles to nothing by default.
 #![cfg(feature = "azure-key-vault")]
 
 use std::path::Path;
@@ -194,6 +196,7 @@ async fn per_key_overrides_and_the_managed_identity_from_the_process_environment
         0,
         "the managed identity, not the client secret, was used"
     );
+    assert!(!stderr.contains("identity-header-value"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -218,13 +221,120 @@ async fn no_credential_source_lists_every_step_and_leaks_nothing() {
         assert!(stderr.contains(step), "{step} missing: {stderr}");
     }
 
-    // With the client secret, at trace level: nothing secret reaches stderr.
-    let (code, stdout, stderr) = run(configured(home.path(), Value::Object(fx.kwargs()))
-        .args(["-vvv", "get", "variable", "hello"]))
-    .await;
+    assert_stderr_clean(&stderr);
+}
+
+/// Every secret the fixture handles: the client secret, the access token, each stored value, and the connection's
+/// password in both spellings.
+const SECRETS: [&str; 7] = [
+    CLIENT_SECRET,
+    ACCESS_TOKEN,
+    "world-from-key-vault",
+    "postgres://user:p%40ss@db.example.com:5432/analytics",
+    "p%40ss",
+    "p@ss",
+    "cfg-value",
+];
+
+fn assert_stderr_clean(stderr: &str) {
+    for secret in SECRETS {
+        assert!(
+            !stderr.contains(secret),
+            "stderr holds a secret ({} chars): {stderr}",
+            secret.len()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_trace_level_stderr_holds_no_secret() {
+    let fx = fixture().await;
+    let home = tempfile::tempdir().unwrap();
+    let kwargs = Value::Object(fx.kwargs());
+    // -vvv: TRACE for every crate (the SDK, reqwest, hyper, rustls included).
+    let (code, stdout, stderr) =
+        run(configured(home.path(), kwargs.clone()).args(["-vvv", "get", "variable", "hello"]))
+            .await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "world-from-key-vault\n");
-    assert!(!stderr.contains(CLIENT_SECRET), "{stderr}");
-    assert!(!stderr.contains(ACCESS_TOKEN), "{stderr}");
-    assert!(!stderr.contains("world-from-key-vault"), "{stderr}");
+    assert!(
+        stderr.contains("TRACE") || stderr.contains("trace"),
+        "trace logs are on: {stderr}"
+    );
+    assert_stderr_clean(&stderr);
+
+    let (code, stdout, stderr) = run(configured(home.path(), kwargs.clone()).args([
+        "-vvv",
+        "get",
+        "connection",
+        "my_db",
+        "--output",
+        "uri",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("p%40ss"),
+        "the password is printed on stdout only"
+    );
+    assert_stderr_clean(&stderr);
+
+    for args in [
+        ["-vvv", "get", "config", "secret_key"],
+        ["-vvv", "get", "variable", "guarded"],
+    ] {
+        let (_, _, stderr) = run(configured(home.path(), kwargs.clone()).args(args)).await;
+        assert_stderr_clean(&stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_vault_is_a_backend_failure_with_attempts_and_time() {
+    let fx = fixture().await;
+    let home = tempfile::tempdir().unwrap();
+    let kwargs = fx.kwargs_with(json!({
+        "vault_url": format!("https://127.0.0.1:{}/", closed_port()),
+        "retry_total": 1,
+        "retry_backoff_factor": 0.05,
+    }));
+    let (code, stdout, stderr) = run(configured(home.path(), Value::Object(kwargs))
+        .args(["--strict", "get", "variable", "hello"]))
+    .await;
+    assert_eq!((code, stdout.as_str()), (3, ""), "{stderr}");
+    assert!(
+        stderr.contains("the secrets store is unavailable for variable `hello`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(2 attempt(s) in "), "{stderr}");
+    assert_stderr_clean(&stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_pattern_from_a_per_key_override_sends_nothing_for_other_keys() {
+    let fx = fixture().await;
+    let home = tempfile::tempdir().unwrap();
+    let kwargs = Value::Object(fx.kwargs());
+    let (code, _, stderr) = run(configured(home.path(), kwargs.clone())
+        .env(
+            "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_LOOKUP_PATTERN",
+            "^team_",
+        )
+        .args(["get", "variable", "hello"]))
+    .await;
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(fx.vault_server.request_count(), 0);
+    assert_eq!(fx.token_requests(), 0);
+
+    let (code, _, stderr) = run(configured(home.path(), kwargs)
+        .env(
+            "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_LOOKUP_PATTERN",
+            "(unclosed",
+        )
+        .args(["get", "variable", "hello"]))
+    .await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("kwarg `variables_lookup_pattern`: not a valid regular expression"),
+        "{stderr}"
+    );
 }

@@ -1,16 +1,39 @@
 //! `AzureKeyVaultBackend` through the facade: Airflow's class paths, kwargs JSON and environment variables,
 //! against the HTTPS fakes of Key Vault and Entra ID on 127.0.0.1 (the `connection_verify` kwarg trusts their
-//! test CA).
+//! test CA). Every test runs under the TRACE log capture and ends by checking that no secret was logged.
 #![cfg(feature = "azure-key-vault")]
 
 use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets, SecretsBackend};
 use airflow_secrets_azure_key_vault_mock::key_vault::forbidden_access_denied;
 use airflow_secrets_azure_key_vault_mock::{ACCESS_TOKEN, AzureFixture, CLIENT_SECRET};
+use airflow_secrets_testkit::logs::{self, Logs};
 use serde_json::json;
 
 const CLASS: &str = "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend";
 const LEGACY_CLASS: &str =
     "airflow.providers.microsoft.azure.secrets.azure_key_vault.AzureKeyVaultBackend";
+
+/// Every value the fixture stores (and the password inside the connection URI).
+const STORED: [&str; 4] = [
+    "world-from-key-vault",
+    "postgres://user:p%40ss@db.example.com:5432/analytics",
+    "p@ss",
+    "postgresql://airflow@db/airflow",
+];
+
+/// Ends a test: no fixture secret, stored value or `extra` secret in the captured logs, nor in `errors`.
+fn assert_clean(logs: &Logs, errors: &[&Error], extra: &[&str]) {
+    let mut secrets = vec![CLIENT_SECRET, ACCESS_TOKEN];
+    secrets.extend_from_slice(&STORED);
+    secrets.extend_from_slice(extra);
+    for err in errors {
+        let text = format!("{err} {err:?}");
+        for secret in &secrets {
+            assert!(!text.contains(secret), "an error leaks a secret: {text}");
+        }
+    }
+    logs.assert_free_of(&secrets);
+}
 
 async fn fixture() -> AzureFixture {
     let fx = AzureFixture::start().await;
@@ -29,6 +52,7 @@ async fn fixture() -> AzureFixture {
 
 #[tokio::test]
 async fn both_class_paths_build_the_backend_from_airflow_kwargs() {
+    let logs = logs::capture();
     let fx = fixture().await;
     for class in [CLASS, LEGACY_CLASS] {
         let secrets = Secrets::builder()
@@ -60,10 +84,12 @@ async fn both_class_paths_build_the_backend_from_airflow_kwargs() {
             "postgresql://airflow@db/airflow"
         );
     }
+    assert_clean(&logs, &[], &[]);
 }
 
 #[tokio::test]
 async fn configured_by_airflow_environment_variables() {
+    let logs = logs::capture();
     let fx = fixture().await;
     fx.vault
         .put("team-vars-hello", "from-the-overridden-prefix");
@@ -103,10 +129,16 @@ async fn configured_by_airflow_environment_variables() {
         paths.contains(&"/secrets/team-vars-only-in-env/".to_owned()),
         "{paths:?}"
     );
+    assert_clean(
+        &logs,
+        &[],
+        &["from-the-overridden-prefix", "from-the-environment"],
+    );
 }
 
 #[tokio::test]
 async fn a_denied_read_falls_through_like_airflow_or_stops_in_strict_mode() {
+    let logs = logs::capture();
     let fx = fixture().await;
     fx.vault.always(
         "airflow-variables-guarded",
@@ -123,7 +155,7 @@ async fn a_denied_read_falls_through_like_airflow_or_stops_in_strict_mode() {
         .await
         .unwrap();
     let lookup = secrets.variable_lookup("guarded").await.unwrap();
-    assert_eq!(lookup.value.unwrap().expose(), "env-copy");
+    assert_eq!(lookup.value.as_ref().unwrap().expose(), "env-copy");
     assert_eq!(lookup.failures.len(), 1);
     assert!(
         matches!(lookup.failures[0].1, Error::PermissionDenied { .. }),
@@ -144,10 +176,12 @@ async fn a_denied_read_falls_through_like_airflow_or_stops_in_strict_mode() {
         err.to_string().contains("airflow-variables-guarded"),
         "{err}"
     );
+    assert_clean(&logs, &[&err, &lookup.failures[0].1], &["env-copy"]);
 }
 
 #[tokio::test]
 async fn null_prefixes_from_airflow_kwargs_disable_lookups() {
+    let logs = logs::capture();
     let fx = fixture().await;
     let kwargs = fx.kwargs_with(json!({"variables_prefix": null}));
     let env = airflow_secrets::EnvironmentVariablesBackend::from_vars([(
@@ -165,10 +199,68 @@ async fn null_prefixes_from_airflow_kwargs_disable_lookups() {
         "env-hello"
     );
     assert_eq!(fx.vault_server.request_count(), 0);
+    assert_clean(&logs, &[], &["env-hello"]);
+}
+
+#[tokio::test]
+async fn lookup_patterns_from_airflow_kwargs_send_nothing_for_other_keys() {
+    let logs = logs::capture();
+    let fx = fixture().await;
+    fx.vault
+        .put("airflow-variables-prod-token", "prod-only-value-19f");
+    let kwargs = fx.kwargs_with(json!({
+        "variables_lookup_pattern": "prod_",
+        "connections_lookup_pattern": "^(?:warehouse|lake)_",
+    }));
+    let env = airflow_secrets::EnvironmentVariablesBackend::from_vars([(
+        "AIRFLOW_VAR_HELLO",
+        "env-hello",
+    )]);
+    let secrets = Secrets::builder()
+        .backend(CLASS, kwargs)
+        .environment(env)
+        .build()
+        .await
+        .unwrap();
+    // `hello` does not match: Key Vault is not asked; Airflow's next backend answers.
+    let lookup = secrets.variable_lookup("hello").await.unwrap();
+    assert_eq!(lookup.value.unwrap().expose(), "env-hello");
+    assert_eq!(lookup.found_in, Some("EnvironmentVariablesBackend"));
+    assert!(secrets.connection("my_db").await.is_err());
+    assert_eq!(fx.vault_server.request_count(), 0);
+    assert_eq!(fx.token_requests(), 0);
+
+    assert_eq!(
+        secrets
+            .variable("PROD_token")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "prod-only-value-19f"
+    );
+    assert!(fx.vault_server.request_count() > 0);
+
+    let err = Secrets::builder()
+        .backend(
+            CLASS,
+            fx.kwargs_with(json!({"config_lookup_pattern": "[unclosed"})),
+        )
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidKwarg { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("kwarg `config_lookup_pattern`: not a valid regular expression"),
+        "{err}"
+    );
+    assert_clean(&logs, &[&err], &["env-hello", "prod-only-value-19f"]);
 }
 
 #[tokio::test]
 async fn configuration_errors_surface_when_the_chain_is_built() {
+    let logs = logs::capture();
     let config = AirflowConfig::from_vars([
         ("AIRFLOW__SECRETS__BACKEND", CLASS),
         (
@@ -196,10 +288,12 @@ async fn configuration_errors_surface_when_the_chain_is_built() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::UnknownKwarg { .. }), "{err:?}");
+    assert_clean(&logs, &[&err], &[]);
 }
 
 #[tokio::test]
 async fn secrets_stay_out_of_debug_and_errors() {
+    let logs = logs::capture();
     let fx = fixture().await;
     let secrets = Secrets::builder()
         .backend(CLASS, fx.kwargs())
@@ -216,9 +310,5 @@ async fn secrets_stay_out_of_debug_and_errors() {
     fx.vault
         .always("airflow-variables-guarded", forbidden_access_denied("v"));
     let err = backend.get_variable("guarded").await.unwrap_err();
-    let text = format!("{err} {err:?}");
-    assert!(
-        !text.contains(CLIENT_SECRET) && !text.contains(ACCESS_TOKEN),
-        "{text}"
-    );
+    assert_clean(&logs, &[&err], &[]);
 }

@@ -64,6 +64,17 @@ impl FakeKeyVault {
         self.override_secret(name, move |_| Some(reply.clone()))
     }
 
+    /// How many authorized reads of secret `name` arrived (the challenge round trip, which carries no token, is
+    /// not counted).
+    pub fn reads(&self, name: &str) -> usize {
+        self.hits
+            .lock()
+            .unwrap()
+            .get(&name.to_ascii_lowercase())
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// The server handler.
     pub fn handler(self: &Arc<Self>) -> Handler {
         let vault = self.clone();

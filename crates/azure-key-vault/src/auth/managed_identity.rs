@@ -183,7 +183,10 @@ impl ManagedIdentityCredential {
         Ok(ManagedIdentityCredential {
             source: Source::Imds { endpoint },
             client_id,
-            pipeline: pipeline(options, retry_codes),
+            pipeline: pipeline(
+                http.client_options_retrying(transport_, retry_codes.clone()),
+                retry_codes,
+            ),
             probe: Some(pipeline(probe_options, Vec::new())),
             endpoint_available: AtomicBool::new(false),
         })
