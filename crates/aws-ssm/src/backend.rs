@@ -1,6 +1,7 @@
 //! [`SystemsManagerParameterStoreBackend`] and its builder.
 
 use std::fmt;
+use std::time::Instant;
 
 use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
 use airflow_secrets_core::{
@@ -13,6 +14,7 @@ use crate::BACKEND;
 use crate::errors::{self, AttemptCounter};
 use crate::kwargs::SsmKwargs;
 use crate::names;
+use crate::retry::TransientOnly;
 use crate::settings::ClientSettings;
 
 /// Where one kind of value lives: its prefix (`None`: lookups disabled) and optional key filter.
@@ -135,6 +137,8 @@ impl SecretsBackend for SystemsManagerParameterStoreBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        // Errors report the whole lookup: first use of the client, every attempt and back-off.
+        let started = Instant::now();
         let Some(name) = self.parameter_name(kind, key) else {
             tracing::trace!(backend = BACKEND, %kind, key, "lookup disabled or filtered by its lookup pattern");
             return Ok(None);
@@ -148,6 +152,9 @@ impl SecretsBackend for SystemsManagerParameterStoreBackend {
             .with_decryption(true)
             .customize()
             .interceptor(attempts.clone())
+            // Per operation rather than on the client, so that it also holds for a client given to the
+            // builder.
+            .config_override(aws_sdk_ssm::Config::builder().retry_classifier(TransientOnly))
             .send()
             .await;
         match result {
@@ -168,6 +175,7 @@ impl SecretsBackend for SystemsManagerParameterStoreBackend {
                     key,
                     name: &name,
                     attempts: attempts.get(),
+                    elapsed: started.elapsed(),
                     credentials: &self.credentials,
                 };
                 errors::classify(err, &lookup)

@@ -1,9 +1,11 @@
 //! From the SDK's `GetParameter` errors to airflow-secrets' [`Error`], with the context users need:
-//! the parameter name, the AWS error code and message, and how many attempts the retry policy made.
+//! the parameter name, the AWS error code and message, how many attempts the retry policy made and how
+//! long the lookup took.
 
 use std::error::Error as StdError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use airflow_secrets_core::{Error, SecretKind};
 use aws_credential_types::provider::error::CredentialsError;
@@ -14,6 +16,7 @@ use aws_sdk_ssm::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 
 use crate::BACKEND;
+use crate::retry;
 
 /// Counts the attempts of one operation (the SDK retries inside `send()` and does not report how often).
 #[derive(Debug, Clone, Default)]
@@ -48,6 +51,8 @@ pub(crate) struct Lookup<'a> {
     /// The parameter name sent.
     pub(crate) name: &'a str,
     pub(crate) attempts: u32,
+    /// Since the lookup started: every attempt and back-off included.
+    pub(crate) elapsed: Duration,
     /// Where the credentials come from, e.g. "static keys from the kwargs, then AssumeRole `arn:...`".
     pub(crate) credentials: &'a str,
 }
@@ -65,18 +70,6 @@ const AUTH_CODES: &[&str] = &[
     "AuthFailure",
 ];
 
-/// Transient codes: the SDK's retry policy has already retried them when they reach us.
-const TRANSIENT_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "RequestTimeout",
-    "RequestTimeoutException",
-];
-
 /// `Ok(None)` for `ParameterNotFound` (the only "not found" Airflow knows), an [`Error`] for the rest.
 pub(crate) fn classify(
     err: SdkError<GetParameterError, HttpResponse>,
@@ -89,6 +82,7 @@ pub(crate) fn classify(
         key: lookup.key.to_owned(),
         location: location.clone(),
         attempts: lookup.attempts.max(1),
+        elapsed: lookup.elapsed,
         problem,
     };
     let rejected = |problem: String| Error::Rejected {
@@ -133,7 +127,11 @@ pub(crate) fn classify(
                 })
             } else if AUTH_CODES.contains(&code) {
                 Err(authentication(problem))
-            } else if TRANSIENT_CODES.contains(&code) || status >= 500 {
+            } else if retry::is_throttling_code(code)
+                || retry::is_transient_code(code)
+                || retry::is_transient_status(status)
+            {
+                // The same rule as the retry classifier: these were retried before reaching us.
                 Err(unavailable(problem))
             } else {
                 Err(rejected(problem))
@@ -146,7 +144,9 @@ pub(crate) fn classify(
         SdkError::ResponseError(r) => {
             let status = r.raw().status();
             let problem = format!("unreadable HTTP {status} response: {}", chain(&err));
-            if status.is_server_error() {
+            // A body cut off mid-way is a transport failure (retried); a whole body that does not
+            // parse is not.
+            if retry::is_transient_status(status.as_u16()) || retry::body_unread(r.raw()) {
                 Err(unavailable(problem))
             } else {
                 Err(rejected(problem))

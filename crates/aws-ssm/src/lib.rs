@@ -4,7 +4,8 @@
 //! (`airflow.providers.amazon.aws.secrets.systems_manager`) for Rust: the same kwargs, the same parameter
 //! names (`prefix + "/" + key`, leading `/` forced), the same lookup patterns (Python `re.match`,
 //! case-insensitive), and the same answers — `ParameterNotFound` is "not found", everything else is an
-//! error with the parameter name, the AWS error code and message, and the number of attempts.
+//! error with the parameter name, the AWS error code and message, and (when the store is unavailable)
+//! the number of attempts and the time they took. Only transient failures are retried.
 //!
 //! Most users reach it through the `airflow-secrets` facade (feature `aws-ssm`) with
 //! `AIRFLOW__SECRETS__BACKEND=airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend`.
@@ -31,6 +32,7 @@ mod client;
 mod errors;
 mod kwargs;
 mod names;
+mod retry;
 mod settings;
 mod tls;
 

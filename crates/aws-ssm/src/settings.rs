@@ -19,7 +19,7 @@ pub(crate) const DEFAULT_ROLE_SESSION_NAME: &str =
     "Airflow_SystemsManagerParameterStoreBackend__connection";
 
 /// botocore's default `read_timeout`; the SDK has none, and a lookup must not hang forever.
-const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The only SSM API version (boto3's `api_version`).
 const SSM_API_VERSION: &str = "2014-11-06";
@@ -370,9 +370,14 @@ fn seconds(kwarg: &str, v: Option<f64>) -> Result<Option<Duration>, Error> {
 /// botocore `Config` timeouts and retries onto the SDK's. Only what the user set is overridden: without
 /// `retries`, the SDK's own resolution (`AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`, profile, standard/3) applies.
 fn timeouts_and_retries(c: &ConfigKwargs) -> Result<(TimeoutConfig, Option<RetryConfig>), Error> {
-    let mut timeouts = TimeoutConfig::builder().read_timeout(
-        seconds("config_kwargs.read_timeout", c.read_timeout)?.unwrap_or(DEFAULT_READ_TIMEOUT),
-    );
+    let read =
+        seconds("config_kwargs.read_timeout", c.read_timeout)?.unwrap_or(DEFAULT_READ_TIMEOUT);
+    // The SDK's read timeout covers connecting and waiting for the response head only; a server that
+    // sends the head and then stalls the body would hold the lookup forever. Bounding the whole attempt
+    // by the same duration keeps botocore's promise (a silent server fails after `read_timeout`).
+    let mut timeouts = TimeoutConfig::builder()
+        .read_timeout(read)
+        .operation_attempt_timeout(read);
     if let Some(connect) = seconds("config_kwargs.connect_timeout", c.connect_timeout)? {
         timeouts = timeouts.connect_timeout(connect);
     }
@@ -500,6 +505,12 @@ mod tests {
     fn timeouts_and_retries_map_botocore_semantics() {
         let s = settings(json!({})).unwrap();
         assert_eq!(s.timeouts.read_timeout(), Some(Duration::from_secs(60)));
+        assert_eq!(
+            s.timeouts.operation_attempt_timeout(),
+            Some(Duration::from_secs(60)),
+            "a whole attempt is bounded too"
+        );
+        assert_eq!(s.timeouts.operation_timeout(), None);
         assert_eq!(s.timeouts.connect_timeout(), None, "SDK default kept");
         assert!(s.retry.is_none());
 
@@ -513,7 +524,17 @@ mod tests {
             Some(Duration::from_millis(1500))
         );
         assert_eq!(s.timeouts.read_timeout(), Some(Duration::from_secs(2)));
+        assert_eq!(
+            s.timeouts.operation_attempt_timeout(),
+            Some(Duration::from_secs(2))
+        );
         let r = s.retry.unwrap();
+        // Exponential back-off from 1 s, capped at 20 s, with full jitter (a random factor in [0, 1)).
+        assert_eq!(
+            (r.initial_backoff(), r.max_backoff()),
+            (Duration::from_secs(1), Duration::from_secs(20))
+        );
+        assert!(!r.use_static_exponential_base(), "jitter is on");
         assert_eq!(
             (r.mode(), r.max_attempts()),
             (RetryMode::Standard, 5),

@@ -1,19 +1,59 @@
 //! Mock suite (wiremock): the exact `GetParameter` request the backend sends, the SSM error bodies it must
-//! understand, the retry counts, the STS `AssumeRole` exchange, and the lookups that must send nothing.
+//! understand, what is retried (transient failures only) and what is not, timeouts, the STS `AssumeRole`
+//! exchange, and the lookups that must send nothing.
+//!
+//! Every test runs with TRACE logs captured (the SDK's included, `airflow_secrets_testkit::logs`); the
+//! tests that handle secrets end by checking that none of [`SECRETS`] was logged, and every error they
+//! provoke is checked the same way (Display and Debug).
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend;
 use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
+use airflow_secrets_testkit::logs::{Logs, capture};
 use common::*;
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const JSON_11: &str = "application/x-amz-json-1.1";
 const VALUE: &str = "s3cr3t-PARAMETER-VALUE";
+const STATIC_TOKEN: &str = "s3cr3t-STATIC-SESSION-TOKEN";
+const EXTERNAL_ID: &str = "s3cr3t-EXTERNAL-ID";
+const ASSUMED_SECRET: &str = "s3cr3t-ASSUMED-SECRET";
+
+/// Every secret this suite handles: stored values, keys, tokens, the external id.
+const SECRETS: &[&str] = &[
+    VALUE,
+    SECRET_ACCESS_KEY,
+    STATIC_TOKEN,
+    EXTERNAL_ID,
+    ASSUMED_SECRET,
+    ASSUMED_TOKEN,
+];
+
+/// Installs (once) the TRACE capture; every test calls it first.
+fn logs() -> Logs {
+    capture()
+}
+
+/// The error, after checking that neither its Display nor its Debug shows a secret.
+fn clean(err: Error) -> Error {
+    let shown = format!("{err}\n{err:?}");
+    for secret in SECRETS {
+        assert!(
+            !shown.contains(secret),
+            "a secret leaked into an error: {shown}"
+        );
+    }
+    err
+}
 
 fn get_parameter_ok(name: &str, value: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).insert_header("content-type", JSON_11).set_body_json(json!({
@@ -47,6 +87,7 @@ async fn requests(server: &MockServer) -> Vec<Request> {
 
 #[tokio::test]
 async fn sends_the_exact_get_parameter_request_signed_with_the_static_key() {
+    let logs = logs();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/hello")
         .respond_with(get_parameter_ok("/airflow/variables/hello", VALUE))
@@ -79,10 +120,12 @@ async fn sends_the_exact_get_parameter_request_signed_with_the_static_key() {
         sent[0].headers.get("x-amz-security-token").is_none(),
         "no session token was configured"
     );
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn names_for_each_kind_and_prefix_are_airflows() {
+    let logs = logs();
     let server = MockServer::start().await;
     for name in [
         "/airflow/connections/smtp_default",
@@ -102,10 +145,12 @@ async fn names_for_each_kind_and_prefix_are_airflows() {
     assert!(b.get_conn_value("smtp_default").await.unwrap().is_some());
     assert!(b.get_variable("k").await.unwrap().is_some());
     assert!(b.get_config("cfg_key").await.unwrap().is_some());
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn parameter_not_found_is_none_after_one_request() {
+    let logs = logs();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/missing")
         .respond_with(aws_error(
@@ -129,10 +174,12 @@ async fn parameter_not_found_is_none_after_one_request() {
     let b = backend(&server.uri(), json!({}));
     assert!(b.get_variable("missing").await.unwrap().is_none());
     assert!(b.get_connection("missing").await.unwrap().is_none());
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn access_denied_is_a_permission_error_naming_the_parameter() {
+    let logs = logs();
     let server = MockServer::start().await;
     let message = "User: arn:aws:iam::123456789012:user/airflow is not authorized to perform: ssm:GetParameter on \
                    resource: arn:aws:ssm:us-east-1:123456789012:parameter/airflow/variables/hello";
@@ -146,6 +193,7 @@ async fn access_denied_is_a_permission_error_naming_the_parameter() {
         .get_variable("hello")
         .await
         .unwrap_err();
+    let err = clean(err);
     match &err {
         Error::PermissionDenied {
             kind,
@@ -166,10 +214,12 @@ async fn access_denied_is_a_permission_error_naming_the_parameter() {
     assert!(err.to_string().starts_with(
         "SystemsManagerParameterStoreBackend: permission denied reading variable `hello` at parameter `/airflow/variables/hello`: AccessDeniedException: User: arn:aws:iam"
     ), "{err}");
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn validation_and_other_client_errors_are_rejected_without_retry() {
+    let logs = logs();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/a b")
         .respond_with(aws_error(
@@ -187,6 +237,7 @@ async fn validation_and_other_client_errors_are_rejected_without_retry() {
         .await;
     let b = backend(&server.uri(), json!({}));
     let err = b.get_variable("a b").await.unwrap_err();
+    let err = clean(err);
     assert!(
         matches!(&err, Error::Rejected { location, .. } if location == "parameter `/airflow/variables/a b`"),
         "{err:?}"
@@ -197,14 +248,17 @@ async fn validation_and_other_client_errors_are_rejected_without_retry() {
         "{err}"
     );
     let err = b.get_variable("kms").await.unwrap_err();
+    let err = clean(err);
     assert!(
         matches!(&err, Error::Rejected { problem, .. } if problem.starts_with("InvalidKeyId: The key is disabled")),
         "{err:?}"
     );
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn bad_credentials_are_an_authentication_error() {
+    let logs = logs();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/hello")
         .respond_with(aws_error(
@@ -218,6 +272,7 @@ async fn bad_credentials_are_an_authentication_error() {
         .get_variable("hello")
         .await
         .unwrap_err();
+    let err = clean(err);
     assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
     assert!(
         err.to_string().contains(
@@ -225,10 +280,12 @@ async fn bad_credentials_are_an_authentication_error() {
         ),
         "{err}"
     );
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn throttling_is_retried_by_the_sdk_then_reported_with_the_attempt_count() {
+    let logs = logs();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/busy")
         .respond_with(aws_error(400, "ThrottlingException", "Rate exceeded"))
@@ -241,6 +298,7 @@ async fn throttling_is_retried_by_the_sdk_then_reported_with_the_attempt_count()
         json!({"config_kwargs": {"retries": {"max_attempts": 2, "mode": "standard"}}}),
     );
     let err = b.get_variable("busy").await.unwrap_err();
+    let err = clean(err);
     assert_eq!(requests(&server).await.len(), 3);
     match &err {
         Error::Unavailable {
@@ -258,11 +316,13 @@ async fn throttling_is_retried_by_the_sdk_then_reported_with_the_attempt_count()
         }
         other => panic!("expected Unavailable, got {other:?}"),
     }
-    assert!(err.to_string().contains("(3 attempt(s))"), "{err}");
+    assert!(err.to_string().contains("(3 attempt(s) in "), "{err}");
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn a_throttled_request_that_succeeds_on_retry_returns_the_value() {
+    let logs = logs();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/flaky")
         .respond_with(aws_error(400, "ThrottlingException", "Rate exceeded"))
@@ -283,10 +343,12 @@ async fn a_throttled_request_that_succeeds_on_retry_returns_the_value() {
         VALUE
     );
     assert_eq!(requests(&server).await.len(), 2);
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn server_errors_are_retried_and_unavailable() {
+    let logs = logs();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/down")
         .respond_with(aws_error(500, "InternalServerError", "boom"))
@@ -297,15 +359,227 @@ async fn server_errors_are_retried_and_unavailable() {
         json!({"config_kwargs": {"retries": {"total_max_attempts": 2}}}),
     );
     let err = b.get_variable("down").await.unwrap_err();
+    let err = clean(err);
     assert!(
         matches!(err, Error::Unavailable { attempts: 2, .. }),
         "{err:?}"
     );
     assert_eq!(requests(&server).await.len(), 2);
+    logs.assert_free_of(SECRETS);
+}
+
+#[tokio::test]
+async fn a_bare_429_and_every_5xx_are_retried_then_unavailable() {
+    let logs = logs();
+    // The SDK alone retries only 500/502/503/504 and AWS throttling codes; a proxy's bare 429 or a 507
+    // is just as transient.
+    for (status, body) in [
+        (429, "Too Many Requests"),
+        (501, ""),
+        (507, "<html>Insufficient Storage</html>"),
+        (503, ""),
+    ] {
+        let server = MockServer::start().await;
+        get_parameter("/airflow/variables/busy")
+            .respond_with(ResponseTemplate::new(status).set_body_string(body))
+            .mount(&server)
+            .await;
+        let b = backend(
+            &server.uri(),
+            json!({"config_kwargs": {"retries": {"total_max_attempts": 2}}}),
+        );
+        let err = clean(b.get_variable("busy").await.unwrap_err());
+        assert!(
+            matches!(err, Error::Unavailable { attempts: 2, .. }),
+            "{status}: {err:?}"
+        );
+        assert!(err.to_string().contains(&format!("HTTP {status}")), "{err}");
+        assert_eq!(requests(&server).await.len(), 2, "{status}");
+    }
+    logs.assert_free_of(SECRETS);
+}
+
+#[tokio::test]
+async fn client_errors_are_never_retried() {
+    let logs = logs();
+    // With the default policy (3 attempts): one request each, whatever the 4xx.
+    for (status, code) in [
+        (400, Some("ValidationException")),
+        (400, Some("InvalidKeyId")),
+        (400, Some("ParameterVersionNotFound")),
+        (400, None),
+        (401, None),
+        (403, None),
+        (404, None),
+        (409, None),
+        (412, None),
+        (413, None),
+    ] {
+        let server = MockServer::start().await;
+        let response = match code {
+            Some(code) => aws_error(status, code, "no"),
+            None => ResponseTemplate::new(status).set_body_string("<html>proxy says no</html>"),
+        };
+        get_parameter("/airflow/variables/k")
+            .respond_with(response)
+            .mount(&server)
+            .await;
+        let err = clean(
+            backend(&server.uri(), json!({}))
+                .get_variable("k")
+                .await
+                .unwrap_err(),
+        );
+        assert!(
+            !matches!(err, Error::Unavailable { .. }),
+            "{status} {code:?}: {err:?}"
+        );
+        assert_eq!(requests(&server).await.len(), 1, "{status} {code:?}");
+    }
+    logs.assert_free_of(SECRETS);
+}
+
+#[tokio::test]
+async fn a_whole_response_that_does_not_parse_is_rejected_without_retry() {
+    let logs = logs();
+    let server = MockServer::start().await;
+    get_parameter("/airflow/variables/odd")
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", JSON_11)
+                .set_body_string("{\"Parameter\": [not json"),
+        )
+        .mount(&server)
+        .await;
+    let err = clean(
+        backend(&server.uri(), json!({}))
+            .get_variable("odd")
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("unreadable HTTP 200 response"),
+        "{err}"
+    );
+    assert_eq!(requests(&server).await.len(), 1);
+    logs.assert_free_of(SECRETS);
+}
+
+/// A one-trick HTTP server on 127.0.0.1: to every connection it sends a `200` head announcing a body of
+/// 200 bytes and the first few of them, then hangs up (`hang_up`) or holds the connection open and
+/// silent. Returns its URL and a count of the connections it accepted.
+async fn broken_body_server(hang_up: bool) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 64 * 1024];
+                let mut read = 0;
+                // Read the whole request (head and JSON body) so that closing sends FIN, not RST.
+                while !String::from_utf8_lossy(&request[..read]).contains("WithDecryption") {
+                    match socket.read(&mut request[read..]).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => read += n,
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\n\
+                            content-length: 200\r\n\r\n{\"Parameter\": {\"Name\": ";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                if !hang_up {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                }
+            });
+        }
+    });
+    (url, connections)
+}
+
+#[tokio::test]
+async fn a_response_cut_off_mid_body_is_retried_then_unavailable() {
+    let logs = logs();
+    let (url, connections) = broken_body_server(true).await;
+    let b = backend(&url, json!({}));
+    let err = clean(b.get_variable("cut").await.unwrap_err());
+    match &err {
+        Error::Unavailable {
+            attempts, problem, ..
+        } => {
+            assert_eq!(*attempts, 3, "the default policy: 3 attempts");
+            assert!(
+                problem.contains("unreadable HTTP 200 response"),
+                "{problem}"
+            );
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
+    logs.assert_free_of(SECRETS);
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_after_the_head_times_out() {
+    let logs = logs();
+    // The SDK's read timeout stops at the response head; the attempt timeout (same duration) covers the
+    // body. Without it this lookup would never end: the outer timeout only turns a hang into a failure.
+    let (url, connections) = broken_body_server(false).await;
+    let b = backend(
+        &url,
+        json!({"config_kwargs": {"read_timeout": 1, "retries": {"total_max_attempts": 1}}}),
+    );
+    let err = tokio::time::timeout(Duration::from_secs(60), b.get_variable("stalled"))
+        .await
+        .expect("the lookup ends on its own")
+        .unwrap_err();
+    let err = clean(err);
+    assert!(
+        matches!(err, Error::Unavailable { attempts: 1, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("timeout"), "{err}");
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+    logs.assert_free_of(SECRETS);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_with_backoff_and_reports_attempts_and_elapsed() {
+    let logs = logs();
+    let url = format!("http://127.0.0.1:{}", airflow_secrets_testkit::free_port());
+    // The default policy: 3 attempts, back-off before attempts 2 and 3 drawn from [0, 1 s) and [0, 2 s).
+    let b = backend(&url, json!({}));
+    let started = Instant::now();
+    let err = clean(b.get_variable("hello").await.unwrap_err());
+    let measured = started.elapsed();
+    match &err {
+        Error::Unavailable {
+            attempts, elapsed, ..
+        } => {
+            assert_eq!(*attempts, 3);
+            // `elapsed` is the whole lookup as the caller saw it (within scheduling noise)...
+            assert!(*elapsed <= measured, "{elapsed:?} > {measured:?}");
+            assert!(
+                measured - *elapsed < Duration::from_secs(1),
+                "{elapsed:?} vs {measured:?}"
+            );
+            // ...and no more than the back-off can add (3 s at most) plus generous room for 3 refused
+            // connects on a loaded machine.
+            assert!(*elapsed < Duration::from_secs(3 + 5), "{elapsed:?}");
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    assert!(err.to_string().contains("(3 attempt(s) in "), "{err}");
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn lookup_pattern_miss_and_disabled_kind_send_nothing() {
+    let logs = logs();
     let server = MockServer::start().await;
     // Anything reaching the server fails the test when the server is dropped.
     Mock::given(method("POST"))
@@ -332,10 +606,12 @@ async fn lookup_pattern_miss_and_disabled_kind_send_nothing() {
     );
     assert!(b.get_config("sql_alchemy_conn").await.unwrap().is_none());
     assert!(requests(&server).await.is_empty());
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn lookup_pattern_match_is_case_insensitive_and_sends_the_request() {
+    let logs = logs();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/PROD_db")
         .respond_with(get_parameter_ok("/airflow/variables/PROD_db", "x"))
@@ -347,10 +623,12 @@ async fn lookup_pattern_match_is_case_insensitive_and_sends_the_request() {
         b.get_variable("PROD_db").await.unwrap().unwrap().expose(),
         "x"
     );
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn connection_refused_is_unavailable() {
+    let logs = logs();
     // A port that was free a moment ago and has no listener.
     let url = format!("http://127.0.0.1:{}", airflow_secrets_testkit::free_port());
     let b = backend(
@@ -358,6 +636,7 @@ async fn connection_refused_is_unavailable() {
         json!({"config_kwargs": {"retries": {"max_attempts": 0}}}),
     );
     let err = b.get_variable("hello").await.unwrap_err();
+    let err = clean(err);
     match &err {
         Error::Unavailable {
             attempts, problem, ..
@@ -370,10 +649,12 @@ async fn connection_refused_is_unavailable() {
         }
         other => panic!("expected Unavailable, got {other:?}"),
     }
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn read_timeout_from_config_kwargs_is_unavailable() {
+    let logs = logs();
     let server = MockServer::start().await;
     // Far longer than the read timeout: without it the lookup would return the value.
     get_parameter("/airflow/variables/slow")
@@ -388,15 +669,18 @@ async fn read_timeout_from_config_kwargs_is_unavailable() {
         json!({"config_kwargs": {"read_timeout": 0.5, "retries": {"max_attempts": 0}}}),
     );
     let err = b.get_variable("slow").await.unwrap_err();
+    let err = clean(err);
     assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
     assert!(
         err.to_string().to_lowercase().contains("timeout") || err.to_string().contains("timed out"),
         "{err}"
     );
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn a_response_without_a_value_is_malformed() {
+    let logs = logs();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/odd")
         .respond_with(
@@ -410,8 +694,10 @@ async fn a_response_without_a_value_is_malformed() {
         .get_variable("odd")
         .await
         .unwrap_err();
+    let err = clean(err);
     assert!(matches!(err, Error::MalformedSecret { .. }), "{err:?}");
     assert!(err.to_string().contains("has no Parameter.Value"), "{err}");
+    logs.assert_free_of(SECRETS);
 }
 
 // ----- STS AssumeRole ---------------------------------------------------------------------------------
@@ -426,7 +712,7 @@ fn assume_role_ok() -> ResponseTemplate {
   <AssumeRoleResult>
     <Credentials>
       <AccessKeyId>{ASSUMED_KEY_ID}</AccessKeyId>
-      <SecretAccessKey>s3cr3t-ASSUMED-SECRET</SecretAccessKey>
+      <SecretAccessKey>{ASSUMED_SECRET}</SecretAccessKey>
       <SessionToken>{ASSUMED_TOKEN}</SessionToken>
       <Expiration>2099-01-01T00:00:00Z</Expiration>
     </Credentials>
@@ -451,6 +737,7 @@ fn form(request: &Request) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn role_arn_calls_sts_once_at_its_own_endpoint_and_signs_ssm_with_the_role() {
+    let logs = logs();
     let ssm = MockServer::start().await;
     let sts = MockServer::start().await;
     Mock::given(method("POST"))
@@ -465,7 +752,7 @@ async fn role_arn_calls_sts_once_at_its_own_endpoint_and_signs_ssm_with_the_role
 
     let b = Arc::new(backend(
         &ssm.uri(),
-        json!({"role_arn": ROLE_ARN, "assume_role_kwargs": {"ExternalId": "s3cr3t-EXTERNAL-ID", "DurationSeconds": 900},
+        json!({"role_arn": ROLE_ARN, "assume_role_kwargs": {"ExternalId": EXTERNAL_ID, "DurationSeconds": 900},
                "service_config": {"sts": {"endpoint_url": sts.uri()}}}),
     ));
     // Concurrent first lookups share one client and one AssumeRole.
@@ -492,7 +779,7 @@ async fn role_arn_calls_sts_once_at_its_own_endpoint_and_signs_ssm_with_the_role
         param("RoleSessionName"),
         Some("Airflow_SystemsManagerParameterStoreBackend__connection")
     );
-    assert_eq!(param("ExternalId"), Some("s3cr3t-EXTERNAL-ID"));
+    assert_eq!(param("ExternalId"), Some(EXTERNAL_ID));
     assert_eq!(param("DurationSeconds"), Some("900"));
     let sts_auth = sts_requests[0]
         .headers
@@ -519,10 +806,12 @@ async fn role_arn_calls_sts_once_at_its_own_endpoint_and_signs_ssm_with_the_role
             ASSUMED_TOKEN
         );
     }
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn a_refused_assume_role_is_an_authentication_error() {
+    let logs = logs();
     let ssm = MockServer::start().await;
     let sts = MockServer::start().await;
     Mock::given(method("POST"))
@@ -542,41 +831,21 @@ async fn a_refused_assume_role_is_an_authentication_error() {
         "config_kwargs": {"retries": {"max_attempts": 0}}}),
     );
     let err = b.get_variable("hello").await.unwrap_err();
+    let err = clean(err);
     assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
     assert!(
         err.to_string()
             .contains("not authorized to perform: sts:AssumeRole"),
         "{err}"
     );
+    logs.assert_free_of(SECRETS);
 }
 
 // ----- secrets never leak -----------------------------------------------------------------------------
 
-/// Collects everything logged (at every level, SDK included) while the test runs.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_secret_in_debug_errors_or_trace_logs() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+    let logs = logs();
     let ssm = MockServer::start().await;
     let sts = MockServer::start().await;
     Mock::given(method("POST"))
@@ -591,50 +860,54 @@ async fn no_secret_in_debug_errors_or_trace_logs() {
         .respond_with(aws_error(400, "AccessDeniedException", "not authorized"))
         .mount(&ssm)
         .await;
-    // A success status whose body does not parse: the SDK keeps the raw body (holding the value) in its error.
+    // A success status whose body does not parse: the SDK keeps the raw body (holding the value) in its
+    // error. It arrived whole, so it is not retried either.
     get_parameter("/airflow/variables/garbled")
         .respond_with(ResponseTemplate::new(200).insert_header("content-type", JSON_11).set_body_string(format!(
             r#"{{"Parameter": {{"Name": "/airflow/variables/garbled", "Value": "{VALUE}", "Version": "three"}}}}"#
         )))
+        .expect(1)
+        .mount(&ssm)
+        .await;
+    // Everything else: a bare 404. (wiremock logs a request no mock matches, headers included — the
+    // session token among them — which would trip the log check below on the mock's own log line.)
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(404))
+        .with_priority(10)
         .mount(&ssm)
         .await;
     let k = kwargs(
         &ssm.uri(),
-        json!({"aws_session_token": "s3cr3t-STATIC-SESSION-TOKEN", "role_arn": ROLE_ARN,
-        "assume_role_kwargs": {"ExternalId": "s3cr3t-EXTERNAL-ID"}, "service_config": {"sts": {"endpoint_url": sts.uri()}}}),
+        json!({"aws_session_token": STATIC_TOKEN, "role_arn": ROLE_ARN,
+        "assume_role_kwargs": {"ExternalId": EXTERNAL_ID}, "service_config": {"sts": {"endpoint_url": sts.uri()}}}),
     );
     let b = SystemsManagerParameterStoreBackend::from_kwargs(&k).unwrap();
     assert_eq!(b.get_variable("ok").await.unwrap().unwrap().expose(), VALUE);
-    let err = b.get_variable("denied").await.unwrap_err();
+    let err = clean(b.get_variable("denied").await.unwrap_err());
     let conn = b.get_connection("nope").await;
-    let garbled = b.get_variable("garbled").await.unwrap_err();
+    let conn = clean(conn.unwrap_err());
+    let garbled = clean(b.get_variable("garbled").await.unwrap_err());
     assert!(matches!(garbled, Error::Rejected { .. }), "{garbled:?}");
 
-    let shown = format!(
-        "{b:?}\n{err}\n{err:?}\n{conn:?}\n{garbled}\n{garbled:?}\n{}",
-        String::from_utf8_lossy(&logs.0.lock().unwrap())
-    );
+    let shown = format!("{b:?}\n{err}\n{conn}\n{garbled}");
     assert!(
-        shown.contains("permission denied"),
-        "the checks below looked at real output"
+        shown.contains("permission denied") && shown.contains("Static { keys: [REDACTED]"),
+        "the checks below looked at real output: {shown}"
     );
-    for secret in [
-        SECRET_ACCESS_KEY,
-        "s3cr3t-STATIC-SESSION-TOKEN",
-        "s3cr3t-EXTERNAL-ID",
-        "s3cr3t-ASSUMED-SECRET",
-        ASSUMED_TOKEN,
-        VALUE,
-    ] {
+    for secret in SECRETS {
         assert!(!shown.contains(secret), "`{secret}` leaked:\n{shown}");
     }
+    // The value and the assumed role's credentials went through the SDK at TRACE: none was logged.
+    assert!(logs.contents().contains("AssumeRole") || logs.contents().contains("sts"));
+    logs.assert_free_of(SECRETS);
 }
 
 #[test]
 fn kwargs_debug_of_a_fresh_backend_is_redacted() {
+    let logs = logs();
     let k = kwargs(
         "http://127.0.0.1:1",
-        json!({"aws_session_token": "s3cr3t-TOKEN"}),
+        json!({"aws_session_token": STATIC_TOKEN}),
     );
     let b = SystemsManagerParameterStoreBackend::from_kwargs(&k).unwrap();
     let shown = format!("{b:?}");
@@ -644,34 +917,40 @@ fn kwargs_debug_of_a_fresh_backend_is_redacted() {
     );
     assert!(
         !shown.contains(SECRET_ACCESS_KEY)
-            && !shown.contains("s3cr3t-TOKEN")
+            && !shown.contains(STATIC_TOKEN)
             && !shown.contains(ACCESS_KEY_ID),
         "{shown}"
     );
+    logs.assert_free_of(SECRETS);
 }
 
 #[test]
 fn unknown_and_invalid_kwargs_fail_at_construction() {
+    let logs = logs();
     let err = SystemsManagerParameterStoreBackend::from_kwargs(&kwargs(
         "http://127.0.0.1:1",
         json!({"prefix": "x"}),
     ))
     .unwrap_err();
+    let err = clean(err);
     assert!(matches!(err, Error::UnknownKwarg { .. }), "{err:?}");
     let err = SystemsManagerParameterStoreBackend::from_kwargs(&kwargs(
         "http://127.0.0.1:1",
         json!({"variables_lookup_pattern": "(?<=x)y"}),
     ))
     .unwrap_err();
+    let err = clean(err);
     assert!(
         err.to_string()
             .contains("kwarg `variables_lookup_pattern`: not a valid regular expression"),
         "{err}"
     );
+    logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn a_ready_made_sdk_client_is_used_with_the_kwargs_prefixes_and_patterns() {
+    let logs = logs();
     use airflow_secrets_aws_ssm::SsmKwargs;
     let server = MockServer::start().await;
     get_parameter("/team/variables/k")
@@ -700,9 +979,11 @@ async fn a_ready_made_sdk_client_is_used_with_the_kwargs_prefixes_and_patterns()
         .client(seed_client(&server.uri(), None))
         .build()
         .unwrap_err();
+    let err = clean(err);
     assert!(
         err.to_string()
             .contains("kwarg `region_name`: not used when a ready-made SDK client is given"),
         "{err}"
     );
+    logs.assert_free_of(SECRETS);
 }

@@ -1,6 +1,9 @@
 //! Real-server suite: a moto server (`python -m moto.server`) on 127.0.0.1, seeded with the AWS SDK, read
 //! by the backend exactly as Airflow's kwargs configure it. Static credentials or a temporary profile file
 //! only: nothing probes the instance metadata service or leaves the machine.
+//!
+//! Every test runs with TRACE logs captured (`airflow_secrets_testkit::logs`) and ends by checking that
+//! none of the values, passwords and keys it handled was logged or shown in an error.
 
 mod common;
 
@@ -12,28 +15,22 @@ use airflow_secrets_aws_ssm::{
 };
 use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
 use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
+use airflow_secrets_testkit::logs::capture;
 use common::*;
 use serde_json::json;
 
+const HELLO: &str = "hello-s3cr3t-world";
+const SMTP_URI: &str = "smtp://user:p%40ss@smtp.example.com:587/?timeout=30";
+const PG_JSON: &str = r#"{"conn_type": "postgres", "host": "db.internal", "login": "airflow", "password": "s3cr3t", "port": 5432, "schema": "prod", "extra": {"sslmode": "require"}}"#;
+
 #[tokio::test]
 async fn reads_variables_connections_and_config_with_airflow_defaults() {
+    let logs = capture();
     let moto = start_moto();
     let seed = seed_client(&moto.url(), None);
-    put(&seed, "/airflow/variables/hello", "world", false).await;
-    put(
-        &seed,
-        "/airflow/connections/smtp_default",
-        "smtp://user:p%40ss@smtp.example.com:587/?timeout=30",
-        true,
-    )
-    .await;
-    put(
-        &seed,
-        "/airflow/connections/pg_json",
-        r#"{"conn_type": "postgres", "host": "db.internal", "login": "airflow", "password": "s3cr3t", "port": 5432, "schema": "prod", "extra": {"sslmode": "require"}}"#,
-        true,
-    )
-    .await;
+    put(&seed, "/airflow/variables/hello", HELLO, false).await;
+    put(&seed, "/airflow/connections/smtp_default", SMTP_URI, true).await;
+    put(&seed, "/airflow/connections/pg_json", PG_JSON, true).await;
     put(
         &seed,
         "/airflow/config/sql_alchemy_conn",
@@ -45,15 +42,12 @@ async fn reads_variables_connections_and_config_with_airflow_defaults() {
     let b = backend(&moto.url(), json!({}));
     assert_eq!(
         b.get_variable("hello").await.unwrap().unwrap().expose(),
-        "world"
+        HELLO
     );
 
     // SecureString values come back decrypted (WithDecryption=true), as the raw URI.
     let raw = b.get_conn_value("smtp_default").await.unwrap().unwrap();
-    assert_eq!(
-        raw.expose(),
-        "smtp://user:p%40ss@smtp.example.com:587/?timeout=30"
-    );
+    assert_eq!(raw.expose(), SMTP_URI);
     let smtp = b.get_connection("smtp_default").await.unwrap().unwrap();
     assert_eq!(smtp.conn_type.as_deref(), Some("smtp"));
     assert_eq!(smtp.host.as_deref(), Some("smtp.example.com"));
@@ -83,10 +77,24 @@ async fn reads_variables_connections_and_config_with_airflow_defaults() {
     assert!(b.get_variable("missing").await.unwrap().is_none());
     assert!(b.get_connection("missing").await.unwrap().is_none());
     assert!(b.get_config("missing").await.unwrap().is_none());
+    assert!(
+        logs.contents().contains("SSM.GetParameter"),
+        "the capture saw the SDK's own TRACE logs"
+    );
+    logs.assert_free_of(&[
+        HELLO,
+        SMTP_URI,
+        PG_JSON,
+        "p@ss",
+        "s3cr3t",
+        "postgresql://a:b@db/airflow",
+        SECRET_ACCESS_KEY,
+    ]);
 }
 
 #[tokio::test]
 async fn custom_empty_and_disabled_prefixes() {
+    let logs = capture();
     let moto = start_moto();
     let seed = seed_client(&moto.url(), None);
     put(&seed, "/team-a/vars/color", "blue", false).await;
@@ -125,14 +133,22 @@ async fn custom_empty_and_disabled_prefixes() {
         b.get_conn_value("c1").await.unwrap().unwrap().expose(),
         "http://example.com"
     );
+    logs.assert_free_of(&["at the root", "default place", SECRET_ACCESS_KEY]);
 }
 
 #[tokio::test]
 async fn lookup_patterns_skip_keys_that_do_not_match() {
+    let logs = capture();
     let moto = start_moto();
     let seed = seed_client(&moto.url(), None);
-    put(&seed, "/airflow/variables/prod_db", "prod", false).await;
-    put(&seed, "/airflow/variables/dev_db", "dev", false).await;
+    put(
+        &seed,
+        "/airflow/variables/prod_db",
+        "prod-db-password",
+        false,
+    )
+    .await;
+    put(&seed, "/airflow/variables/dev_db", "dev-db-password", false).await;
     put(&seed, "/airflow/connections/aws_default", "aws://", true).await;
     put(&seed, "/airflow/connections/other", "http://x", true).await;
 
@@ -142,7 +158,7 @@ async fn lookup_patterns_skip_keys_that_do_not_match() {
     );
     assert_eq!(
         b.get_variable("prod_db").await.unwrap().unwrap().expose(),
-        "prod"
+        "prod-db-password"
     );
     // Python re.match: anchored at the start, case-insensitive. The parameter exists, but is not looked up.
     assert!(b.get_variable("dev_db").await.unwrap().is_none());
@@ -164,8 +180,9 @@ async fn lookup_patterns_skip_keys_that_do_not_match() {
     let b = backend(&moto.url(), json!({"variables_lookup_pattern": ""}));
     assert_eq!(
         b.get_variable("dev_db").await.unwrap().unwrap().expose(),
-        "dev"
+        "dev-db-password"
     );
+    logs.assert_free_of(&["prod-db-password", "dev-db-password", SECRET_ACCESS_KEY]);
 }
 
 /// Credentials of `role_arn` as moto hands them out (moto files them under the role's account).
@@ -187,14 +204,14 @@ async fn role_credentials(endpoint: &str, role_arn: &str) -> Credentials {
         .configure(&base)
         .build()
         .await;
-    provider
-        .provide_credentials()
+    quietly(provider.provide_credentials())
         .await
         .expect("moto AssumeRole")
 }
 
 #[tokio::test]
 async fn role_arn_assumes_the_role_through_sts() {
+    let logs = capture();
     let moto = start_moto();
     let role_arn = "arn:aws:iam::111111111111:role/airflow-secrets";
     put(
@@ -204,10 +221,11 @@ async fn role_arn_assumes_the_role_through_sts() {
         false,
     )
     .await;
-    let role_seed = seed_client(
-        &moto.url(),
-        Some(role_credentials(&moto.url(), role_arn).await),
-    );
+    // moto hands out the same credentials for the role each time: the backend's must not leak either.
+    let role = role_credentials(&moto.url(), role_arn).await;
+    let role_secret = role.secret_access_key().to_owned();
+    let role_token = role.session_token().expect("a session token").to_owned();
+    let role_seed = seed_client(&moto.url(), Some(role));
     put(&role_seed, "/airflow/variables/where", "role account", true).await;
 
     // Airflow never sends AssumeRole to the global endpoint_url; service_config.sts.endpoint_url does.
@@ -236,15 +254,23 @@ async fn role_arn_assumes_the_role_through_sts() {
             .expose(),
         "default account"
     );
+    logs.assert_free_of(&[
+        "role account",
+        "default account",
+        &role_secret,
+        &role_token,
+        SECRET_ACCESS_KEY,
+    ]);
 }
 
 #[tokio::test]
 async fn profile_name_reads_a_temporary_profile_file() {
+    let logs = capture();
     let moto = start_moto();
     put(
         &seed_client(&moto.url(), None),
         "/airflow/variables/from_profile",
-        "yes",
+        "from-profile-value",
         false,
     )
     .await;
@@ -284,7 +310,7 @@ async fn profile_name_reads_a_temporary_profile_file() {
             .unwrap()
             .unwrap()
             .expose(),
-        "yes"
+        "from-profile-value"
     );
 
     // A profile that is not in the files: an authentication error, not a fallback to other credentials.
@@ -295,4 +321,6 @@ async fn profile_name_reads_a_temporary_profile_file() {
         .unwrap_err();
     assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
     assert!(err.to_string().contains("nope"), "{err}");
+    assert_error_clean(&err, &[SECRET_ACCESS_KEY]);
+    logs.assert_free_of(&["from-profile-value", SECRET_ACCESS_KEY]);
 }

@@ -1,5 +1,6 @@
 //! `verify` with a CA bundle, end to end: an https front (rustls, certificate from a test CA) before a
 //! wiremock server. The bundle is trusted instead of the system roots, as botocore does with a path.
+//! TRACE logs are captured and checked for the value and the secret key.
 
 mod common;
 
@@ -7,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use airflow_secrets_core::{Error, SecretsBackend};
+use airflow_secrets_testkit::logs::capture;
 use common::*;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use serde_json::json;
@@ -16,6 +18,8 @@ use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const VALUE: &str = "s3cr3t-value-over-https";
 
 fn test_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -64,11 +68,12 @@ async fn tls_front(ca: &CertifiedIssuer<'static, KeyPair>, upstream: SocketAddr)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ca_bundle_in_verify_is_trusted_instead_of_the_system_roots() {
+    let logs = capture();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(header("x-amz-target", "AmazonSSM.GetParameter"))
         .respond_with(ResponseTemplate::new(200).insert_header("content-type", "application/x-amz-json-1.1").set_body_json(
-            json!({"Parameter": {"Name": "/airflow/variables/tls", "Type": "String", "Value": "over https", "Version": 1}}),
+            json!({"Parameter": {"Name": "/airflow/variables/tls", "Type": "String", "Value": VALUE, "Version": 1}}),
         ))
         .mount(&server)
         .await;
@@ -85,7 +90,7 @@ async fn a_ca_bundle_in_verify_is_trusted_instead_of_the_system_roots() {
     let b = backend(&endpoint, json!({"verify": bundle.to_str().unwrap()}));
     assert_eq!(
         b.get_variable("tls").await.unwrap().unwrap().expose(),
-        "over https"
+        VALUE
     );
 
     // Without the bundle (system roots) and with a bundle of another CA, the handshake fails.
@@ -101,6 +106,7 @@ async fn a_ca_bundle_in_verify_is_trusted_instead_of_the_system_roots() {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Unavailable { .. }), "{extra}: {err:?}");
+        assert_error_clean(&err, &[VALUE, SECRET_ACCESS_KEY]);
         assert!(
             err.to_string().to_lowercase().contains("certificate"),
             "{extra}: {err}"
@@ -111,10 +117,12 @@ async fn a_ca_bundle_in_verify_is_trusted_instead_of_the_system_roots() {
         1,
         "only the trusted handshake got through"
     );
+    logs.assert_free_of(&[VALUE, SECRET_ACCESS_KEY]);
 }
 
 #[test]
 fn verify_false_with_a_tls_endpoint_says_how_to_use_a_ca_bundle() {
+    let logs = capture();
     let err = airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend::from_kwargs(&kwargs(
         "https://ssm.internal.example",
         json!({"verify": false}),
@@ -129,4 +137,6 @@ fn verify_false_with_a_tls_endpoint_says_how_to_use_a_ca_bundle() {
         text.contains("not supported") && text.contains("path of a PEM CA bundle"),
         "{text}"
     );
+    assert_error_clean(&err, &[SECRET_ACCESS_KEY]);
+    logs.assert_free_of(&[SECRET_ACCESS_KEY]);
 }

@@ -157,6 +157,66 @@ fn variables_connections_and_config_from_moto() {
 }
 
 #[test]
+fn trace_logging_never_shows_a_secret() {
+    let mut moto = start_moto();
+    const VALUE: &str = "s3cr3t-CLI-VARIABLE-VALUE";
+    const PG: &str = "postgresql://user:s3cr3t-CLI-PASSWORD@db.example.com:5432/mydb";
+    const TOKEN: &str = "s3cr3t-CLI-SESSION-TOKEN";
+    seed_with_boto3(
+        &moto.url(),
+        &[
+            ("/airflow/variables/my_var", VALUE, false),
+            ("/airflow/connections/my_pg", PG, true),
+            ("/airflow/config/smtp_password", VALUE, true),
+        ],
+    );
+    let home = tempfile::tempdir().unwrap();
+    // moto does not check the session token; it is sent (and must not be logged) all the same.
+    let k = kwargs(&moto.url(), json!({"aws_session_token": TOKEN}));
+    let secrets = [VALUE, PG, "s3cr3t-CLI-PASSWORD", TOKEN, SECRET_ACCESS_KEY];
+    let mut stderr_seen = String::new();
+    for args in [
+        &["-vvv", "get", "variable", "my_var"][..],
+        &["-vvv", "get", "connection", "my_pg", "--output", "json"],
+        &["-vvv", "get", "connection", "my_pg", "--output", "uri"],
+        &["-vvv", "get", "config", "smtp_password"],
+        &["-vvv", "get", "variable", "not_there"],
+    ] {
+        let (code, stdout, stderr) = run(cli(home.path(), &k), args);
+        assert!(code == 0 || code == 1, "{args:?}: {stderr}");
+        if args[3] == "my_var" {
+            assert_eq!(stdout, format!("{VALUE}\n"));
+        }
+        stderr_seen.push_str(&stderr);
+    }
+    // The store goes away: the failure is logged and reported, still without a secret.
+    moto.stop();
+    let down = kwargs(
+        &moto.url(),
+        json!({"aws_session_token": TOKEN, "config_kwargs": {"retries": {"max_attempts": 0}}}),
+    );
+    let (code, _, stderr) = run(
+        cli(home.path(), &down),
+        &["-vvv", "--strict", "get", "variable", "my_var"],
+    );
+    assert_eq!(code, 3, "{stderr}");
+    stderr_seen.push_str(&stderr);
+
+    assert!(
+        stderr_seen.contains("TRACE") && stderr_seen.contains("GetParameter"),
+        "-vvv logged the SDK's requests at TRACE"
+    );
+    for secret in secrets {
+        for spelling in [secret.to_owned(), secret.replace('@', "%40")] {
+            assert!(
+                !stderr_seen.contains(&spelling),
+                "`{spelling}` appeared on stderr"
+            );
+        }
+    }
+}
+
+#[test]
 fn profile_name_with_profile_files_from_the_standard_variables() {
     let moto = start_moto();
     seed_with_boto3(

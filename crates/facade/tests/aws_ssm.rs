@@ -2,12 +2,16 @@
 //! (`AIRFLOW__SECRETS__BACKEND` / `_BACKEND_KWARGS`, per-key overrides), against a real moto server
 //! started by each test and seeded with the AWS SDK. Static credentials only: nothing probes the
 //! instance metadata service.
+//!
+//! Every test runs with TRACE logs captured (`airflow_secrets_testkit::logs`) and ends by checking that
+//! none of the values, passwords and keys it handled was logged or shown in an error.
 #![cfg(feature = "aws-ssm")]
 
 #[path = "../../aws-ssm/tests/common/mod.rs"]
 mod common;
 
 use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets};
+use airflow_secrets_testkit::logs::capture;
 use common::*;
 use serde_json::{Value, json};
 
@@ -46,6 +50,7 @@ fn config(
 
 #[tokio::test]
 async fn airflow_configuration_strings_read_parameters_from_moto() {
+    let logs = capture();
     let moto = start_moto();
     let seed = seed_client(&moto.url(), None);
     put(
@@ -55,20 +60,8 @@ async fn airflow_configuration_strings_read_parameters_from_moto() {
         false,
     )
     .await;
-    put(
-        &seed,
-        "/airflow/connections/my_pg",
-        "postgresql://user:p%40ss@db.example.com:5432/mydb",
-        true,
-    )
-    .await;
-    put(
-        &seed,
-        "/airflow/connections/my_json",
-        r#"{"conn_type": "http", "host": "api.example.com", "login": "bot", "password": "t0ken", "extra": {"timeout": 5}}"#,
-        true,
-    )
-    .await;
+    put(&seed, "/airflow/connections/my_pg", PG_URI, true).await;
+    put(&seed, "/airflow/connections/my_json", JSON_CONN, true).await;
     put(&seed, "/airflow/config/smtp_password", "hunter2", true).await;
 
     let home = tempfile::tempdir().unwrap();
@@ -123,6 +116,7 @@ async fn airflow_configuration_strings_read_parameters_from_moto() {
 
         let err = secrets.connection("missing").await.unwrap_err();
         assert!(matches!(err, Error::ConnectionNotFound { .. }), "{err:?}");
+        assert_error_clean(&err, &secrets_of_the_first_test());
         assert_eq!(
             secrets
                 .config("smtp_password")
@@ -133,10 +127,32 @@ async fn airflow_configuration_strings_read_parameters_from_moto() {
             "hunter2"
         );
     }
+    assert!(
+        logs.contents().contains("SSM.GetParameter"),
+        "the capture saw the SDK's own TRACE logs"
+    );
+    logs.assert_free_of(&secrets_of_the_first_test());
 }
+
+/// The values, passwords and keys `airflow_configuration_strings_read_parameters_from_moto` handles.
+fn secrets_of_the_first_test() -> [&'static str; 7] {
+    [
+        "my-test-variable",
+        PG_URI,
+        "p@ss",
+        JSON_CONN,
+        "t0ken",
+        "hunter2",
+        SECRET_ACCESS_KEY,
+    ]
+}
+
+const PG_URI: &str = "postgresql://user:p%40ss@db.example.com:5432/mydb";
+const JSON_CONN: &str = r#"{"conn_type": "http", "host": "api.example.com", "login": "bot", "password": "t0ken", "extra": {"timeout": 5}}"#;
 
 #[tokio::test]
 async fn prefixes_patterns_and_per_key_overrides_as_airflow_reads_them() {
+    let logs = capture();
     let moto = start_moto();
     let seed = seed_client(&moto.url(), None);
     put(&seed, "/prod/vars/color", "blue", false).await;
@@ -216,10 +232,12 @@ async fn prefixes_patterns_and_per_key_overrides_as_airflow_reads_them() {
             .expose(),
         "at the root"
     );
+    logs.assert_free_of(&["at the root", "http://from-ssm", SECRET_ACCESS_KEY]);
 }
 
 #[tokio::test]
 async fn an_unreachable_store_falls_through_like_airflow_or_stops_in_strict_mode() {
+    let logs = capture();
     let mut moto = start_moto();
     let url = moto.url();
     moto.stop();
@@ -256,10 +274,14 @@ async fn an_unreachable_store_falls_through_like_airflow_or_stops_in_strict_mode
             .contains("parameter `/airflow/variables/my_var`"),
         "{err}"
     );
+    assert_error_clean(&err, &[SECRET_ACCESS_KEY]);
+    assert_error_clean(&lookup.failures[0].1, &[SECRET_ACCESS_KEY]);
+    logs.assert_free_of(&[SECRET_ACCESS_KEY]);
 }
 
 #[tokio::test]
 async fn invalid_kwargs_fail_when_the_chain_is_built() {
+    let logs = capture();
     let home = tempfile::tempdir().unwrap();
     for (kwargs, expected) in [
         (
@@ -272,11 +294,15 @@ async fn invalid_kwargs_fail_when_the_chain_is_built() {
             "kwarg `config_kwargs`: `retries.mode`",
         ),
     ] {
+        // With the static keys too, so that the errors are checked for the secret key.
+        let kwargs = kwargs_json("https://ssm.example.internal", kwargs);
         let err = Secrets::builder()
             .config(config(CLASS_PATH, &kwargs, home.path(), &[]))
             .build()
             .await
             .unwrap_err();
         assert!(err.to_string().contains(expected), "{err}");
+        assert_error_clean(&err, &[SECRET_ACCESS_KEY]);
     }
+    logs.assert_free_of(&[SECRET_ACCESS_KEY]);
 }
