@@ -238,19 +238,37 @@ async fn trace_logs_of_the_chain_never_contain_secrets() {
     .unwrap();
     let config = AirflowConfig::from_vars([
         ("HOME", dir.path().display().to_string()),
-        ("AIRFLOW__SECRETS__BACKEND", "airflow.secrets.local_filesystem.LocalFilesystemBackend".to_owned()),
+        (
+            "AIRFLOW__SECRETS__BACKEND",
+            "airflow.secrets.local_filesystem.LocalFilesystemBackend".to_owned(),
+        ),
         (
             "AIRFLOW__SECRETS__BACKEND_KWARGS",
-            serde_json::json!({"variables_file_path": vars, "connections_file_path": conns}).to_string(),
+            serde_json::json!({"variables_file_path": vars, "connections_file_path": conns})
+                .to_string(),
         ),
-        ("AIRFLOW_CONN_BROKEN", format!("x://user:{SECRET}@proto://host")),
+        (
+            "AIRFLOW_CONN_BROKEN",
+            format!("x://user:{SECRET}@proto://host"),
+        ),
         ("AIRFLOW_VAR_FROM_ENV", SECRET.to_owned()),
         ("AIRFLOW__SECRETS__USE_CACHE", "true".to_owned()),
     ])
     .unwrap();
     let secrets = Secrets::builder().config(config).build().await.unwrap();
-    assert_eq!(secrets.variable("api_key").await.unwrap().unwrap().expose(), SECRET);
-    assert_eq!(secrets.variable("from_env").await.unwrap().unwrap().expose(), SECRET);
+    assert_eq!(
+        secrets.variable("api_key").await.unwrap().unwrap().expose(),
+        SECRET
+    );
+    assert_eq!(
+        secrets
+            .variable("from_env")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        SECRET
+    );
     assert!(secrets.connection("good").await.is_ok());
     assert!(secrets.connection("other").await.is_ok());
     // A malformed stored value is logged (fall-through) and reported, without the secret.

@@ -399,15 +399,35 @@ fn verbose_logs_never_show_secrets() {
         r#"{"my_pg": "postgresql://user:Tr4ce-S3cret@db:5432/mydb", "bad": "x://u:Tr4ce-S3cret@p://h"}"#,
     )
     .unwrap();
-    std::fs::write(f.dir.path().join("variables.json"), r#"{"token": "Tr4ce-S3cret"}"#).unwrap();
+    std::fs::write(
+        f.dir.path().join("variables.json"),
+        r#"{"token": "Tr4ce-S3cret"}"#,
+    )
+    .unwrap();
     for args in [
         &["-vvv", "get", "variable", "token"][..],
         &["-vvv", "get", "connection", "my_pg"],
         &["-vvv", "get", "connection", "bad"],
-        &["-vvv", "check", "--variable", "token", "--connection", "my_pg"],
+        &[
+            "-vvv",
+            "check",
+            "--variable",
+            "token",
+            "--connection",
+            "my_pg",
+        ],
     ] {
         let (_, _, err) = run(f.cmd().env("AIRFLOW_VAR_OTHER", "Tr4ce-S3cret").args(args));
-        assert!(err.contains("TRACE") || err.contains("DEBUG") || err.contains("WARN") || err.contains("error"), "{args:?}: {err}");
-        assert!(!err.contains("Tr4ce-S3cret") && !err.contains("Tr4ce%2DS3cret"), "{args:?} leaked: {err}");
+        assert!(
+            err.contains("TRACE")
+                || err.contains("DEBUG")
+                || err.contains("WARN")
+                || err.contains("error"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("Tr4ce-S3cret") && !err.contains("Tr4ce%2DS3cret"),
+            "{args:?} leaked: {err}"
+        );
     }
 }
