@@ -218,10 +218,151 @@ async fn errors_from_inputs_holding_secrets_do_not_repeat_them() {
             .await
             .unwrap_err(),
     ));
+    // The remaining variants, from the paths that produce them.
+    let txt = write("v.txt", format!("K={SECRET}"));
+    errors.push((
+        "UnsupportedFileType",
+        backend("variables", &txt)
+            .get_variable("K")
+            .await
+            .unwrap_err(),
+    ));
+    errors.push((
+        "FileRead",
+        backend("variables", &dir.path().join("missing.json"))
+            .get_variable("K")
+            .await
+            .unwrap_err(),
+    ));
+    let config = AirflowConfig::from_vars([
+        ("HOME", home.clone()),
+        ("AIRFLOW__SECRETS__BACKEND", "nope.Backend".into()),
+    ])
+    .unwrap();
+    errors.push((
+        "UnknownClassPath",
+        Secrets::builder().config(config).build().await.unwrap_err(),
+    ));
+    let config = AirflowConfig::from_vars([
+        ("HOME", home.clone()),
+        ("AIRFLOW_CONN_X", format!("p://u:{SECRET}@h")),
+    ])
+    .unwrap();
+    let secrets = Secrets::builder().config(config).build().await.unwrap();
+    errors.push((
+        "ConnectionNotFound",
+        secrets.connection("absent").await.unwrap_err(),
+    ));
+    errors.push((
+        "InvalidConnection",
+        Error::InvalidConnection {
+            conn_id: "c".into(),
+            source: Connection::from_uri("c", &format!("a://u:{SECRET}@b://c")).unwrap_err(),
+        },
+    ));
+    // Every provider is compiled into this test build, so this one cannot be provoked; its fields are a
+    // class path and a feature name.
+    errors.push((
+        "ProviderNotCompiled",
+        Error::ProviderNotCompiled {
+            class_path: "airflow.providers.x.Backend".into(),
+            feature: "x",
+        },
+    ));
+    #[cfg(feature = "vault")]
+    errors.extend(vault_errors().await);
+
     for (what, err) in &errors {
         check_error(what, err);
     }
-    assert_eq!(errors.len(), 9);
+    // Every variant of `Error` was produced (the store-side ones need the `vault` feature, which
+    // `scripts/test.sh` enables with --all-features).
+    let produced: std::collections::BTreeSet<&str> = errors.iter().map(|(_, e)| e.code()).collect();
+    let mut expected: std::collections::BTreeSet<&str> = Error::CODES.iter().copied().collect();
+    if !cfg!(feature = "vault") {
+        for code in [
+            "authentication",
+            "permission_denied",
+            "unavailable",
+            "rejected",
+        ] {
+            expected.remove(code);
+        }
+    }
+    assert_eq!(produced, expected);
+}
+
+/// Store-side errors (authentication, permission denied, unavailable, rejected) from a Vault backend whose
+/// kwargs and server answers hold the secret, against a mock on 127.0.0.1.
+#[cfg(feature = "vault")]
+async fn vault_errors() -> Vec<(&'static str, Error)> {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    let vault_error = |status: u16| {
+        ResponseTemplate::new(status)
+            .set_body_json(serde_json::json!({"errors": ["permission denied"]}))
+    };
+    // Token auth looks its token up once to learn its TTL (a non-expiring token here).
+    let lookup_self = serde_json::json!({
+        "request_id": "r", "lease_id": "", "renewable": false, "lease_duration": 0, "wrap_info": null,
+        "warnings": null, "auth": null,
+        "data": {
+            "accessor": "a", "creation_ttl": 0, "display_name": "token", "entity_id": "", "expire_time": null,
+            "explicit_max_ttl": 0, "id": "", "meta": null, "num_uses": 0, "orphan": true,
+            "path": "auth/token/create", "policies": ["root"], "renewable": false, "ttl": 0, "type": "service"
+        }
+    });
+    Mock::given(method("GET"))
+        .and(path("/v1/auth/token/lookup-self"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(lookup_self))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/auth/approle/login"))
+        .respond_with(vault_error(400))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/secret/data/variables/denied"))
+        .respond_with(vault_error(403))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/secret/data/variables/down"))
+        .respond_with(vault_error(503))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/secret/data/variables/bad"))
+        .respond_with(vault_error(400))
+        .mount(&server)
+        .await;
+    let vault = |kwargs: serde_json::Value| {
+        airflow_secrets::build_backend(
+            "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+            kwargs.as_object().unwrap(),
+            &Default::default(),
+        )
+        .unwrap()
+    };
+    let approle = vault(serde_json::json!({
+        "url": server.uri(), "auth_type": "approle", "role_id": SECRET, "secret_id": SECRET,
+    }));
+    let token = vault(serde_json::json!({"url": server.uri(), "token": SECRET, "max_retries": 0}));
+    vec![
+        (
+            "Authentication",
+            approle.get_variable("x").await.unwrap_err(),
+        ),
+        (
+            "PermissionDenied",
+            token.get_variable("denied").await.unwrap_err(),
+        ),
+        ("Unavailable", token.get_variable("down").await.unwrap_err()),
+        ("Rejected", token.get_variable("bad").await.unwrap_err()),
+    ]
 }
 
 #[tokio::test]

@@ -294,6 +294,53 @@ impl std::fmt::Display for FileParseError {
 }
 
 impl Error {
+    /// Every value [`Error::code`] returns, one per variant.
+    pub const CODES: &'static [&'static str] = &[
+        "invalid_kwargs_json",
+        "kwargs_not_object",
+        "unknown_kwarg",
+        "invalid_kwarg",
+        "invalid_setting",
+        "unknown_class_path",
+        "provider_not_compiled",
+        "authentication",
+        "permission_denied",
+        "unavailable",
+        "rejected",
+        "malformed_secret",
+        "invalid_connection",
+        "connection_not_found",
+        "file_read",
+        "unsupported_file_type",
+        "file_parse",
+        "duplicate_keys",
+    ];
+
+    /// A stable, machine-readable name of the variant (`"unavailable"`, `"permission_denied"`, ...), for
+    /// metrics labels and structured logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidKwargsJson { .. } => "invalid_kwargs_json",
+            Error::KwargsNotObject { .. } => "kwargs_not_object",
+            Error::UnknownKwarg { .. } => "unknown_kwarg",
+            Error::InvalidKwarg { .. } => "invalid_kwarg",
+            Error::InvalidSetting { .. } => "invalid_setting",
+            Error::UnknownClassPath { .. } => "unknown_class_path",
+            Error::ProviderNotCompiled { .. } => "provider_not_compiled",
+            Error::Authentication { .. } => "authentication",
+            Error::PermissionDenied { .. } => "permission_denied",
+            Error::Unavailable { .. } => "unavailable",
+            Error::Rejected { .. } => "rejected",
+            Error::MalformedSecret { .. } => "malformed_secret",
+            Error::InvalidConnection { .. } => "invalid_connection",
+            Error::ConnectionNotFound { .. } => "connection_not_found",
+            Error::FileRead { .. } => "file_read",
+            Error::UnsupportedFileType { .. } => "unsupported_file_type",
+            Error::FileParse { .. } => "file_parse",
+            Error::DuplicateKeys { .. } => "duplicate_keys",
+        }
+    }
+
     /// `true` for errors that come from talking to a store (as opposed to configuration errors); the
     /// resolver logs these and moves on to the next backend, as Airflow does.
     pub fn is_lookup_error(&self) -> bool {
