@@ -227,36 +227,37 @@ async fn ssm(endpoint: &str, args: &Args) -> Result<Value, String> {
 
 fn print_table(reports: &[Value]) {
     println!(
-        "{:<16} {:<10} {:<7} {:>10} {:>10} {:>10} {:>12} {:>8}",
+        "{:<8} {:<14} {:<7} {:>9} {:>9} {:>9} {:>10} {:>7}",
         "store", "mode", "path", "p50 µs", "p90 µs", "p99 µs", "lookups/s", "ratio"
     );
+    let num = |v: &Value| v.as_f64().expect("a number");
     for r in reports {
+        let store = r["store"]
+            .as_str()
+            .expect("a store name")
+            .split(' ')
+            .next()
+            .unwrap_or_default();
         for mode in ["sequential", "concurrent"] {
             let row = &r["results"][mode];
+            let mode = if mode == "concurrent" {
+                format!("concurrent/{}", row["concurrency"])
+            } else {
+                mode.to_owned()
+            };
             for path in ["floor", "facade"] {
                 let m = &row[path];
                 let ratio = if path == "facade" {
-                    format!("{:.3}", row["p50_ratio"].as_f64().unwrap())
+                    format!("{:.3}", num(&row["p50_ratio"]))
                 } else {
                     String::new()
                 };
                 println!(
-                    "{:<16} {:<10} {:<7} {:>10} {:>10} {:>10} {:>12} {:>8}",
-                    r["store"].as_str().unwrap().split(' ').next().unwrap(),
-                    format!(
-                        "{mode}{}",
-                        if mode == "concurrent" {
-                            format!("/{}", row["concurrency"])
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    path,
-                    m["p50_us"],
-                    m["p90_us"],
-                    m["p99_us"],
-                    m["throughput_per_s"],
-                    ratio
+                    "{store:<8} {mode:<14} {path:<7} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {ratio:>7}",
+                    num(&m["p50_us"]),
+                    num(&m["p90_us"]),
+                    num(&m["p99_us"]),
+                    num(&m["throughput_per_s"]),
                 );
             }
         }

@@ -201,7 +201,7 @@ pub struct BuildContext<'a> {
 /// assert!(err.to_string().starts_with("unknown secrets backend class path `airflow.secrets.nope.NopeBackend`"));
 /// ```
 #[cfg_attr(
-    not(any(feature = "azure-key-vault", feature = "metastore")),
+    not(any(feature = "vault", feature = "azure-key-vault", feature = "metastore")),
     allow(unused_variables)
 )]
 pub fn build_backend(
@@ -216,9 +216,18 @@ pub fn build_backend(
         }
         BackendClass::LocalFilesystem => Ok(Arc::new(LocalFilesystemBackend::from_kwargs(kwargs)?)),
         #[cfg(feature = "vault")]
-        BackendClass::Vault => Ok(Arc::new(airflow_secrets_vault::VaultBackend::from_kwargs(
-            kwargs,
-        )?)),
+        BackendClass::Vault => {
+            use airflow_secrets_vault::{VaultBackend, VaultEnv};
+            // VAULT_ADDR, VAULT_TOKEN, ... come from the configuration's snapshot when there is one, so
+            // `AirflowConfig::from_vars` isolates them like every other setting.
+            Ok(Arc::new(match context.config {
+                Some(config) => VaultBackend::from_kwargs_with_env(
+                    kwargs,
+                    &VaultEnv::from_vars(config.env_vars()),
+                )?,
+                None => VaultBackend::from_kwargs(kwargs)?,
+            }))
+        }
         #[cfg(feature = "aws-ssm")]
         BackendClass::AwsSsm => Ok(Arc::new(
             airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend::from_kwargs(kwargs)?,

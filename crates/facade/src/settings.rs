@@ -367,6 +367,43 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn backend_kwargs_secret_is_read_by_the_backend_built_with_default_kwargs() {
+        // Airflow reads `backend_kwargs_secret` with the backend built from default kwargs. A
+        // LocalFilesystemBackend with no files has no config values, so the kwargs come out empty.
+        let c = config(&[
+            (
+                "AIRFLOW__SECRETS__BACKEND",
+                "airflow.secrets.local_filesystem.LocalFilesystemBackend",
+            ),
+            ("AIRFLOW__SECRETS__BACKEND_KWARGS_SECRET", "backend_kwargs"),
+        ]);
+        let b = SecretsSettings::load(&c, ProcessContext::Server)
+            .await
+            .unwrap()
+            .backend
+            .unwrap();
+        assert!(b.kwargs.is_empty());
+        assert_eq!(
+            b.kwargs_sources,
+            ["environment variable AIRFLOW__SECRETS__BACKEND_KWARGS_SECRET"]
+        );
+        // A backend that cannot be built with default kwargs gives Airflow's config error.
+        let c = config(&[
+            ("AIRFLOW__SECRETS__BACKEND", "airflow.secrets.nope.Nope"),
+            ("AIRFLOW__SECRETS__BACKEND_KWARGS_SECRET", "backend_kwargs"),
+        ]);
+        let err = SecretsSettings::load(&c, ProcessContext::Server)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("Cannot retrieve config from alternative secrets backend"),
+            "{err}"
+        );
+        assert!(err.contains("[secrets] backend_kwargs"), "{err}");
+    }
+
     #[test]
     fn invalid_kwargs_json_names_source_and_position() {
         let err = parse_kwargs_json(
