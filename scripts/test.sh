@@ -26,6 +26,8 @@ echo "$out"
 grep -qx 'My variable is: my-test-variable' <<<"$out"
 grep -qx 'My connection is: postgres://user:\*\*\*@db.example.com:5432/mydb' <<<"$out"
 scripts/check-feature-isolation.sh
+# The criterion benches are built, not run (cargo bench runs them; numbers in the README).
+cargo bench --no-run -p airflow-secrets-core -p airflow-secrets
 # The fuzz targets are built, not run (scripts/fuzz.sh run does that).
 scripts/fuzz.sh build
 echo "all checks passed"
