@@ -99,15 +99,26 @@ fn summary(mut latencies: Vec<Duration>, wall: Duration) -> Value {
     })
 }
 
+/// Floor and facade are measured in alternating rounds (floor batch, facade batch, ...) so that drift in the
+/// server (garbage collection, caches warming) weighs on both alike.
 async fn run_store(name: &str, facade: Op, floor: Op, args: &Args) -> Result<Value, String> {
+    const ROUNDS: usize = 10;
     let mut modes = serde_json::Map::new();
     for (mode, concurrency) in [("sequential", 1), ("concurrent", args.concurrency)] {
-        let mut row = serde_json::Map::new();
-        for (path, op) in [("floor", &floor), ("facade", &facade)] {
-            measure(op, args.warmup, concurrency).await?;
-            let (lat, wall) = measure(op, args.n, concurrency).await?;
-            row.insert(path.into(), summary(lat, wall));
+        measure(&floor, args.warmup, concurrency).await?;
+        measure(&facade, args.warmup, concurrency).await?;
+        let mut samples = [(Vec::new(), Duration::ZERO), (Vec::new(), Duration::ZERO)];
+        for _ in 0..ROUNDS {
+            for (i, op) in [&floor, &facade].into_iter().enumerate() {
+                let (lat, wall) = measure(op, args.n.div_ceil(ROUNDS), concurrency).await?;
+                samples[i].0.extend(lat);
+                samples[i].1 += wall;
+            }
         }
+        let [(floor_lat, floor_wall), (facade_lat, facade_wall)] = samples;
+        let mut row = serde_json::Map::new();
+        row.insert("floor".into(), summary(floor_lat, floor_wall));
+        row.insert("facade".into(), summary(facade_lat, facade_wall));
         let ratio =
             row["facade"]["p50_us"].as_f64().unwrap() / row["floor"]["p50_us"].as_f64().unwrap();
         row.insert("p50_ratio".into(), json!((ratio * 1000.0).round() / 1000.0));

@@ -52,8 +52,8 @@ impl Logs {
     }
 }
 
-/// The plain text, and the percent-encoded form when it differs.
-fn spellings(secret: &str) -> Vec<String> {
+/// The ways a secret can show up in text: plain, and percent-encoded when that differs.
+pub fn spellings(secret: &str) -> Vec<String> {
     let mut out = vec![secret.to_owned()];
     let encoded: String = secret
         .bytes()
