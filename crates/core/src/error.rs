@@ -270,6 +270,44 @@ pub enum Error {
     },
 }
 
+/// An error and its sources on one line, `outer: cause: root cause`, each message once: a source whose
+/// text already appears in an earlier part (HTTP clients often repeat their cause in their own message)
+/// and empty messages are left out. Providers use it to render SDK errors into the `problem` of an
+/// [`Error`], so that "connection refused" is not hidden behind "error sending request".
+///
+/// ```
+/// use std::fmt;
+/// #[derive(Debug)]
+/// struct Outer(std::io::Error);
+/// impl fmt::Display for Outer {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str("error sending request") }
+/// }
+/// impl std::error::Error for Outer {
+///     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> { Some(&self.0) }
+/// }
+/// let e = Outer(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused"));
+/// assert_eq!(airflow_secrets_core::error_chain(&e), "error sending request: connection refused");
+/// ```
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    error_chain_without(error, |_| false)
+}
+
+/// [`error_chain`], also leaving out the messages `skip` returns `true` for (an SDK's boilerplate).
+pub fn error_chain_without(
+    error: &(dyn std::error::Error + 'static),
+    skip: impl Fn(&str) -> bool,
+) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for e in std::iter::successors(Some(error), |e| e.source()) {
+        let text = e.to_string();
+        let text = text.trim();
+        if !text.is_empty() && !skip(text) && !parts.iter().any(|p| p.contains(text)) {
+            parts.push(text.to_owned());
+        }
+    }
+    parts.join(": ")
+}
+
 /// One problem in a secrets file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileParseError {

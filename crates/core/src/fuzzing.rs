@@ -6,9 +6,7 @@
 //! [`LocalFilesystemBackend`](crate::LocalFilesystemBackend) so that they can be driven from text in
 //! memory, without writing files.
 
-use crate::local_filesystem::connections::{self, Entries};
-use crate::local_filesystem::value::PyValue;
-use crate::local_filesystem::{env_file, json_file, yaml_file};
+use crate::local_filesystem::{self, Format, connections, env_file, json_file, yaml_file};
 use crate::{Connection, ConnectionFlavor, FileParseError};
 
 /// The formats of a local secret file.
@@ -27,11 +25,21 @@ impl FileFormat {
     pub const ALL: [FileFormat; 3] = [FileFormat::Env, FileFormat::Json, FileFormat::Yaml];
 }
 
+impl From<FileFormat> for Format {
+    fn from(format: FileFormat) -> Format {
+        match format {
+            FileFormat::Env => Format::Env,
+            FileFormat::Json => Format::Json,
+            FileFormat::Yaml => Format::Yaml,
+        }
+    }
+}
+
 /// A file's bytes decoded as the backend decodes them (UTF-8, `\r\n` and `\r` as `\n`); `None` when
 /// they are not UTF-8 (the backend reports a parse error then).
 pub fn decode_file(bytes: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    Some(text.replace("\r\n", "\n").replace('\r', "\n"))
+    let text = String::from_utf8(bytes.to_vec()).ok()?;
+    Some(local_filesystem::universal_newlines(text))
 }
 
 /// The `.env` parser: each key with all its values, in file order, or every line's error.
@@ -61,30 +69,13 @@ pub fn load_connections(
     text: &str,
     flavor: ConnectionFlavor,
 ) -> Result<Vec<FileConnection>, String> {
-    let entries = match format {
-        FileFormat::Env => Entries::Env(env_file::parse(text).map_err(|errors| {
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?),
-        FileFormat::Json | FileFormat::Yaml => {
-            if text.is_empty() {
-                return Err("The file is empty.".into());
-            }
-            let document = if format == FileFormat::Json {
-                json_file::loads(text)
-            } else {
-                yaml_file::safe_load(text)
-            }
-            .map_err(|e| e.to_string())?;
-            let PyValue::Dict(dict) = document else {
-                return Err("The file should contain the object.".into());
-            };
-            Entries::Document(dict)
-        }
-    };
+    let entries = local_filesystem::parse_text(format.into(), text).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
     let loaded = connections::load(entries, flavor).map_err(|e| format!("{e:?}"))?;
     Ok(loaded
         .into_iter()

@@ -32,7 +32,7 @@ pub use async_trait::async_trait;
 pub use backend::SecretsBackend;
 pub use connection::{Connection, ConnectionError, ConnectionFlavor};
 pub use environment::EnvironmentVariablesBackend;
-pub use error::{Error, FileParseError, Result};
+pub use error::{Error, FileParseError, Result, error_chain, error_chain_without};
 pub use kind::SecretKind;
 pub use local_filesystem::LocalFilesystemBackend;
 pub use pattern::LookupPattern;

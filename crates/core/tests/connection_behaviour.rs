@@ -1,7 +1,10 @@
 //! Hand-written tests of `Connection`: redaction, error messages that never leak, round trips, key
 //! order, the stored-value rule, the documented deviations from Airflow, and a no-panic sweep.
 
+mod common;
+
 use airflow_secrets_core::{Connection, ConnectionError, ConnectionFlavor, pyjson};
+use common::Rng;
 use serde_json::{Value, json};
 
 const FLAVORS: [ConnectionFlavor; 2] = [ConnectionFlavor::TaskSdk, ConnectionFlavor::Orm];
@@ -510,24 +513,6 @@ fn json_round_trip_through_as_json() {
         let back = Connection::from_json_as("c", &c.as_json(), flavor).unwrap();
         assert_eq!(back.get_uri(), c.get_uri());
         assert_eq!(back.as_json(), c.as_json());
-    }
-}
-
-/// Deterministic pseudo-random numbers (xorshift64*), so the sweeps need no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
     }
 }
 

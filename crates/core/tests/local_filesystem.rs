@@ -2,29 +2,18 @@
 //! the `SecretsBackend` trait's provided methods. Cases marked "Airflow" are ported from
 //! `airflow-core/tests/unit/always/test_secrets_local_filesystem.py`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{
     Error, FileParseError, LocalFilesystemBackend, SecretKind, SecretsBackend,
 };
+use common::{data, file};
 use serde_json::json;
 
 const BACKEND: &str = "LocalFilesystemBackend";
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/local_filesystem")
-        .join(name)
-}
-
-/// Writes `content` to `name` in a fresh temporary directory.
-fn file(name: &str, content: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, content).unwrap();
-    (dir, path)
-}
 
 fn vars(path: &Path) -> LocalFilesystemBackend {
     LocalFilesystemBackend::new().with_variables_file_path(path)

@@ -2,25 +2,15 @@
 //! `airflow-core/tests/unit/always/test_secrets_local_filesystem.py`) and the `_create_connection`
 //! rules, through `get_connection`, `get_connection_as` and `get_conn_value`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use airflow_secrets_core::{
     Connection, ConnectionFlavor, Error, LocalFilesystemBackend, SecretKind, SecretsBackend,
 };
+use common::{data, file};
 use serde_json::{Value, json};
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/local_filesystem")
-        .join(name)
-}
-
-fn file(name: &str, content: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, content).unwrap();
-    (dir, path)
-}
 
 fn backend(path: &Path) -> LocalFilesystemBackend {
     LocalFilesystemBackend::new().with_connections_file_path(path)
@@ -135,7 +125,7 @@ async fn airflow_json_file_should_load_connection() {
         json!({"CONN_ID": {"uri": "mysql://host_1"}}),
         json!({"CONN_ID": [{"uri": "mysql://host_1"}]}),
     ] {
-        let (_dir, path) = file("a.json", &content.to_string());
+        let (_dir, path) = file("a.json", content.to_string());
         assert_eq!(
             uri_of(&path, "CONN_ID").await,
             "mysql://host_1",
@@ -186,7 +176,7 @@ async fn airflow_invalid_input() {
         ),
     ];
     for (content, message) in cases {
-        let (_dir, path) = file("a.json", &content.to_string());
+        let (_dir, path) = file("a.json", content.to_string());
         assert_eq!(
             malformed(conn(&path, "CONN_ID").await.unwrap_err(), "CONN_ID", &path),
             message,
@@ -273,7 +263,7 @@ async fn airflow_yaml_file_should_load_connection() {
         json!({"keyfile_dict": {"a": "b"}})
     );
     // `.yml` reads the same (test_yaml_extension_parsers_return_same_result).
-    let (_dir, yml) = file("a.yml", &std::fs::read_to_string(&path).unwrap());
+    let (_dir, yml) = file("a.yml", std::fs::read_to_string(&path).unwrap());
     assert_eq!(uri_of(&yml, "conn_a").await, uri_of(&path, "conn_a").await);
 }
 
@@ -471,7 +461,7 @@ async fn object_fields_follow_the_orm_constructor() {
         (json!({"uri": "", "host": "h"}), r#"{"host": "h"}"#),
     ];
     for (object, want) in cases {
-        let (_dir, path) = file("a.json", &json!({ "c": object }).to_string());
+        let (_dir, path) = file("a.json", json!({ "c": object }).to_string());
         let c = conn(&path, "c").await.unwrap().unwrap();
         assert_eq!(c.as_json(), want, "{object}");
         assert_eq!(
@@ -574,7 +564,7 @@ async fn object_errors() {
         ),
     ];
     for (object, message) in cases {
-        let (_dir, path) = file("a.json", &json!({ "c": object }).to_string());
+        let (_dir, path) = file("a.json", json!({ "c": object }).to_string());
         assert_eq!(
             malformed(conn(&path, "c").await.unwrap_err(), "c", &path),
             message,

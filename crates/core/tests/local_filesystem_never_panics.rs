@@ -2,24 +2,12 @@
 //! A few hundred inputs: hand-picked nasties, mutations of the committed fixtures, and random bytes,
 //! each written as `.env`, `.json` and `.yaml` and read as variables, configs and connections.
 
+mod common;
+
 use std::path::Path;
 
 use airflow_secrets_core::{ConnectionFlavor, Error, LocalFilesystemBackend, SecretsBackend};
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use common::Rng;
 
 fn hand_picked() -> Vec<Vec<u8>> {
     let mut v: Vec<Vec<u8>> = [

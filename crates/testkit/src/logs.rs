@@ -28,8 +28,8 @@ impl Logs {
         String::from_utf8_lossy(&self.buffer.lock().expect("log buffer")).into_owned()
     }
 
-    /// Panics, naming the secret (not printing the logs, which would be long), if any of `secrets` — or
-    /// its percent-encoded or base64 spelling — appears in the captured logs.
+    /// Panics, naming the secret's length and the line (not all the logs, which would be long), if any of
+    /// `secrets` — or its percent-encoded spelling ([`spellings`]) — appears in the captured logs.
     pub fn assert_free_of(&self, secrets: &[&str]) {
         let text = self.contents();
         assert!(

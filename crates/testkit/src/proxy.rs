@@ -110,28 +110,25 @@ async fn serve(
 ) {
     match fault {
         Fault::Down => {}
-        Fault::Stall => {
-            // Hold the connection open, reading nothing, until the proxy goes down or away.
-            loop {
-                if changes.changed().await.is_err() || *changes.borrow() == Fault::Down {
-                    return;
-                }
-            }
-        }
+        // Hold the connection open, reading nothing, until the proxy goes down or away.
+        Fault::Stall => until_down(changes).await,
         Fault::Forward => {
             let Ok(mut server) = TcpStream::connect(upstream).await else {
                 return;
             };
             tokio::select! {
                 _ = copy_bidirectional(&mut client, &mut server) => {}
-                _ = async {
-                    loop {
-                        if changes.changed().await.is_err() || *changes.borrow() == Fault::Down {
-                            return;
-                        }
-                    }
-                } => {}
+                _ = until_down(changes) => {}
             }
+        }
+    }
+}
+
+/// Returns when the proxy is switched to [`Fault::Down`] or dropped.
+async fn until_down(changes: &mut watch::Receiver<Fault>) {
+    while changes.changed().await.is_ok() {
+        if *changes.borrow() == Fault::Down {
+            return;
         }
     }
 }

@@ -280,8 +280,9 @@ async fn run_blocking<T: Send + 'static>(
 
 // ----- reading and parsing ------------------------------------------------------------------------
 
+/// The parser a file's extension picks.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Env,
     Json,
     Yaml,
@@ -326,11 +327,16 @@ fn read_text(path: &Path, kind: SecretKind) -> Result<String, Error> {
             }],
         )
     })?;
-    Ok(if text.contains('\r') {
+    Ok(universal_newlines(text))
+}
+
+/// Python's universal newlines: `\r\n` and `\r` become `\n`.
+pub(crate) fn universal_newlines(text: String) -> String {
+    if text.contains('\r') {
         text.replace("\r\n", "\n").replace('\r', "\n")
     } else {
         text
-    })
+    }
 }
 
 /// Airflow's `_parse_secret_file`: the extension picks the parser; any syntax error fails the file.
@@ -343,36 +349,30 @@ fn parse_secret_file(path: &Path, kind: SecretKind) -> Result<Entries, Error> {
     };
     tracing::debug!(backend = NAME, path = %path.display(), "parsing file");
     let text = read_text(path, kind)?;
-    let entries = match format {
-        Format::Env => {
-            Entries::Env(env_file::parse(&text).map_err(|errors| parse_error(path, errors))?)
-        }
-        Format::Json | Format::Yaml => {
-            let one = |message: &str| {
-                vec![FileParseError {
-                    column: None,
-                    line: Some(1),
-                    message: message.into(),
-                }]
-            };
-            if text.is_empty() {
-                return Err(parse_error(path, one("The file is empty.")));
-            }
-            let document = if format == Format::Json {
-                json_file::loads(&text).map_err(|e| parse_error(path, vec![e]))?
-            } else {
-                yaml_file::safe_load(&text).map_err(|e| parse_error(path, vec![e]))?
-            };
-            let PyValue::Dict(dict) = document else {
-                return Err(parse_error(
-                    path,
-                    one("The file should contain the object."),
-                ));
-            };
-            Entries::Document(dict)
-        }
+    parse_text(format, &text).map_err(|errors| parse_error(path, errors))
+}
+
+/// A file's decoded text through `format`'s parser, then Airflow's checks of the document (`The file
+/// is empty.`, `The file should contain the object.`).
+pub(crate) fn parse_text(format: Format, text: &str) -> Result<Entries, Vec<FileParseError>> {
+    let one = |message: &str| {
+        vec![FileParseError {
+            column: None,
+            line: Some(1),
+            message: message.into(),
+        }]
     };
-    Ok(entries)
+    let document = match format {
+        Format::Env => return env_file::parse(text).map(Entries::Env),
+        _ if text.is_empty() => return Err(one("The file is empty.")),
+        Format::Json => json_file::loads(text),
+        Format::Yaml => yaml_file::safe_load(text),
+    }
+    .map_err(|e| vec![e])?;
+    match document {
+        PyValue::Dict(dict) => Ok(Entries::Document(dict)),
+        _ => Err(one("The file should contain the object.")),
+    }
 }
 
 /// What a variable or config key holds: `None` for absent or `null`.
