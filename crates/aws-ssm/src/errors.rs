@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use airflow_secrets_core::{Error, SecretKind};
+use airflow_secrets_core::{Error, SecretKind, error_chain};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ssm::config::http::HttpResponse;
 use aws_sdk_ssm::config::interceptors::BeforeTransmitInterceptorContextRef;
@@ -137,13 +137,20 @@ pub(crate) fn classify(
                 Err(rejected(problem))
             }
         }
-        SdkError::DispatchFailure(_) if has_credentials_error(&err) => Err(authentication(
-            format!("no usable AWS credentials: {}", chain(&err)),
-        )),
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Err(unavailable(chain(&err))),
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_)
+            if has_credentials_error(&err) =>
+        {
+            Err(authentication(format!(
+                "no usable AWS credentials: {}",
+                error_chain(&err)
+            )))
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+            Err(unavailable(error_chain(&err)))
+        }
         SdkError::ResponseError(r) => {
             let status = r.raw().status();
-            let problem = format!("unreadable HTTP {status} response: {}", chain(&err));
+            let problem = format!("unreadable HTTP {status} response: {}", error_chain(&err));
             // A body cut off mid-way is a transport failure (retried); a whole body that does not
             // parse is not.
             if retry::is_transient_status(status.as_u16()) || retry::body_unread(r.raw()) {
@@ -152,43 +159,16 @@ pub(crate) fn classify(
                 Err(rejected(problem))
             }
         }
-        SdkError::ConstructionFailure(_) if has_credentials_error(&err) => Err(authentication(
-            format!("no usable AWS credentials: {}", chain(&err)),
-        )),
         _ => Err(rejected(format!(
             "the request could not be built (check region_name and endpoint_url): {}",
-            chain(&err)
+            error_chain(&err)
         ))),
     }
 }
 
-/// The error and its sources, joined by `: ` — what the SDK's `DisplayErrorContext` prints, minus the
-/// `Debug` dump it appends, which includes raw HTTP response bodies (a malformed success response would
-/// put the parameter's value into the message).
-fn chain(err: &(dyn StdError + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut current = err.source();
-    while let Some(e) = current {
-        let text = e.to_string();
-        // Some SDK errors repeat their source's message in their own; print it once.
-        if !out.ends_with(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        current = e.source();
-    }
-    out
-}
-
 /// `true` when a credentials provider failed (identity resolution happens inside the request and
-/// surfaces as a dispatch failure whose source chain holds the provider's error).
+/// surfaces as a dispatch or construction failure whose source chain holds the provider's error).
 fn has_credentials_error(err: &(dyn StdError + 'static)) -> bool {
-    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = current {
-        if e.downcast_ref::<CredentialsError>().is_some() {
-            return true;
-        }
-        current = e.source();
-    }
-    false
+    std::iter::successors(Some(err), |&e| e.source())
+        .any(|e| e.downcast_ref::<CredentialsError>().is_some())
 }

@@ -454,8 +454,10 @@ fn typed<T: DeserializeOwned>(map: Map<String, Value>) -> Result<T, String> {
 }
 
 /// serde messages for wrong types quote the value ("invalid type: string \"...\""); keep only what was
-/// expected. Messages about keys name keys only; they are reworded without ", expected " so that the
-/// outer kwarg-level redaction (which cuts at that phrase) keeps the offending key's name.
+/// expected, split at the *last* `, expected ` as core's kwarg-level redaction does (the value comes
+/// first and may itself contain that phrase). Messages about keys name keys only; they are reworded
+/// without ", expected " so that the outer kwarg-level redaction (which cuts at that phrase) keeps the
+/// offending key's name.
 fn redact(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown field ") {
         return match rest.split_once(", expected ") {
@@ -469,7 +471,7 @@ fn redact(message: &str) -> String {
     if message.starts_with("missing field") {
         return message.to_owned();
     }
-    match message.split_once(", expected ") {
+    match message.rsplit_once(", expected ") {
         Some((_, expected)) => format!("expected {expected}"),
         None if message.starts_with("invalid ") => "has a value of the wrong type".into(),
         None => message.to_owned(),
@@ -577,6 +579,14 @@ mod tests {
             .to_string();
         assert!(
             err.contains("`retries.max_attempts`") && !err.contains("s3cr3t"),
+            "{err}"
+        );
+        // A value holding serde's own separator: still redacted, and the nested key still named.
+        let err = parse(json!({"config_kwargs": {"retries": {"mode": "x, expected s3cr3t"}}}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`retries.mode`") && !err.contains("s3cr3t"),
             "{err}"
         );
     }

@@ -45,13 +45,7 @@ fn logs() -> Logs {
 
 /// The error, after checking that neither its Display nor its Debug shows a secret.
 fn clean(err: Error) -> Error {
-    let shown = format!("{err}\n{err:?}");
-    for secret in SECRETS {
-        assert!(
-            !shown.contains(secret),
-            "a secret leaked into an error: {shown}"
-        );
-    }
+    assert_error_clean(&err, SECRETS);
     err
 }
 

@@ -4,28 +4,20 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
+use airflow_secrets_core::connection::pyurl::quote;
 use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
 use azure_core::http::{ClientMethodOptions, Context};
 use azure_security_keyvault_secrets::SecretClient;
 use azure_security_keyvault_secrets::models::SecretClientGetSecretOptions;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::sync::OnceCell;
 
 use crate::BACKEND_NAME;
 use crate::client::{Tries, build_client};
 use crate::env::Environment;
 use crate::errors::{Lookup, classify, error_chain};
-use crate::kwargs::{AzureKeyVaultKwargs, Config, CredentialConfig};
+use crate::kwargs::{AzureKeyVaultKwargs, Config};
 use crate::names::{build_path, is_team_scoped};
-
-/// Python's `urllib.parse.quote(name, safe="")`, which the Python SDK applies to the secret name in the URL
-/// path; the Rust SDK inserts the name verbatim, so `a/b` would read version `b` of secret `a`.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Reads Airflow connections, variables and config values from Azure Key Vault, as Airflow's
 /// `AzureKeyVaultBackend` does.
@@ -40,6 +32,8 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// the first lookup and reused for the life of the backend, so concurrent first lookups share one login.
 pub struct AzureKeyVaultBackend {
     config: Config,
+    /// `config.credential` described for errors (never a secret).
+    credential: String,
     env: Environment,
     client: OnceCell<Arc<SecretClient>>,
 }
@@ -96,8 +90,10 @@ impl AzureKeyVaultBackend {
     ///            Some("airflow-connections-smtp-default"));
     /// ```
     pub fn new(kwargs: AzureKeyVaultKwargs) -> Result<Self, Error> {
+        let config = kwargs.validate()?;
         Ok(AzureKeyVaultBackend {
-            config: kwargs.validate()?,
+            credential: config.credential.describe(),
+            config,
             env: Environment::Process,
             client: OnceCell::new(),
         })
@@ -129,21 +125,6 @@ impl AzureKeyVaultBackend {
         &self.config.vault_url
     }
 
-    fn credential_description(&self) -> String {
-        match &self.config.credential {
-            CredentialConfig::ClientSecret {
-                tenant_id,
-                client_id,
-                ..
-            } => {
-                format!("client secret credential (tenant `{tenant_id}`, client id `{client_id}`)")
-            }
-            CredentialConfig::Default { .. } => {
-                "default credential chain (DefaultAzureCredential)".to_owned()
-            }
-        }
-    }
-
     /// `GET {vault_url}/secrets/{name}/`: the latest version's value, `None` for 404.
     async fn read(
         &self,
@@ -158,32 +139,25 @@ impl AzureKeyVaultBackend {
             },
             ..SecretClientGetSecretOptions::default()
         };
-        let encoded = utf8_percent_encode(name, PATH_SEGMENT).to_string();
-        let (kind, key) = (lookup.kind, lookup.key);
+        // Python's `quote(name, safe="")`, as the Python SDK does: the Rust SDK inserts the name verbatim, so
+        // `a/b` would read version `b` of secret `a`.
+        let encoded = quote(name, "");
         match client.get_secret(&encoded, Some(options)).await {
             Ok(response) => {
-                let secret = response.into_model().map_err(|e| Error::MalformedSecret {
-                    backend: BACKEND_NAME,
-                    kind,
-                    key: key.to_owned(),
+                let secret = response.into_model().map_err(|e| {
                     // serde messages can quote parts of the body (the secret); keep only the position.
-                    problem: format!(
+                    lookup.malformed(format!(
                         "Key Vault answered 200 for `{name}` with a body that is not a secret bundle ({})",
                         e.downcast_ref::<serde_json::Error>()
                             .map(|j| format!("JSON error at line {}, column {}", j.line(), j.column()))
                             .unwrap_or_else(|| "unreadable body".to_owned())
-                    ),
+                    ))
                 })?;
                 match secret.value {
                     Some(value) => Ok(Some(SecretValue::new(value))),
-                    None => Err(Error::MalformedSecret {
-                        backend: BACKEND_NAME,
-                        kind,
-                        key: key.to_owned(),
-                        problem: format!(
-                            "Key Vault returned the secret `{name}` without a `value`"
-                        ),
-                    }),
+                    None => Err(lookup.malformed(format!(
+                        "Key Vault returned the secret `{name}` without a `value`"
+                    ))),
                 }
             }
             Err(error) => classify(error, lookup, tries.get()),
@@ -199,8 +173,7 @@ impl AzureKeyVaultBackend {
                         backend: BACKEND_NAME,
                         location: format!(
                             "setting up the {} for {}",
-                            self.credential_description(),
-                            self.config.vault_url
+                            self.credential, self.config.vault_url
                         ),
                         problem: error_chain(&e),
                     })
@@ -226,31 +199,25 @@ impl SecretsBackend for AzureKeyVaultBackend {
             return Ok(None);
         }
         let tries = Tries::default();
-        let credential = self.credential_description();
         let lookup = Lookup {
             kind,
             key,
             name: &name,
             vault_url: &self.config.vault_url,
-            credential: &credential,
+            credential: &self.credential,
             started,
         };
         // `timeout` bounds the whole lookup: building the client, the token request, every try and back-off.
         match tokio::time::timeout(self.config.timeout, self.read(&name, &tries, &lookup)).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Unavailable {
-                backend: BACKEND_NAME,
-                kind,
-                key: key.to_owned(),
-                location: lookup.location(),
-                attempts: tries.get(),
-                elapsed: started.elapsed(),
-                problem: format!(
+            Err(_) => Err(lookup.unavailable(
+                tries.get(),
+                format!(
                     "no answer within the lookup timeout of {:?} (the `timeout` kwarg, which covers the token \
                      request, every attempt and back-off)",
                     self.config.timeout
                 ),
-            }),
+            )),
         }
     }
 }

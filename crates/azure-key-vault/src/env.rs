@@ -59,11 +59,6 @@ impl Environment {
         };
         value.filter(|v| !v.is_empty())
     }
-
-    /// `true` when every key is set and non-empty.
-    pub(crate) fn all_set(&self, keys: &[&str]) -> bool {
-        keys.iter().all(|k| self.var(k).is_some())
-    }
 }
 
 impl fmt::Debug for Environment {

@@ -17,22 +17,9 @@ const RETRY_NOISE: [&str; 2] = [
     "retry policy expired and the request will no longer be retried",
 ];
 
-/// An error and its causes on one line, each message once (`with_context` repeats the inner message).
+/// An error and its causes on one line, each message once, without the SDK's retry boilerplate.
 pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(error);
-    while let Some(e) = current {
-        let text = e.to_string();
-        let text = text.trim();
-        if !text.is_empty()
-            && !RETRY_NOISE.contains(&text)
-            && !parts.iter().any(|p| p.contains(text))
-        {
-            parts.push(text.to_owned());
-        }
-        current = e.source();
-    }
-    parts.join(": ")
+    airflow_secrets_core::error_chain_without(error, |text| RETRY_NOISE.contains(&text))
 }
 
 /// Key Vault's error body: `{"error":{"code":…,"message":…,"innererror":{"code":…}}}`.
@@ -71,6 +58,38 @@ impl Lookup<'_> {
     pub(crate) fn location(&self) -> String {
         format!("secret `{}` in {}", self.name, self.vault_url)
     }
+
+    /// `Unavailable` after `attempts` tries, with the time the whole lookup took.
+    pub(crate) fn unavailable(&self, attempts: u32, problem: String) -> Error {
+        Error::Unavailable {
+            backend: BACKEND_NAME,
+            kind: self.kind,
+            key: self.key.to_owned(),
+            location: self.location(),
+            attempts,
+            elapsed: self.started.elapsed(),
+            problem,
+        }
+    }
+
+    pub(crate) fn rejected(&self, problem: String) -> Error {
+        Error::Rejected {
+            backend: BACKEND_NAME,
+            kind: self.kind,
+            key: self.key.to_owned(),
+            location: self.location(),
+            problem,
+        }
+    }
+
+    pub(crate) fn malformed(&self, problem: String) -> Error {
+        Error::MalformedSecret {
+            backend: BACKEND_NAME,
+            kind: self.kind,
+            key: self.key.to_owned(),
+            problem,
+        }
+    }
 }
 
 /// Maps a failed `get_secret` call. `Ok(None)` for 404, as Airflow's `ResourceNotFoundError` handling does.
@@ -86,27 +105,18 @@ pub(crate) fn classify(
             error_code,
             raw_response,
         } => {
-            let body: ErrorBody = raw_response
+            let ErrorDetail {
+                code,
+                message,
+                inner_error,
+            } = raw_response
                 .as_ref()
-                .and_then(|r| serde_json::from_slice(r.body().as_ref()).ok())
-                .unwrap_or_default();
-            let code = body
-                .error
-                .code
-                .clone()
-                .or_else(|| error_code.clone())
-                .unwrap_or_default();
-            let inner = body
-                .error
-                .inner_error
-                .as_ref()
-                .and_then(|i| i.code.clone())
-                .unwrap_or_default();
-            let message = body
-                .error
-                .message
-                .clone()
-                .unwrap_or_else(|| error.to_string());
+                .and_then(|r| serde_json::from_slice::<ErrorBody>(r.body().as_ref()).ok())
+                .unwrap_or_default()
+                .error;
+            let code = code.or_else(|| error_code.clone()).unwrap_or_default();
+            let inner = inner_error.and_then(|i| i.code).unwrap_or_default();
+            let message = message.unwrap_or_else(|| error.to_string());
             let codes = match (code.is_empty(), inner.is_empty()) {
                 (true, _) => String::new(),
                 (false, true) => format!(" ({code})"),
@@ -122,16 +132,10 @@ pub(crate) fn classify(
                     );
                     Ok(None)
                 }
-                StatusCode::Forbidden if inner == "SecretDisabled" => Err(Error::Rejected {
-                    backend: BACKEND_NAME,
-                    kind: lookup.kind,
-                    key: lookup.key.to_owned(),
-                    location: lookup.location(),
-                    problem: format!(
-                        "the secret is disabled in Key Vault ({status_text}); enable it (or its current version) to \
-                         read it. Key Vault said: {message}"
-                    ),
-                }),
+                StatusCode::Forbidden if inner == "SecretDisabled" => Err(lookup.rejected(format!(
+                    "the secret is disabled in Key Vault ({status_text}); enable it (or its current version) to \
+                     read it. Key Vault said: {message}"
+                ))),
                 StatusCode::Forbidden => Err(Error::PermissionDenied {
                     backend: BACKEND_NAME,
                     kind: lookup.kind,
@@ -148,33 +152,15 @@ pub(crate) fn classify(
                     problem: format!("Key Vault rejected the token: {status_text}: {message}"),
                 }),
                 // The statuses the retry policy retries: still failing after the last retry.
-                _ if is_transient_status(u16::from(*status)) => Err(Error::Unavailable {
-                    backend: BACKEND_NAME,
-                    kind: lookup.kind,
-                    key: lookup.key.to_owned(),
-                    location: lookup.location(),
-                    attempts,
-                    elapsed: lookup.started.elapsed(),
-                    problem: format!("{status_text}: {message}"),
-                }),
-                _ => Err(Error::Rejected {
-                    backend: BACKEND_NAME,
-                    kind: lookup.kind,
-                    key: lookup.key.to_owned(),
-                    location: lookup.location(),
-                    problem: format!("{status_text}: {message}"),
-                }),
+                _ if is_transient_status(u16::from(*status)) => {
+                    Err(lookup.unavailable(attempts, format!("{status_text}: {message}")))
+                }
+                _ => Err(lookup.rejected(format!("{status_text}: {message}"))),
             }
         }
-        ErrorKind::Io | ErrorKind::Connection => Err(Error::Unavailable {
-            backend: BACKEND_NAME,
-            kind: lookup.kind,
-            key: lookup.key.to_owned(),
-            location: lookup.location(),
-            attempts,
-            elapsed: lookup.started.elapsed(),
-            problem: error_chain(&error),
-        }),
+        ErrorKind::Io | ErrorKind::Connection => {
+            Err(lookup.unavailable(attempts, error_chain(&error)))
+        }
         ErrorKind::Credential => Err(Error::Authentication {
             backend: BACKEND_NAME,
             location: format!(

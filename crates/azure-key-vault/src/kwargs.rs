@@ -244,6 +244,24 @@ pub(crate) enum CredentialConfig {
     },
 }
 
+impl CredentialConfig {
+    /// A description for errors: the kind of credential and its ids, never the secret.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            CredentialConfig::ClientSecret {
+                tenant_id,
+                client_id,
+                ..
+            } => {
+                format!("client secret credential (tenant `{tenant_id}`, client id `{client_id}`)")
+            }
+            CredentialConfig::Default { .. } => {
+                "default credential chain (DefaultAzureCredential)".to_owned()
+            }
+        }
+    }
+}
+
 impl fmt::Debug for CredentialConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -14,9 +14,10 @@ use airflow_secrets_azure_key_vault::{
 };
 use airflow_secrets_azure_key_vault_mock::{
     ACCESS_TOKEN, AzureFixture, CLIENT_ID, CLIENT_SECRET, ClientProof, FakeEntra, MockServer,
-    Reply, TENANT_ID, app_service_handler, closed_port, imds_handler,
+    Reply, TENANT_ID, app_service_handler, imds_handler,
 };
 use airflow_secrets_core::{Error, SecretsBackend};
+use airflow_secrets_testkit::free_port;
 use azure_core::credentials::TokenCredential;
 use common::{assert_logs_clean, assert_text_clean, expect_err};
 use serde_json::{Value, json};
@@ -33,7 +34,7 @@ fn base_env(scratch: &Path) -> Vec<(String, String)> {
     vec![
         (
             "AZURE_POD_IDENTITY_AUTHORITY_HOST".into(),
-            format!("http://127.0.0.1:{}", closed_port()),
+            format!("http://127.0.0.1:{}", free_port()),
         ),
         ("PATH".into(), empty_bin.to_string_lossy().into_owned()),
     ]
@@ -79,6 +80,19 @@ fn fake_az(dir: &Path, body: Option<&str>) -> (PathBuf, PathBuf) {
     std::fs::write(&az, script).unwrap();
     std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
     (bin, args_file)
+}
+
+/// An IMDS that answers every request with 400 "Identity not found": no identity is assigned to this machine.
+async fn imds_without_identity() -> MockServer {
+    MockServer::http(std::sync::Arc::new(
+        |_: &airflow_secrets_azure_key_vault_mock::Recorded| {
+            Reply::json(
+                400,
+                json!({"error": "invalid_request", "error_description": "Identity not found"}),
+            )
+        },
+    ))
+    .await
 }
 
 async fn read_hello(backend: &AzureKeyVaultBackend) -> Result<Option<String>, Error> {
@@ -437,15 +451,7 @@ async fn unsupported_or_unassigned_managed_identities_fall_through_to_the_cli() 
     );
 
     // IMDS answering 400 (identity not assigned) is "unavailable" too.
-    let imds = MockServer::http(std::sync::Arc::new(
-        |_: &airflow_secrets_azure_key_vault_mock::Recorded| {
-            Reply::json(
-                400,
-                json!({"error": "invalid_request", "error_description": "Identity not found"}),
-            )
-        },
-    ))
-    .await;
+    let imds = imds_without_identity().await;
     let env = env_with(
         fx.ca.scratch_dir(),
         &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url()), path],
@@ -472,15 +478,7 @@ fn chain(env: Environment, az_timeout: Duration) -> DefaultAzureCredentialChain 
 async fn the_source_that_worked_is_remembered() {
     let logs = common::logs();
     let scratch = tempfile::tempdir().unwrap();
-    let probes = MockServer::http(std::sync::Arc::new(
-        |_: &airflow_secrets_azure_key_vault_mock::Recorded| {
-            Reply::json(
-                400,
-                json!({"error": "invalid_request", "error_description": "Identity not found"}),
-            )
-        },
-    ))
-    .await;
+    let probes = imds_without_identity().await;
     let (bin, _) = fake_az(scratch.path(), None);
     let env = env_with(
         scratch.path(),

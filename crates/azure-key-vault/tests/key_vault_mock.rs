@@ -13,9 +13,10 @@ use airflow_secrets_azure_key_vault_mock::key_vault::{
 };
 use airflow_secrets_azure_key_vault_mock::{
     ACCESS_TOKEN, AzureFixture, CLIENT_ID, CLIENT_SECRET, FakeKeyVault, MockServer, Reply,
-    TENANT_ID, closed_port,
+    TENANT_ID,
 };
 use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
+use airflow_secrets_testkit::free_port;
 use common::{assert_logs_clean, backend, expect_err, logs, no_env, vault_trace};
 use serde_json::json;
 
@@ -560,7 +561,7 @@ async fn a_slow_vault_fails_within_the_read_timeout() {
 async fn an_unreachable_vault_is_unavailable() {
     let logs = logs();
     let fx = AzureFixture::start().await;
-    let url = format!("https://127.0.0.1:{}/", closed_port());
+    let url = format!("https://127.0.0.1:{}/", free_port());
     // Back-offs of 0.1–0.2 s, then 0.2–0.4 s (equal jitter): at least 0.3 s in all.
     let backend = backend(
         &fx,
@@ -746,7 +747,7 @@ async fn authority_host_comes_from_the_kwarg_then_azure_authority_host() {
     let logs = logs();
     let fx = AzureFixture::start().await;
     fx.vault.put("airflow-variables-v", "authority-value-c40");
-    let dead = format!("https://127.0.0.1:{}", closed_port());
+    let dead = format!("https://127.0.0.1:{}", free_port());
 
     // No kwarg: AZURE_AUTHORITY_HOST from the (explicit) environment.
     let kwargs = fx.kwargs_with(json!({"authority_host": null}));

@@ -10,9 +10,10 @@ use airflow_secrets_azure_key_vault_mock::key_vault::{
 };
 use airflow_secrets_azure_key_vault_mock::{
     ACCESS_TOKEN, AzureFixture, CLIENT_ID, CLIENT_SECRET, MockServer, Reply, TENANT_ID,
-    app_service_handler, closed_port,
+    app_service_handler,
 };
 use airflow_secrets_core::SecretsBackend;
+use airflow_secrets_testkit::free_port;
 use serde_json::json;
 
 const STORED_VALUE: &str = "st0red-VALUE-MUST-NOT-LEAK";
@@ -131,7 +132,7 @@ async fn errors_and_logs_never_contain_secrets() {
         // Never reached (the failing environment step stops the chain), but kept local all the same.
         (
             "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-            format!("http://127.0.0.1:{}", closed_port()),
+            format!("http://127.0.0.1:{}", free_port()),
         ),
         ("PATH", String::new()),
     ]);

@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 use crate::BACKEND;
 use crate::auth::{self, CredentialPlan, EnvLookup, Source};
 use crate::client::{self, ClientError, DEFAULT_ENDPOINT, RequestPolicy};
-use crate::errors::{Context, Failure, Outcome, classify};
+use crate::errors::{Context, Failure, Outcome, classify, invalid};
 use crate::kinds::Kinds;
 use crate::kwargs::CloudSecretManagerKwargs;
 use crate::names::{
@@ -62,14 +62,6 @@ impl fmt::Debug for CloudSecretManagerBackend {
             )
             .field("client_built", &self.client.initialized())
             .finish()
-    }
-}
-
-fn invalid(kwarg: &str, problem: impl Into<String>) -> Error {
-    Error::InvalidKwarg {
-        backend: BACKEND,
-        kwarg: kwarg.to_owned(),
-        problem: problem.into(),
     }
 }
 
@@ -420,13 +412,12 @@ impl SecretsBackend for CloudSecretManagerBackend {
         }
         let secret_id = build_path(prefix, key, &self.sep);
         let name = latest_version_name(&self.project_id, &secret_id);
-        let credentials = self.plan.source.describe();
         let ctx = Context {
             kind,
             key,
             name: &name,
             endpoint: &self.endpoint,
-            credentials: &credentials,
+            credentials: &self.plan.source,
             started,
         };
         if is_mangled_in_url(&secret_id) {

@@ -4,11 +4,21 @@
 use std::error::Error as _;
 use std::time::{Duration, Instant};
 
-use airflow_secrets_core::{Error, SecretKind};
+use airflow_secrets_core::{Error, SecretKind, error_chain};
 use google_cloud_gax::error::rpc::Code;
 use google_cloud_gax::error::{CredentialsError, Error as SdkError};
 
 use crate::BACKEND;
+use crate::auth::Source;
+
+/// The construction error for `kwarg` (never echoing its value).
+pub(crate) fn invalid(kwarg: &str, problem: impl Into<String>) -> Error {
+    Error::InvalidKwarg {
+        backend: BACKEND,
+        kwarg: kwarg.to_owned(),
+        problem: problem.into(),
+    }
+}
 
 /// One failed attempt.
 #[derive(Debug)]
@@ -74,8 +84,8 @@ pub(crate) struct Context<'a> {
     pub name: &'a str,
     /// The endpoint requests go to.
     pub endpoint: &'a str,
-    /// The credential source, described.
-    pub credentials: &'a str,
+    /// The credential source (described only in authentication errors).
+    pub credentials: &'a Source,
     /// When the lookup started (`Unavailable` reports the time since, back-off included).
     pub started: Instant,
 }
@@ -109,7 +119,9 @@ impl Context<'_> {
             backend: BACKEND,
             location: format!(
                 "{} for {} at {}",
-                self.credentials, self.name, self.endpoint
+                self.credentials.describe(),
+                self.name,
+                self.endpoint
             ),
             problem,
         }
@@ -195,21 +207,6 @@ fn http_label(e: &SdkError) -> String {
         .map_or_else(|| "-".to_owned(), |c| c.to_string())
 }
 
-/// `error: cause: cause`, so that "connection refused" is not hidden behind "error sending request".
-fn error_chain(e: &SdkError) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,7 +218,7 @@ mod tests {
             key: "k",
             name: "projects/P/secrets/airflow-variables-k/versions/latest",
             endpoint: "http://127.0.0.1:1",
-            credentials: "anonymous",
+            credentials: &Source::Anonymous,
             started: Instant::now(),
         }
     }

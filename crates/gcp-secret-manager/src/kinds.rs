@@ -3,7 +3,7 @@
 
 use airflow_secrets_core::{Error, LookupPattern, SecretKind};
 
-use crate::BACKEND;
+use crate::errors::invalid;
 use crate::kwargs::CloudSecretManagerKwargs;
 
 /// Where one kind of value lives and which keys are looked up.
@@ -23,10 +23,11 @@ impl KindLookup {
         pattern: Option<&str>,
         pattern_kwarg: &'static str,
     ) -> Result<Self, Error> {
-        let pattern = LookupPattern::optional(pattern).map_err(|e| Error::InvalidKwarg {
-            backend: BACKEND,
-            kwarg: pattern_kwarg.to_owned(),
-            problem: format!("not a valid regular expression: {e}"),
+        let pattern = LookupPattern::optional(pattern).map_err(|e| {
+            invalid(
+                pattern_kwarg,
+                format!("not a valid regular expression: {e}"),
+            )
         })?;
         Ok(KindLookup {
             prefix: prefix.clone(),

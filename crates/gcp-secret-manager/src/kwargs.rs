@@ -95,7 +95,8 @@ pub struct CloudSecretManagerKwargs {
     )]
     pub timeout_seconds: f64,
     /// **Extension**: attempts per lookup, the first included (default 3). Only transient failures are
-    /// retried: `UNAVAILABLE`, `RESOURCE_EXHAUSTED`/429, 502/503/504, connection errors and timeouts.
+    /// retried: 429 and every 5xx (`UNAVAILABLE`, `RESOURCE_EXHAUSTED`, `INTERNAL`, ...), connection errors,
+    /// timeouts and credential errors the auth library marks transient; never another 4xx.
     #[serde(
         default = "default_max_attempts",
         deserialize_with = "de::number_lenient"

@@ -7,7 +7,6 @@ use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{
     Error, LookupPattern, SecretKind, SecretValue, SecretsBackend, async_trait,
 };
-use backon::Retryable;
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use tokio::sync::OnceCell;
@@ -17,7 +16,7 @@ use crate::client::Transport;
 use crate::config::{TokenSource, VaultAuth, VaultConfig};
 use crate::env::VaultEnv;
 use crate::extract::extract;
-use crate::failure::Failure;
+use crate::failure::{Failure, with_retries};
 use crate::kwargs::{BACKEND, check_header_value, check_url, config_from_kwargs};
 use crate::paths::SecretLocation;
 use crate::read::{kv_get, read_url};
@@ -113,7 +112,7 @@ impl VaultBackend {
     ) -> Result<Option<Value>, Error> {
         let transport = self.transport().await?;
         let version = self.config.kv_engine_version;
-        let url = read_url(transport.base(), version, location);
+        let url = read_url(transport, version, location);
         let login_error = |e: LoginError| login_error(e, kind, key, started);
         let session = self
             .sessions
@@ -156,18 +155,10 @@ impl VaultBackend {
     ) -> Result<Option<Value>, (Failure, u32)> {
         let version = self.config.kv_engine_version;
         let token = session.token.expose_secret();
-        let mut attempts = 0u32;
-        let result = (|| {
-            attempts += 1;
+        with_retries(&self.config.retry, "read", || {
             kv_get(transport, token, url, version)
         })
-        .retry(self.config.retry.backoff())
-        .when(Failure::is_transient)
-        .notify(|failure, delay| {
-            tracing::debug!(backend = BACKEND, %failure, ?delay, "retrying the Vault read");
-        })
-        .await;
-        result.map_err(|f| (f, attempts))
+        .await
     }
 }
 
@@ -178,12 +169,7 @@ fn login_error(e: LoginError, kind: SecretKind, key: &str, started: Instant) -> 
         failure,
         attempts,
     } = e;
-    let unavailable = match &failure {
-        Failure::Transport { .. } => true,
-        Failure::Status { code, .. } => *code >= 500 || *code == 429 || *code == 412,
-        _ => false,
-    };
-    if unavailable {
+    if failure.is_unavailable() {
         Error::Unavailable {
             backend: BACKEND,
             kind,

@@ -28,15 +28,27 @@ fn build_error(kwarg: &'static str, problem: impl Into<String>) -> BuildError {
     }
 }
 
+/// Whether `value` can go into an HTTP header: no control character but tab (a newline in a token
+/// would make every request invalid; vaultrs panics on it).
+pub(crate) fn header_safe(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80)
+}
+
 /// The shared transport: the reqwest client and what every request needs.
 pub(crate) struct Transport {
     http: reqwest::Client,
-    base: String,
+    /// The server URL, parsed once for vaultrs' clients.
+    address: url::Url,
+    /// `<url>/v1` (the URL as configured, without its trailing `/`): hvac's `<base>/v1/<path>`.
+    api_root: String,
     namespace: Option<String>,
 }
 
 impl Transport {
     pub fn new(config: &VaultConfig) -> Result<Transport, BuildError> {
+        let address = url::Url::parse(&config.url).map_err(|_| build_error("url", "not a URL"))?;
         let mut builder = reqwest::Client::builder().tls_backend_rustls();
         if let Some(t) = config.timeout.connect {
             builder = builder.connect_timeout(t);
@@ -87,20 +99,20 @@ impl Transport {
             .map_err(|e| build_error("verify", format!("cannot build the HTTP client: {e}")))?;
         Ok(Transport {
             http,
-            base: config.url.clone(),
+            address,
+            api_root: format!("{}/v1", config.url.trim_end_matches('/')),
             namespace: config.namespace.clone(),
         })
     }
 
-    /// The server address as configured.
-    pub fn base(&self) -> &str {
-        &self.base
+    /// The full URL of the API path `path` (relative to `/v1/`, already quoted).
+    pub fn api_url(&self, path: &str) -> String {
+        format!("{}/{path}", self.api_root)
     }
 
     /// A vaultrs client sending `token` (none when empty) over the shared connection pool.
     pub fn vault_client(&self, token: &str) -> VaultClient {
-        let address =
-            url::Url::parse(&self.base).expect("the url kwarg was validated at construction");
+        let address = &self.address;
         let settings = VaultClientSettings {
             address: address.clone(),
             ca_certs: Vec::new(),

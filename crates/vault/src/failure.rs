@@ -1,18 +1,21 @@
-//! What went wrong talking to Vault, independent of the lookup, and how that becomes the core [`Error`].
+//! What went wrong talking to Vault, independent of the lookup, how it is retried, and how it becomes
+//! the core [`Error`].
 //!
-//! vaultrs reports "not found" in two shapes (spec, DESIGN.md): `APIError { code: 404 }` when Vault
-//! sends `{"errors": [...]}`, and `RestClientError(ServerResponseError { code: 404 })` for a
-//! soft-deleted KV v2 version, whose 404 body is the secret's metadata. Both become
-//! [`Failure::Status`] with code 404 here. Response bodies are never copied into a message: only Vault's
-//! own `errors` strings are.
+//! The calls made through vaultrs (logins, `renew-self`, `lookup-self`) fail with its `ClientError`,
+//! which has two shapes for a status (DESIGN.md): `APIError` when Vault sends `{"errors": [...]}`, and
+//! `RestClientError(ServerResponseError)` for any other body. Both become [`Failure::Status`] here (KV
+//! reads do not go through vaultrs: src/read.rs maps their answers itself). Response bodies are never
+//! copied into a message: only Vault's own `errors` strings are.
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
-use airflow_secrets_core::{Error, SecretKind};
+use airflow_secrets_core::{Error, SecretKind, error_chain as chain};
+use backon::Retryable;
 use vaultrs::error::ClientError;
 
+use crate::config::RetryConfig;
 use crate::kwargs::BACKEND;
 
 /// A failed exchange with Vault.
@@ -29,21 +32,37 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
-    /// A failure worth another attempt, for reads and logins alike: 412 (in Airflow's
-    /// `status_forcelist`: a performance standby that has not caught up yet), 429, any 5xx, and a
-    /// connection refused, reset or dropped before the answer. Not a timeout: each attempt already
-    /// waited the whole `timeout`, so retrying would multiply the worst-case latency. Never another
-    /// 4xx: the answer would be the same.
+    /// A transport failure (refused, reset, DNS, TLS, timeout) from a reqwest error, or from an error
+    /// wrapping one.
+    pub fn transport(e: &(dyn StdError + 'static)) -> Failure {
+        Failure::Transport {
+            timeout: e
+                .downcast_ref::<reqwest::Error>()
+                .is_some_and(reqwest::Error::is_timeout),
+            message: chain(e),
+        }
+    }
+
+    /// Vault could not answer: no answer at all (timeouts included), or 412 (in Airflow's
+    /// `status_forcelist`: a performance standby that has not caught up yet), 429 or any 5xx. Reported
+    /// as `Error::Unavailable`, for reads and logins alike.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Failure::Status { code, .. } => *code == 412 || *code == 429 || *code >= 500,
+            Failure::Transport { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// A failure worth another attempt, for reads and logins alike: an [unavailable](Self::is_unavailable)
+    /// Vault, but not a timeout: each attempt already waited the whole `timeout`, so retrying would
+    /// multiply the worst-case latency. Never another 4xx: the answer would be the same.
     ///
     /// Retrying a login is safe even when the first attempt may have been processed (a 500 after the
     /// token was issued): the worst case, a `secret_id` whose last use was consumed, fails the retry
     /// with the error the lookup would have failed with anyway.
     pub fn is_transient(&self) -> bool {
-        match self {
-            Failure::Status { code, .. } => *code == 412 || *code == 429 || *code >= 500,
-            Failure::Transport { timeout, .. } => !*timeout,
-            _ => false,
-        }
+        self.is_unavailable() && !matches!(self, Failure::Transport { timeout: true, .. })
     }
 
     pub fn status(&self) -> Option<u16> {
@@ -79,25 +98,7 @@ impl Failure {
                 location: format!("reading {location}"),
                 problem,
             },
-            Failure::Status { code, .. } if code == 429 || code >= 500 || code == 412 => {
-                Error::Unavailable {
-                    backend: BACKEND,
-                    kind,
-                    key,
-                    location,
-                    attempts,
-                    elapsed,
-                    problem,
-                }
-            }
-            Failure::Status { .. } => Error::Rejected {
-                backend: BACKEND,
-                kind,
-                key,
-                location,
-                problem,
-            },
-            Failure::Transport { .. } => Error::Unavailable {
+            _ if self.is_unavailable() => Error::Unavailable {
                 backend: BACKEND,
                 kind,
                 key,
@@ -112,7 +113,8 @@ impl Failure {
                 key,
                 problem: format!("unexpected response from {location}: {problem}"),
             },
-            Failure::Local(_) => Error::Rejected {
+            // Any other status (400, 405, ...) and a local problem (transport failures are unavailable).
+            _ => Error::Rejected {
                 backend: BACKEND,
                 kind,
                 key,
@@ -193,21 +195,9 @@ fn from_rest(e: rustify::errors::ClientError) -> Failure {
             code,
             errors: Vec::new(),
         },
-        R::RequestError { source, .. } => {
-            let timeout = source
-                .downcast_ref::<reqwest::Error>()
-                .is_some_and(reqwest::Error::is_timeout);
-            Failure::Transport {
-                timeout,
-                message: chain(source.as_ref()),
-            }
+        R::RequestError { source, .. } | R::ResponseError { source } => {
+            Failure::transport(source.as_ref())
         }
-        R::ResponseError { source } => Failure::Transport {
-            timeout: source
-                .downcast_ref::<reqwest::Error>()
-                .is_some_and(reqwest::Error::is_timeout),
-            message: chain(source.as_ref()),
-        },
         // `content` holds the body (maybe a secret): only serde's message, redacted, is kept.
         R::ResponseParseError { source, .. } => {
             Failure::BadResponse(redact_serde(&source.to_string()))
@@ -219,18 +209,29 @@ fn from_rest(e: rustify::errors::ClientError) -> Failure {
     }
 }
 
-/// An error and its sources, `a: b: c`, skipping repeats (reqwest repeats hyper's message).
-pub(crate) fn chain(e: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
+/// Runs `op` until it succeeds, fails with a failure that is not [transient](Failure::is_transient), or
+/// `retry` is spent, sleeping the jittered exponential back-off in between; a failure comes with the
+/// number of requests made. `what` (`read`, `login`) names the request in the debug event of a retry.
+pub(crate) async fn with_retries<T, Fut>(
+    retry: &RetryConfig,
+    what: &str,
+    mut op: impl FnMut() -> Fut,
+) -> Result<T, (Failure, u32)>
+where
+    Fut: Future<Output = Result<T, Failure>>,
+{
+    let mut attempts = 0u32;
+    let result = (|| {
+        attempts += 1;
+        op()
+    })
+    .retry(retry.backoff())
+    .when(Failure::is_transient)
+    .notify(|failure, delay| {
+        tracing::debug!(backend = BACKEND, %failure, ?delay, "retrying the Vault {what}");
+    })
+    .await;
+    result.map_err(|failure| (failure, attempts))
 }
 
 /// serde_json messages may quote a value from the body (`invalid type: string "..."`): keep the

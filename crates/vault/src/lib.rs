@@ -2,8 +2,8 @@
 //!
 //! Apache Airflow's `VaultBackend` (`airflow.providers.hashicorp.secrets.vault.VaultBackend`, and the
 //! legacy `airflow.contrib.secrets.hashicorp_vault.VaultBackend`) for Rust: the same kwargs, the same
-//! paths in the same KV v1/v2 engine, the same values, with [vaultrs] as the client. Works with
-//! HashiCorp Vault and OpenBao.
+//! paths in the same KV v1/v2 engine, the same values, with [vaultrs] for logins and token renewal.
+//! Works with HashiCorp Vault and OpenBao.
 //!
 //! Most users reach it through the `airflow-secrets` facade (feature `vault`) with Airflow's own
 //! configuration:

@@ -14,7 +14,7 @@ impl SecretLocation {
     /// has no `/` (Airflow then skips the lookup without a request).
     ///
     /// hvac builds the URL from `mount` and `path`, strips the slashes around each part and collapses
-    /// `//`; the same normalisation is applied here so that vaultrs sends the same path.
+    /// `//`; the same normalisation is applied here so that the read URL (src/read.rs) is hvac's.
     pub fn new(mount_point: Option<&str>, base: &str, key: &str) -> Option<SecretLocation> {
         let (mount, key) = match mount_point {
             Some(mount) => (mount, key),

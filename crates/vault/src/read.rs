@@ -7,30 +7,22 @@
 //! differently from hvac and appends an empty `?` to KV v2 reads. Logins and token renewal, whose
 //! failures are real errors, still go through vaultrs.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use airflow_secrets_core::connection::pyurl;
 use serde_json::Value;
 
 use crate::client::Transport;
 use crate::config::KvVersion;
-use crate::failure::{Failure, chain};
+use crate::failure::Failure;
 use crate::paths::SecretLocation;
 
-/// Python's `urllib.parse.quote(s)` (`safe="/"`): everything but `A-Za-z0-9_.-~/` is escaped.
-const PY_QUOTE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'-')
-    .remove(b'~')
-    .remove(b'/');
-
-/// The URL hvac requests for `location`.
-pub(crate) fn read_url(base: &str, version: KvVersion, location: &SecretLocation) -> String {
-    let path = location.api_path(version);
-    format!(
-        "{}/v1/{}",
-        base.trim_end_matches('/'),
-        utf8_percent_encode(&path, PY_QUOTE)
-    )
+/// The URL hvac requests for `location`: the API path quoted with Python's `quote(s)` (`safe="/"`:
+/// everything but `A-Za-z0-9_.-~/` is escaped).
+pub(crate) fn read_url(
+    transport: &Transport,
+    version: KvVersion,
+    location: &SecretLocation,
+) -> String {
+    transport.api_url(&pyurl::quote(&location.api_path(version), "/"))
 }
 
 /// Reads the secret's data; `Ok(None)` for a 404 (absent, or a soft-deleted KV v2 version) and for KV
@@ -45,9 +37,9 @@ pub(crate) async fn kv_get(
         .request(reqwest::Method::GET, url, token)
         .send()
         .await
-        .map_err(transport_failure)?;
+        .map_err(|e| Failure::transport(&e))?;
     let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(transport_failure)?;
+    let body = response.bytes().await.map_err(|e| Failure::transport(&e))?;
     match status {
         200..=299 => {
             // The body may hold the secret: a parse failure reports the shape, never the content.
@@ -90,23 +82,22 @@ pub(crate) fn vault_errors(body: &[u8]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub(crate) fn transport_failure(e: reqwest::Error) -> Failure {
-    Failure::Transport {
-        timeout: e.is_timeout(),
-        message: chain(&e),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{TokenSource, VaultAuth, VaultConfig};
 
     #[test]
     fn urls_are_quoted_like_hvac() {
+        let config = VaultConfig::new(
+            "http://vault:8200/",
+            VaultAuth::Token(TokenSource::Literal("t".into())),
+        );
+        let transport = Transport::new(&config).unwrap();
         let loc =
             SecretLocation::new(Some("secret"), "variables", "a b:c@d?e#f%g~h.i-j_k/é").unwrap();
         assert_eq!(
-            read_url("http://vault:8200/", KvVersion::V2, &loc),
+            read_url(&transport, KvVersion::V2, &loc),
             "http://vault:8200/v1/secret/data/variables/a%20b%3Ac%40d%3Fe%23f%25g~h.i-j_k/%C3%A9"
         );
     }

@@ -16,6 +16,7 @@ use vaultrs::client::VaultClient;
 use crate::auth::{self, Login, LoginError};
 use crate::client::Transport;
 use crate::config::VaultConfig;
+use crate::kwargs::BACKEND;
 
 /// A logged-in client.
 pub(crate) struct Session {
@@ -94,11 +95,11 @@ impl Sessions {
                         }
                         let next = Arc::new(next);
                         *current = Some(next.clone());
-                        tracing::debug!(backend = "VaultBackend", "renewed the Vault token");
+                        tracing::debug!(backend = BACKEND, "renewed the Vault token");
                         return Ok(next);
                     }
                     Err(problem) => {
-                        tracing::debug!(backend = "VaultBackend", %problem, "token renewal failed; logging in again");
+                        tracing::debug!(backend = BACKEND, %problem, "token renewal failed; logging in again");
                     }
                 }
             }
@@ -108,7 +109,7 @@ impl Sessions {
                 let session = Arc::new(Session::new(transport, login, generation, Instant::now()));
                 *current = Some(session.clone());
                 tracing::debug!(
-                    backend = "VaultBackend",
+                    backend = BACKEND,
                     auth_type = config.auth.auth_type(),
                     "logged in to Vault"
                 );
@@ -119,7 +120,7 @@ impl Sessions {
             Err(e) => match previous {
                 Some(old) if stale != Some(old.generation) && !old.expired(Instant::now()) => {
                     tracing::warn!(
-                        backend = "VaultBackend",
+                        backend = BACKEND,
                         location = %e.location,
                         problem = %e.failure,
                         "refreshing the Vault token failed; using the current token until it expires"

@@ -17,9 +17,3 @@ pub use identity::{ClientProof, FakeEntra, KEY_VAULT_SCOPE, app_service_handler,
 pub use key_vault::FakeKeyVault;
 pub use server::{Handler, MockServer, Recorded, Reply};
 pub use tls::TestCa;
-
-/// A loopback port with nothing listening (bound then released), for "unreachable" cases.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1");
-    listener.local_addr().expect("local address").port()
-}

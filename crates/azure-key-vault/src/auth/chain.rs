@@ -173,11 +173,13 @@ fn environment_step(
     transport: &Transport,
 ) -> StepState {
     let env = &options.environment;
-    if !env.all_set(&ENV_SECRET_VARS) {
+    let values = ENV_SECRET_VARS.map(|k| env.var(k));
+    let [Some(tenant), Some(client), Some(secret)] = values.clone() else {
         let missing: Vec<&str> = ENV_SECRET_VARS
             .iter()
-            .copied()
-            .filter(|k| env.var(k).is_none())
+            .zip(&values)
+            .filter(|(_, value)| value.is_none())
+            .map(|(k, _)| *k)
             .collect();
         let mut message = format!(
             "EnvironmentCredential authentication unavailable. Environment variables are not fully configured \
@@ -192,17 +194,10 @@ fn environment_step(
             );
         }
         return StepState::Unavailable(message);
-    }
+    };
     let authority = match authority {
         Ok(a) => a,
         Err(e) => return StepState::Broken(e.clone()),
-    };
-    let (Some(tenant), Some(client), Some(secret)) = (
-        env.var("AZURE_TENANT_ID"),
-        env.var("AZURE_CLIENT_ID"),
-        env.var("AZURE_CLIENT_SECRET"),
-    ) else {
-        unreachable!("all three were just checked");
     };
     let credential_options = ClientSecretCredentialOptions {
         client_options: identity_client_options(&options.http, transport, authority),

@@ -119,7 +119,6 @@ impl ManagedIdentityCredential {
                 "ManagedIdentityCredential authentication unavailable: {what} managed identity isn't supported"
             ))
         };
-        let options = http.client_options(transport_);
         if let Some(endpoint) = env.var("IDENTITY_ENDPOINT") {
             if let Some(secret_header) = env.var("IDENTITY_HEADER") {
                 if env.var("IDENTITY_SERVER_THUMBPRINT").is_some() {
@@ -134,7 +133,7 @@ impl ManagedIdentityCredential {
                         secret_header,
                     },
                     client_id,
-                    pipeline: pipeline(options, Vec::new()),
+                    pipeline: pipeline(http.client_options(transport_), Vec::new()),
                     probe: None,
                     endpoint_available: AtomicBool::new(true),
                 });

@@ -5,8 +5,9 @@ use std::path::Path;
 use airflow_secrets_core::Error;
 use serde_json::{Map, Value};
 
+use super::Source;
 use super::project::external_account_project;
-use super::{Source, invalid};
+use crate::errors::invalid;
 
 /// A JSON object given as an object or as a string holding one.
 pub(super) fn json_object(value: &Value, kwarg: &str) -> Result<Map<String, Value>, Error> {

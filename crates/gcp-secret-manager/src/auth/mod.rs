@@ -17,7 +17,7 @@ use google_cloud_auth::credentials::{
 };
 use serde_json::Value;
 
-use crate::BACKEND;
+use crate::errors::invalid;
 use crate::kwargs::CloudSecretManagerKwargs;
 use keys::{
     credential_config, json_object, service_account_from_path, service_account_key, string_field,
@@ -96,14 +96,6 @@ pub(crate) type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// The process environment.
 pub(crate) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
-}
-
-fn invalid(kwarg: &str, problem: impl Into<String>) -> Error {
-    Error::InvalidKwarg {
-        backend: BACKEND,
-        kwarg: kwarg.to_owned(),
-        problem: problem.into(),
-    }
 }
 
 /// Picks the credential source and the project it implies, as Airflow's

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use airflow_secrets_core::Error;
 use serde_json::Value;
 
+use super::EnvLookup;
 use super::keys::string_field;
-use super::{EnvLookup, invalid};
+use crate::errors::invalid;
 
 /// Airflow's `_get_project_id_from_service_account_email`: `email.split("@")[1].split(".")[0]`.
 pub(crate) fn project_from_service_account_email(email: &str) -> Result<String, Error> {

@@ -16,7 +16,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::client::Transport;
 use crate::config::{AssumeRole, AwsCredentials, AwsIamAuth};
-use crate::failure::{Failure, chain};
+use airflow_secrets_core::error_chain as chain;
+
+use crate::failure::Failure;
 
 /// hvac's fixed request: the global STS endpoint, whatever the signing region.
 const STS_URL: &str = "https://sts.amazonaws.com/";

@@ -6,16 +6,16 @@ mod gcp;
 use std::path::Path;
 use std::time::Duration;
 
-use backon::Retryable;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use vaultrs::api::AuthInfo;
 use vaultrs::client::VaultClient;
 
-use crate::client::Transport;
+use crate::client::{Transport, header_safe};
 use crate::config::{TokenSource, VaultAuth, VaultConfig};
 use crate::endpoint::RawEndpoint;
-use crate::failure::Failure;
+use crate::failure::{Failure, with_retries};
+use crate::kwargs::BACKEND;
 
 /// A token and what Vault said about its lifetime.
 pub(crate) struct Login {
@@ -59,7 +59,7 @@ pub(crate) fn read_secret_file(what: &str, path: &Path) -> Result<SecretString, 
         )));
     }
     // A newline inside would make the X-Vault-Token header invalid (vaultrs panics on it).
-    if text.bytes().any(|b| b < 0x20 && b != b'\t' || b == 0x7f) {
+    if !header_safe(text) {
         return Err(Failure::Local(format!(
             "{what} `{}` contains control characters",
             path.display()
@@ -102,24 +102,12 @@ pub(crate) async fn login(
         .trim_matches('/')
         .to_owned();
     let path = login_path(auth, &mount);
-    let location = format!(
-        "{} login at {}/v1/{path}",
-        auth.auth_type(),
-        transport.base().trim_end_matches('/')
-    );
-    let mut attempts = 0u32;
-    let result = (|| {
-        attempts += 1;
+    with_retries(&config.retry, "login", || {
         login_once(auth, &mount, &path, transport)
     })
-    .retry(config.retry.backoff())
-    .when(Failure::is_transient)
-    .notify(|failure, delay| {
-        tracing::debug!(backend = "VaultBackend", %failure, ?delay, "retrying the Vault login");
-    })
-    .await;
-    result.map_err(|failure| LoginError {
-        location,
+    .await
+    .map_err(|(failure, attempts)| LoginError {
+        location: format!("{} login at {}", auth.auth_type(), transport.api_url(&path)),
         failure,
         attempts,
     })
@@ -134,7 +122,7 @@ async fn login_once(
     let anonymous = transport.vault_client("");
     let info = match auth {
         VaultAuth::Token(source) => {
-            return token_login(resolve("token_path", source)?, transport).await;
+            return token_login(resolve("token_path", source)?, path, transport).await;
         }
         VaultAuth::AppRole {
             role_id,
@@ -210,13 +198,14 @@ async fn post(
 /// Token auth sends no login: the token is used as is. One `lookup-self` tells its remaining TTL, so a
 /// renewable token can be renewed before it expires. A refused lookup (a policy without `default`) is
 /// not fatal: the token may still read secrets, it just cannot be scheduled for renewal.
-async fn token_login(token: SecretString, transport: &Transport) -> Result<Login, Failure> {
+async fn token_login(
+    token: SecretString,
+    lookup_self: &str,
+    transport: &Transport,
+) -> Result<Login, Failure> {
     let client = transport.vault_client(token.expose_secret());
-    match vaultrs::api::exec_with_result(
-        &client,
-        RawEndpoint::<Value>::get("auth/token/lookup-self".into()),
-    )
-    .await
+    match vaultrs::api::exec_with_result(&client, RawEndpoint::<Value>::get(lookup_self.to_owned()))
+        .await
     {
         Ok(data) => Ok(Login {
             token,
@@ -229,7 +218,7 @@ async fn token_login(token: SecretString, transport: &Transport) -> Result<Login
         Err(e) => match Failure::from(e) {
             f @ Failure::Transport { .. } => Err(f),
             f => {
-                tracing::debug!(backend = "VaultBackend", problem = %f, "token lookup-self failed; no renewal scheduled");
+                tracing::debug!(backend = BACKEND, problem = %f, "token lookup-self failed; no renewal scheduled");
                 Ok(Login {
                     token,
                     lease: None,

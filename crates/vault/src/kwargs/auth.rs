@@ -4,7 +4,7 @@ use airflow_secrets_core::Error;
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 
-use super::{OneOrMany, RawKwargs, check_header_value, invalid, secret_of, truthy};
+use super::{AUTH_TYPES, OneOrMany, RawKwargs, check_header_value, invalid, secret_of, truthy};
 use crate::config::{
     AssumeRole, AwsCredentials, AwsIamAuth, GcpAuth, GcpKeySource, TokenSource, VaultAuth,
 };
@@ -126,7 +126,10 @@ pub(super) fn auth_from_raw(
         other => {
             return Err(invalid(
                 "auth_type",
-                format!("The auth_type is not supported: {other}"),
+                format!(
+                    "The auth_type is not supported: {other}; supported auth types: {}",
+                    AUTH_TYPES.join(", ")
+                ),
             ));
         }
     })

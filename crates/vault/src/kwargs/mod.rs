@@ -13,6 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::client::header_safe;
 use crate::config::{
     ClientCert, DEFAULT_KUBERNETES_JWT_PATH, DEFAULT_URL, KvVersion, ProxyScheme, RetryConfig,
     Timeout, VaultConfig, Verify,
@@ -208,17 +209,7 @@ fn secret_of(value: String) -> SecretString {
 pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &VaultEnv) -> Result<VaultConfig, Error> {
     let raw: RawKwargs = parse_kwargs(BACKEND, kwargs)?;
 
-    let auth_type = raw.auth_type.clone().unwrap_or_else(|| "None".into());
-    if !AUTH_TYPES.contains(&auth_type.as_str()) {
-        return Err(invalid(
-            "auth_type",
-            format!(
-                "The auth_type is not supported: {auth_type}; supported auth types: {}",
-                AUTH_TYPES.join(", ")
-            ),
-        ));
-    }
-    let auth = auth_from_raw(&auth_type, &raw, env)?;
+    let auth = auth_from_raw(raw.auth_type.as_deref().unwrap_or("None"), &raw, env)?;
     let kv_engine_version = match raw.kv_engine_version {
         None | Some(0) => KvVersion::V2,
         Some(1) => KvVersion::V1,
@@ -231,13 +222,13 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &VaultEnv) -> Result<Vaul
         }
     };
 
-    let url = match truthy(raw.url.clone()).or_else(|| env.get("VAULT_ADDR").map(str::to_owned)) {
+    let url = match truthy(raw.url).or_else(|| env.get("VAULT_ADDR").map(str::to_owned)) {
         Some(url) => url,
         None => DEFAULT_URL.to_owned(),
     };
     check_url(&url)?;
 
-    let namespace = truthy(raw.namespace.clone());
+    let namespace = truthy(raw.namespace);
     if let Some(ns) = &namespace {
         check_header_value("namespace", ns)?;
     }
@@ -288,8 +279,8 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &VaultEnv) -> Result<Vaul
     let config = VaultConfig {
         url,
         auth,
-        auth_mount_point: truthy(raw.auth_mount_point.clone()),
-        mount_point: truthy(raw.mount_point.clone()),
+        auth_mount_point: truthy(raw.auth_mount_point),
+        mount_point: truthy(raw.mount_point),
         kv_engine_version,
         connections_path: base_paths("connections_path", raw.connections_path)?,
         variables_path: base_paths("variables_path", raw.variables_path)?,
@@ -336,10 +327,7 @@ pub(crate) fn check_url(url: &str) -> Result<(), Error> {
 }
 
 pub(crate) fn check_header_value(kwarg: &str, value: &str) -> Result<(), Error> {
-    if value
-        .bytes()
-        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80)
-    {
+    if header_safe(value) {
         Ok(())
     } else {
         Err(invalid(

@@ -25,6 +25,27 @@ async fn mount_read(server: &MockServer) {
         .await;
 }
 
+/// Mounts `POST <login_path>` answering [`ISSUED`], whatever the body (checked afterwards).
+async fn mount_login_any_body(server: &MockServer, login_path: &str) {
+    Mock::given(method("POST"))
+        .and(path(login_path))
+        .respond_with(auth_response(ISSUED, 3600, true))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// The one request `server` received at `api_path`.
+async fn received(server: &MockServer, api_path: &str) -> Request {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.url.path() == api_path)
+        .unwrap_or_else(|| panic!("no request to {api_path}"))
+}
+
 /// Mounts `POST <login_path>` expecting `body`, without any token header, answering [`ISSUED`].
 async fn mount_login(server: &MockServer, login_path: &str, body: Value) {
     Mock::given(method("POST"))
@@ -332,24 +353,11 @@ fn decode_iam_login(request: &Request) -> IamLogin {
     }
 }
 
-async fn aws_login_request(server: &MockServer) -> Request {
-    let requests = server.received_requests().await.unwrap();
-    requests
-        .into_iter()
-        .find(|r| r.url.path() == "/v1/auth/aws/login")
-        .expect("an aws login")
-}
-
 #[tokio::test]
 async fn aws_iam_with_static_keys_sends_a_valid_sigv4_get_caller_identity() {
     let logs = logs();
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/auth/aws/login"))
-        .respond_with(auth_response(ISSUED, 3600, true))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_login_any_body(&server, "/v1/auth/aws/login").await;
     mount_read(&server).await;
     let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
     let vault = backend(&kwargs(
@@ -358,7 +366,7 @@ async fn aws_iam_with_static_keys_sends_a_valid_sigv4_get_caller_identity() {
     ));
     assert_reads_with_issued_token(&vault, &server).await;
 
-    let login = decode_iam_login(&aws_login_request(&server).await);
+    let login = decode_iam_login(&received(&server, "/v1/auth/aws/login").await);
     assert_eq!(login.url, "https://sts.amazonaws.com/");
     assert_eq!(login.body, "Action=GetCallerIdentity&Version=2011-06-15");
     assert_eq!(login.role, "airflow-role");
@@ -391,12 +399,7 @@ async fn aws_iam_with_static_keys_sends_a_valid_sigv4_get_caller_identity() {
 async fn aws_iam_from_environment_with_session_token_and_region() {
     let logs = logs();
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/auth/aws-prod/login"))
-        .respond_with(auth_response(ISSUED, 3600, true))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_login_any_body(&server, "/v1/auth/aws-prod/login").await;
     let env = VaultEnv::from_vars([
         ("AWS_ACCESS_KEY_ID", "ASIAENVEXAMPLE"),
         ("AWS_SECRET_ACCESS_KEY", "envSecretKeyExample"),
@@ -413,14 +416,7 @@ async fn aws_iam_from_environment_with_session_token_and_region() {
         .mount(&server)
         .await;
     vault.get_variable("v").await.unwrap().unwrap();
-    let request = server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.url.path() == "/v1/auth/aws-prod/login")
-        .unwrap();
-    let login = decode_iam_login(&request);
+    let login = decode_iam_login(&received(&server, "/v1/auth/aws-prod/login").await);
     assert_eq!(login.role, Value::Null, "no role_id: Vault picks the role");
     assert_eq!(login.headers["x-amz-security-token"], "envSessionToken");
     let auth = sigv4::parse_authorization(&login.headers["authorization"]);
@@ -466,12 +462,7 @@ async fn aws_iam_assume_role_first_then_signs_with_the_assumed_credentials() {
         .expect(1)
         .mount(&sts)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/auth/aws/login"))
-        .respond_with(auth_response(ISSUED, 3600, true))
-        .expect(1)
-        .mount(&vault_server)
-        .await;
+    mount_login_any_body(&vault_server, "/v1/auth/aws/login").await;
     mount_read(&vault_server).await;
     let env = VaultEnv::from_vars([
         ("AWS_ACCESS_KEY_ID", "AKIDBASE"),
@@ -509,7 +500,7 @@ async fn aws_iam_assume_role_first_then_signs_with_the_assumed_credentials() {
         ("AKIDBASE", "sts")
     );
 
-    let login = decode_iam_login(&aws_login_request(&vault_server).await);
+    let login = decode_iam_login(&received(&vault_server, "/v1/auth/aws/login").await);
     assert_eq!(login.headers["x-amz-security-token"], "assumedSessionToken");
     let auth = sigv4::parse_authorization(&login.headers["authorization"]);
     assert_eq!(auth.access_key, "ASIAASSUMED");
@@ -536,12 +527,7 @@ async fn gcp_login_carries_a_jwt_signed_with_the_service_account_key() {
     let logs = logs();
     let (private_pem, public_pem) = rsa_pem_pair();
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/auth/gcp/login"))
-        .respond_with(auth_response(ISSUED, 3600, true))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_login_any_body(&server, "/v1/auth/gcp/login").await;
     mount_read(&server).await;
     let keyfile = json!({
         "type": "service_account",
@@ -557,13 +543,7 @@ async fn gcp_login_carries_a_jwt_signed_with_the_service_account_key() {
     ));
     assert_reads_with_issued_token(&vault, &server).await;
 
-    let request = server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.url.path() == "/v1/auth/gcp/login")
-        .unwrap();
+    let request = received(&server, "/v1/auth/gcp/login").await;
     let body: Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body["role"], "airflow-role");
     let jwt = body["jwt"].as_str().unwrap();
@@ -593,7 +573,7 @@ async fn gcp_key_from_file() {
     let logs = logs();
     let (private_pem, _) = rsa_pem_pair();
     let server = MockServer::start().await;
-    mount_login_any_gcp(&server).await;
+    mount_login_any_body(&server, "/v1/auth/gcp/login").await;
     mount_read(&server).await;
     let file = tempfile::NamedTempFile::new().unwrap();
     let keyfile = json!({ "type": "service_account", "private_key": private_pem, "client_email": "sa@p.iam.gserviceaccount.com" });
@@ -607,25 +587,17 @@ async fn gcp_key_from_file() {
     logs.assert_free_of(SUITE_SECRETS);
 }
 
-async fn mount_login_any_gcp(server: &MockServer) {
-    Mock::given(method("POST"))
-        .and(path("/v1/auth/gcp/login"))
-        .respond_with(auth_response(ISSUED, 3600, true))
-        .expect(1)
-        .mount(server)
-        .await;
-}
-
 #[test]
 fn construction_errors_follow_airflow() {
     let logs = logs();
     let server_uri = "http://127.0.0.1:1";
     let err = |kwargs: Value| {
-        let mut map = json!({ "url": server_uri }).as_object().unwrap().clone();
-        map.extend(kwargs.as_object().unwrap().clone());
-        VaultBackend::from_kwargs_with_env(&map, &VaultEnv::empty())
-            .clean_err()
-            .to_string()
+        VaultBackend::from_kwargs_with_env(
+            &merge(json!({ "url": server_uri }), kwargs),
+            &VaultEnv::empty(),
+        )
+        .clean_err()
+        .to_string()
     };
     let cases = [
         (
@@ -723,9 +695,11 @@ fn construction_errors_follow_airflow() {
 fn defaults_and_pass_through_options_are_accepted() {
     let logs = logs();
     let ok = |kwargs: Value| {
-        let mut map = json!({ "token": TOKEN }).as_object().unwrap().clone();
-        map.extend(kwargs.as_object().unwrap().clone());
-        VaultBackend::from_kwargs_with_env(&map, &VaultEnv::empty()).unwrap()
+        VaultBackend::from_kwargs_with_env(
+            &merge(json!({ "token": TOKEN }), kwargs),
+            &VaultEnv::empty(),
+        )
+        .unwrap()
     };
     let vault = ok(json!({}));
     let config = vault.config();

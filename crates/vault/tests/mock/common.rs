@@ -1,5 +1,5 @@
-//! Shared helpers: kwargs against a wiremock server, Vault's real response shapes (copied from an
-//! OpenBao 2.x dev server), and the leak checks every test ends with.
+//! Shared helpers: kwargs against a wiremock server, Vault's real response shapes (from
+//! tests/support/responses.rs), and the leak checks every test ends with.
 //!
 //! Every test starts with `let logs = logs();` (a TRACE subscriber capturing every event of this test
 //! binary) and ends with `logs.assert_free_of(SUITE_SECRETS)`; every error a test provokes goes through
@@ -16,6 +16,10 @@ use airflow_secrets_vault::{VaultBackend, VaultEnv};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::leak_check;
+use crate::responses::envelope;
+pub use crate::responses::{auth_response, kv1, kv2, kv2_deleted, vault_error};
 
 /// The token the `token` auth of [`token_kwargs`] uses.
 pub const TOKEN: &str = "s.mockRootToken";
@@ -91,16 +95,10 @@ pub fn logs() -> Logs {
 
 /// Panics when `text` (an error's Display or Debug, a backend's Debug) holds one of [`SUITE_SECRETS`]
 /// or `extra`, plain or percent-encoded.
+#[track_caller]
 pub fn assert_no_secret(text: &str, extra: &[&str]) {
-    for secret in SUITE_SECRETS.iter().chain(extra) {
-        for spelling in airflow_secrets_testkit::logs::spellings(secret) {
-            assert!(
-                !text.contains(&spelling),
-                "a secret ({} chars) leaks into: {text}",
-                secret.len()
-            );
-        }
-    }
+    leak_check::assert_no_secret(text, SUITE_SECRETS);
+    leak_check::assert_no_secret(text, extra);
 }
 
 /// `unwrap_err` that also proves the error's Display and Debug carry no secret of the suite.
@@ -112,15 +110,13 @@ pub trait CleanErr {
 impl<T: Debug> CleanErr for Result<T, Error> {
     #[track_caller]
     fn clean_err(self) -> Error {
-        let err = self.expect_err("the lookup must fail");
-        assert_no_secret(&format!("{err}\n{err:?}"), &[]);
-        err
+        leak_check::clean(self, SUITE_SECRETS)
     }
 }
 
-/// `{"url": <server>}` merged with `extra`.
-pub fn kwargs(server: &MockServer, extra: Value) -> Kwargs {
-    let mut map = json!({ "url": server.uri() }).as_object().unwrap().clone();
+/// The kwargs object `base` with the keys of `extra` added (or replaced).
+pub fn merge(base: Value, extra: Value) -> Kwargs {
+    let mut map = base.as_object().expect("base kwargs are an object").clone();
     map.extend(
         extra
             .as_object()
@@ -130,11 +126,17 @@ pub fn kwargs(server: &MockServer, extra: Value) -> Kwargs {
     map
 }
 
+/// `{"url": <server>}` merged with `extra`.
+pub fn kwargs(server: &MockServer, extra: Value) -> Kwargs {
+    merge(json!({ "url": server.uri() }), extra)
+}
+
 /// Token auth with [`TOKEN`], merged with `extra`.
 pub fn token_kwargs(server: &MockServer, extra: Value) -> Kwargs {
-    let mut map = kwargs(server, json!({ "auth_type": "token", "token": TOKEN }));
-    map.extend(extra.as_object().unwrap().clone());
-    map
+    merge(
+        json!({ "url": server.uri(), "auth_type": "token", "token": TOKEN }),
+        extra,
+    )
 }
 
 /// Builds the backend with an empty environment (nothing leaks in from the test process).
@@ -142,84 +144,11 @@ pub fn backend(kwargs: &Kwargs) -> VaultBackend {
     VaultBackend::from_kwargs_with_env(kwargs, &VaultEnv::empty()).expect("valid kwargs")
 }
 
-fn envelope(data: Value, auth: Value, lease_duration: u64) -> Value {
-    json!({
-        "request_id": "2584b4af-3c00-aea3-24b5-73ed60ec45ae",
-        "lease_id": "",
-        "renewable": false,
-        "lease_duration": lease_duration,
-        "data": data,
-        "wrap_info": null,
-        "warnings": null,
-        "auth": auth,
-    })
-}
-
-/// A KV v2 read answering `data`.
-pub fn kv2(data: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(envelope(
-        json!({
-            "data": data,
-            "metadata": {
-                "created_time": "2026-11-25T19:33:16.415958807Z",
-                "custom_metadata": null,
-                "deletion_time": "",
-                "destroyed": false,
-                "version": 1
-            }
-        }),
-        Value::Null,
-        0,
-    ))
-}
-
-/// A KV v1 read answering `data`.
-pub fn kv1(data: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(envelope(data, Value::Null, 2764800))
-}
-
-/// The 404 of a soft-deleted KV v2 version: metadata, no `errors`.
-pub fn kv2_deleted() -> ResponseTemplate {
-    ResponseTemplate::new(404).set_body_json(envelope(
-        json!({
-            "data": null,
-            "metadata": {
-                "created_time": "2026-11-25T19:33:16.415958807Z",
-                "custom_metadata": null,
-                "deletion_time": "2026-11-25T19:33:16.569224053Z",
-                "destroyed": false,
-                "version": 1
-            }
-        }),
-        Value::Null,
-        0,
-    ))
-}
-
-/// Vault's error shape.
-pub fn vault_error(status: u16, errors: &[&str]) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({ "errors": errors }))
-}
-
-/// A login (or renew-self) answer issuing `token`.
-pub fn auth_response(token: &str, lease_duration: u64, renewable: bool) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(envelope(
-        Value::Null,
-        json!({
-            "client_token": token,
-            "accessor": "Ny04pqLWmOLfRBTRNy7J0nuQ",
-            "policies": ["default", "p"],
-            "token_policies": ["default", "p"],
-            "metadata": { "role_name": "r" },
-            "lease_duration": lease_duration,
-            "renewable": renewable,
-            "entity_id": "0bfae91e-f7f9-4f77-e944-cc848fd29c7c",
-            "token_type": "service",
-            "orphan": true,
-            "mfa_requirement": null,
-            "num_uses": 0
-        }),
-        0,
+/// AppRole auth (role `r`, [`SECRET_ID`]) against `server`.
+pub fn approle(server: &MockServer) -> VaultBackend {
+    backend(&kwargs(
+        server,
+        json!({ "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID }),
     ))
 }
 

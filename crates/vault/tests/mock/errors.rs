@@ -21,13 +21,6 @@ async fn approle_server(login_expect: u64) -> MockServer {
     server
 }
 
-fn approle(server: &MockServer) -> airflow_secrets_vault::VaultBackend {
-    backend(&kwargs(
-        server,
-        json!({ "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID }),
-    ))
-}
-
 #[tokio::test]
 async fn forbidden_logs_in_again_once_then_is_permission_denied_naming_the_path() {
     let logs = logs();

@@ -49,12 +49,7 @@ fn debug_of_backends_built_with_secrets_shows_none() {
         json!({ "token": "t", "proxies": { "https": "http://user:PaSsWoRd-19c2@proxy:3128" } }),
     ];
     for kwargs in all {
-        let mut map = json!({ "url": "http://127.0.0.1:1" })
-            .as_object()
-            .unwrap()
-            .clone();
-        map.extend(kwargs.as_object().unwrap().clone());
-        let vault = backend(&map);
+        let vault = backend(&merge(json!({ "url": "http://127.0.0.1:1" }), kwargs));
         let debug = format!("{vault:?} {:#?}", vault.config());
         assert_no_secret(&debug, &[pem_body_line(&private_pem)]);
         assert!(!debug.contains("PRIVATE KEY"), "{debug}");

@@ -18,13 +18,6 @@ async fn mount_any_read(server: &MockServer) {
         .await;
 }
 
-fn approle(server: &MockServer) -> airflow_secrets_vault::VaultBackend {
-    backend(&kwargs(
-        server,
-        json!({ "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID }),
-    ))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_lookups_share_one_login() {
     let logs = logs();

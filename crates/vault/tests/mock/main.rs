@@ -7,6 +7,10 @@ mod errors;
 mod keys;
 mod kv;
 mod leak;
+#[path = "../support/leak_check.rs"]
+mod leak_check;
 mod lifecycle;
 mod patterns;
+#[path = "../support/responses.rs"]
+mod responses;
 mod sigv4;

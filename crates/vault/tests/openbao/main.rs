@@ -4,6 +4,9 @@
 
 #[path = "../support/keys.rs"]
 mod keys;
+#[allow(dead_code)]
+#[path = "../support/leak_check.rs"]
+mod leak_check;
 #[path = "../support/openbao.rs"]
 mod openbao;
 
@@ -14,6 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{Error, SecretsBackend};
 use airflow_secrets_vault::{VaultBackend, VaultEnv};
+use leak_check::clean;
 use openbao::OpenBao;
 use serde_json::{Value, json};
 use testkit::logs::Logs;
@@ -21,17 +25,6 @@ use testkit::logs::Logs;
 /// Installs the TRACE capture of this test binary (idempotent).
 fn logs() -> Logs {
     testkit::logs::capture()
-}
-
-/// The error, after checking that its Display and Debug hold none of `secrets`.
-#[track_caller]
-fn clean<T: std::fmt::Debug>(result: Result<T, Error>, secrets: &[&str]) -> Error {
-    let err = result.expect_err("the lookup must fail");
-    let text = format!("{err}\n{err:?}");
-    for secret in secrets {
-        assert!(!text.contains(secret), "a secret leaks into: {text}");
-    }
-    err
 }
 
 fn vault(kwargs: Value) -> VaultBackend {
