@@ -128,33 +128,49 @@ async fn run_store(name: &str, facade: Op, floor: Op, args: &Args) -> Result<Val
     Ok(json!({ "store": name, "n": args.n, "results": modes }))
 }
 
-async fn vault(url: &str, args: &Args) -> Result<Value, String> {
-    let kwargs = json!({
-        "url": url, "auth_type": "token", "token": args.vault_token,
-        "variables_path": "variables", "connections_path": null, "config_path": null,
-    });
+/// The facade's side: `Secrets` over the backend `class_path` (cache off) reading `key` as a variable.
+async fn facade(
+    class_path: &str,
+    kwargs: Value,
+    store: &'static str,
+    key: &str,
+) -> Result<Op, String> {
+    let Value::Object(kwargs) = kwargs else {
+        return Err("the kwargs must be a JSON object".into());
+    };
     let secrets = Arc::new(
         Secrets::builder()
-            .backend(
-                "airflow.providers.hashicorp.secrets.vault.VaultBackend",
-                kwargs.as_object().unwrap().clone(),
-            )
+            .backend(class_path, kwargs)
             .no_cache()
             .build()
             .await
             .map_err(|e| e.to_string())?,
     );
-    let key = args.key.clone();
-    let facade: Op = Arc::new(move || {
+    let key = key.to_owned();
+    Ok(Arc::new(move || {
         let (s, k) = (secrets.clone(), key.clone());
         Box::pin(async move {
             match s.variable(&k).await {
                 Ok(Some(_)) => Ok(()),
-                Ok(None) => Err(format!("variable {k} not found in Vault")),
+                Ok(None) => Err(format!("variable {k} not found in {store}")),
                 Err(e) => Err(e.to_string()),
             }
         })
+    }))
+}
+
+async fn vault(url: &str, args: &Args) -> Result<Value, String> {
+    let kwargs = json!({
+        "url": url, "auth_type": "token", "token": args.vault_token,
+        "variables_path": "variables", "connections_path": null, "config_path": null,
     });
+    let facade = facade(
+        "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+        kwargs,
+        "Vault",
+        &args.key,
+    )
+    .await?;
     let client = reqwest::Client::builder()
         .build()
         .map_err(|e| e.to_string())?;
@@ -189,28 +205,13 @@ async fn ssm(endpoint: &str, args: &Args) -> Result<Value, String> {
         "aws_access_key_id": "testing", "aws_secret_access_key": "testing",
         "connections_prefix": null, "config_prefix": null,
     });
-    let secrets = Arc::new(
-        Secrets::builder()
-            .backend(
-                "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
-                kwargs.as_object().unwrap().clone(),
-            )
-            .no_cache()
-            .build()
-            .await
-            .map_err(|e| e.to_string())?,
-    );
-    let key = args.key.clone();
-    let facade: Op = Arc::new(move || {
-        let (s, k) = (secrets.clone(), key.clone());
-        Box::pin(async move {
-            match s.variable(&k).await {
-                Ok(Some(_)) => Ok(()),
-                Ok(None) => Err(format!("variable {k} not found in SSM")),
-                Err(e) => Err(e.to_string()),
-            }
-        })
-    });
+    let facade = facade(
+        "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
+        kwargs,
+        "SSM",
+        &args.key,
+    )
+    .await?;
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(endpoint)

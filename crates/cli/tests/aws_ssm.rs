@@ -207,7 +207,7 @@ fn trace_logging_never_shows_a_secret() {
         "-vvv logged the SDK's requests at TRACE"
     );
     for secret in secrets {
-        for spelling in [secret.to_owned(), secret.replace('@', "%40")] {
+        for spelling in airflow_secrets_testkit::logs::spellings(secret) {
             assert!(
                 !stderr_seen.contains(&spelling),
                 "`{spelling}` appeared on stderr"

@@ -147,18 +147,19 @@ fn trace_logging_on_stderr_shows_no_secret() {
         bao.root_token(),
         "my-test-variable",
         "p@ss",
-        "p%40ss",
     ];
     for (kwargs, args, expected) in runs {
         let (code, _, stderr) = run(cli(home.path(), kwargs), &args);
         assert_eq!(code, expected, "{args:?}: {stderr}");
         assert!(stderr.contains("TRACE"), "{args:?}: TRACE logging is on");
         for secret in secrets {
-            assert!(
-                !stderr.contains(secret),
-                "{args:?}: a secret ({} chars) is on stderr",
-                secret.len()
-            );
+            for spelling in testkit::logs::spellings(secret) {
+                assert!(
+                    !stderr.contains(&spelling),
+                    "{args:?}: a secret ({} chars) is on stderr",
+                    secret.len()
+                );
+            }
         }
     }
 }

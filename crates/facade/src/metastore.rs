@@ -60,14 +60,14 @@ pub(crate) async fn third_tier(
                 tracing::debug!(path = %default.display(), "no sql_alchemy_conn and no default SQLite file: no metastore tier");
                 return Ok(None);
             }
-            Database {
-                url: DatabaseUrl::sqlite(&default),
-                source_name: "Airflow's default sql_alchemy_conn".into(),
-            }
+            Database::default_sqlite(&default)
         }
     };
-    let settings = read_settings(config, custom, database).await?;
-    Ok(Some(Arc::new(MetastoreBackend::new(settings)?)))
+    let settings = read_settings(config, custom, database.url).await?;
+    Ok(Some(Arc::new(checked_backend(
+        settings,
+        &database.source_name,
+    )?)))
 }
 
 /// Reads the settings on the first lookup of a `MetastoreBackend` named as the custom backend.
@@ -81,12 +81,12 @@ impl SettingsLoader for ConfigLoader {
     async fn load(&self) -> Result<MetastoreSettings, Error> {
         let database = match read_database(&self.config, None).await? {
             Some(db) => db,
-            None => Database {
-                url: DatabaseUrl::sqlite(default_sqlite_path(&self.config)),
-                source_name: "Airflow's default sql_alchemy_conn".into(),
-            },
+            None => Database::default_sqlite(default_sqlite_path(&self.config)),
         };
-        read_settings(&self.config, None, database).await
+        let settings = read_settings(&self.config, None, database.url).await?;
+        // Validate now so that a bad URL is reported against the option's real source.
+        checked_backend(settings.clone(), &database.source_name)?;
+        Ok(settings)
     }
 }
 
@@ -95,10 +95,39 @@ struct Database {
     source_name: String,
 }
 
+impl Database {
+    /// Airflow's default `sql_alchemy_conn`: the SQLite file at `path`.
+    fn default_sqlite(path: impl AsRef<std::path::Path>) -> Database {
+        Database {
+            url: DatabaseUrl::sqlite(path),
+            source_name: "Airflow's default sql_alchemy_conn".into(),
+        }
+    }
+}
+
+/// The backend for `settings`; a URL sqlx cannot use is reported against `source_name`, the option's
+/// real source.
+fn checked_backend(
+    settings: MetastoreSettings,
+    source_name: &str,
+) -> Result<MetastoreBackend, Error> {
+    MetastoreBackend::new(settings).map_err(|e| match e {
+        Error::InvalidSetting {
+            option, problem, ..
+        } => Error::InvalidSetting {
+            option,
+            source_name: source_name.to_owned(),
+            problem,
+        },
+        other => other,
+    })
+}
+
+/// The settings for the database at `url`: the Fernet keys and the schema, read from the configuration.
 async fn read_settings(
     config: &AirflowConfig,
     custom: Option<&Arc<dyn SecretsBackend>>,
-    database: Database,
+    url: DatabaseUrl,
 ) -> Result<MetastoreSettings, Error> {
     let fernet = match resolve(
         config.option("core", "fernet_key").await?,
@@ -120,39 +149,24 @@ async fn read_settings(
         .get_str("database", "sql_alchemy_schema")
         .await?
         .map(|(s, _)| s);
-    let settings = MetastoreSettings::new(database.url, fernet).with_schema(schema);
-    // Validate now so that a bad URL is reported against the option's real source.
-    MetastoreBackend::new(settings.clone()).map_err(|e| match e {
-        Error::InvalidSetting {
-            option, problem, ..
-        } => Error::InvalidSetting {
-            option,
-            source_name: database.source_name.clone(),
-            problem,
-        },
-        other => other,
-    })?;
-    Ok(settings)
+    Ok(MetastoreSettings::new(url, fernet).with_schema(schema))
 }
 
 /// `sql_alchemy_conn`, `[database]` then legacy `[core]`: both environment stages first, then the file.
+/// Each stage is read only if the ones before it gave nothing (a `_CMD` runs only when its turn comes).
 async fn read_database(
     config: &AirflowConfig,
     custom: Option<&Arc<dyn SecretsBackend>>,
 ) -> Result<Option<Database>, Error> {
     let env_only = config.clone().with_cfg_file(None);
-    let candidates = [
-        env_only.option("database", "sql_alchemy_conn").await?,
-        env_only.option("core", "sql_alchemy_conn").await?,
-        config.option("database", "sql_alchemy_conn").await?,
-        config.option("core", "sql_alchemy_conn").await?,
+    let stages = [
+        (&env_only, "database", "[database] sql_alchemy_conn"),
+        (&env_only, "core", "[core] sql_alchemy_conn"),
+        (config, "database", "[database] sql_alchemy_conn"),
+        (config, "core", "[core] sql_alchemy_conn"),
     ];
-    for (raw, option) in candidates.into_iter().zip([
-        "[database] sql_alchemy_conn",
-        "[core] sql_alchemy_conn",
-        "[database] sql_alchemy_conn",
-        "[core] sql_alchemy_conn",
-    ]) {
+    for (stage, section, option) in stages {
+        let raw = stage.option(section, "sql_alchemy_conn").await?;
         let Some((text, source_name)) = resolve(raw, option, custom).await? else {
             continue;
         };

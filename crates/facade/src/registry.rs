@@ -50,12 +50,12 @@ const fn known(class_path: &'static str, class: BackendClass, legacy: bool) -> K
 /// Every class path airflow-secrets understands, current ones first within each backend.
 pub const KNOWN_CLASS_PATHS: &[KnownClassPath] = &[
     known(
-        "airflow.secrets.environment_variables.EnvironmentVariablesBackend",
+        EnvironmentVariablesBackend::CLASS_PATH,
         BackendClass::EnvironmentVariables,
         false,
     ),
     known(
-        "airflow.secrets.local_filesystem.LocalFilesystemBackend",
+        LocalFilesystemBackend::CLASS_PATH,
         BackendClass::LocalFilesystem,
         false,
     ),

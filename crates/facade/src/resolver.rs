@@ -99,7 +99,8 @@ impl Secrets {
         self.custom.as_ref()
     }
 
-    /// The settings read from Airflow's configuration (absent when the builder was given no config).
+    /// The settings read from Airflow's configuration (absent when the builder was given no config and
+    /// no settings).
     pub fn settings(&self) -> Option<&SecretsSettings> {
         self.settings.as_ref()
     }
@@ -137,12 +138,7 @@ impl Secrets {
                 failures: Vec::new(),
             })
         };
-        let entry = match &self.cache {
-            Some(cache) if cache.covers(SecretKind::Config) => {
-                cache.get_or_walk(SecretKind::Config, key, walk).await?.0
-            }
-            _ => walk.await?,
-        };
+        let (entry, _) = self.through_cache(SecretKind::Config, key, walk).await?;
         match entry.answer {
             Answer::Value(v) => Ok(v),
             Answer::Connection(_) => unreachable!("config lookups cache values"),
@@ -237,6 +233,7 @@ impl Secrets {
         self.cache.as_ref().map(|c| c.settings())
     }
 
+    /// The entry from the cache when it covers `kind`, otherwise `walk`'s; `true` for a cache hit.
     async fn through_cache<F>(
         &self,
         kind: SecretKind,
@@ -247,8 +244,8 @@ impl Secrets {
         F: std::future::Future<Output = Result<Entry, Error>>,
     {
         match &self.cache {
-            Some(cache) => cache.get_or_walk(kind, key, walk).await,
-            None => Ok((walk.await?, false)),
+            Some(cache) if cache.covers(kind) => cache.get_or_walk(kind, key, walk).await,
+            _ => Ok((walk.await?, false)),
         }
     }
 
@@ -301,6 +298,7 @@ impl Secrets {
 #[derive(Default)]
 pub struct SecretsBuilder {
     config: Option<AirflowConfig>,
+    settings: Option<SecretsSettings>,
     context: ProcessContext,
     explicit_backend: Option<(String, Kwargs)>,
     custom: Option<Arc<dyn SecretsBackend>>,
@@ -314,6 +312,14 @@ impl SecretsBuilder {
     /// Read the backend, kwargs and cache settings from this configuration.
     pub fn config(mut self, config: AirflowConfig) -> Self {
         self.config = Some(config);
+        self
+    }
+
+    /// Use these settings, already read from the configuration with [`SecretsSettings::load`], instead
+    /// of reading them again in [`build`](Self::build) (which would run `_CMD` commands and `_SECRET`
+    /// lookups a second time).
+    pub fn settings(mut self, settings: SecretsSettings) -> Self {
+        self.settings = Some(settings);
         self
     }
 
@@ -378,9 +384,10 @@ impl SecretsBuilder {
     /// Builds the chain: custom backend (if any), environment variables, then the metastore (feature
     /// `metastore`, when a database is configured).
     pub async fn build(self) -> Result<Secrets, Error> {
-        let settings = match &self.config {
-            Some(config) => Some(SecretsSettings::load(config, self.context).await?),
-            None => None,
+        let settings = match (self.settings, &self.config) {
+            (Some(settings), _) => Some(settings),
+            (None, Some(config)) => Some(SecretsSettings::load(config, self.context).await?),
+            (None, None) => None,
         };
         let context = BuildContext {
             config: self.config.as_ref(),

@@ -91,7 +91,7 @@ const WORKERS: Names = Names {
 };
 
 impl SecretsSettings {
-    /// Reads the settings as Airflow does for `context` (spec §5.7).
+    /// Reads the settings as Airflow does for `context`.
     pub async fn load(
         config: &AirflowConfig,
         context: ProcessContext,
@@ -187,7 +187,7 @@ async fn read_backend(
 }
 
 /// `backend_kwargs_secret`: Airflow builds the backend to read its own kwargs, which in practice means a
-/// backend built with default kwargs (spec §5.7); errors are wrapped as Airflow's AirflowConfigException.
+/// backend built with default kwargs; errors are wrapped as Airflow's AirflowConfigException.
 async fn kwargs_from_secret(
     config: &AirflowConfig,
     class_path: &str,

@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 
 use airflow_secrets::{CacheSettings, EnvironmentVariablesBackend, Error, ErrorPolicy, Secrets};
 use airflow_secrets_azure_key_vault_mock::key_vault::{secret_bundle, service_unavailable};
-use airflow_secrets_azure_key_vault_mock::{
-    ACCESS_TOKEN, AzureFixture, CLIENT_SECRET, Reply, closed_port,
-};
+use airflow_secrets_azure_key_vault_mock::{ACCESS_TOKEN, AzureFixture, CLIENT_SECRET, Reply};
+use airflow_secrets_testkit::free_port;
 use airflow_secrets_testkit::logs::{self, Logs};
 use airflow_secrets_testkit::proxy::{Fault, FaultProxy};
 use serde_json::{Map, Value, json};
@@ -160,7 +159,7 @@ async fn two_503s_then_200_succeed_with_exactly_three_requests() {
 async fn connection_refused_is_unavailable_fast() {
     let logs = start();
     let fx = AzureFixture::start().await;
-    let url = format!("https://127.0.0.1:{}/", closed_port());
+    let url = format!("https://127.0.0.1:{}/", free_port());
     let secrets = secrets(fx.kwargs_with(json!({
         "vault_url": url,
         "retry_total": 2,

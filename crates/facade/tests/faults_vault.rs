@@ -10,8 +10,14 @@
 pub(crate) use airflow_secrets_testkit as testkit;
 
 #[allow(dead_code)]
+#[path = "../../vault/tests/support/leak_check.rs"]
+mod leak_check;
+#[allow(dead_code)]
 #[path = "../../vault/tests/support/openbao.rs"]
 mod openbao;
+#[allow(dead_code)]
+#[path = "../../vault/tests/support/responses.rs"]
+mod responses;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +26,8 @@ use std::time::{Duration, Instant};
 use airflow_secrets::{
     CacheSettings, EnvironmentVariablesBackend, Error, ErrorPolicy, Secrets, SecretsBuilder,
 };
+use leak_check::clean;
+use responses::{auth_response, kv2, vault_error};
 use serde_json::{Value, json};
 use testkit::logs::Logs;
 use testkit::proxy::{Fault, FaultProxy};
@@ -36,17 +44,6 @@ const SECRETS: &[&str] = &[SECRET_ID, TOKEN, VALUE];
 
 fn logs() -> Logs {
     testkit::logs::capture()
-}
-
-/// The error, once its Display and Debug are proven free of `secrets`.
-#[track_caller]
-fn clean<T: std::fmt::Debug>(result: Result<T, Error>, secrets: &[&str]) -> Error {
-    let err = result.expect_err("the lookup must fail");
-    let text = format!("{err}\n{err:?}");
-    for secret in secrets {
-        assert!(!text.contains(secret), "a secret leaks into: {text}");
-    }
-    err
 }
 
 /// Airflow's documentation kwargs for `url`, plus `extra`.
@@ -84,50 +81,15 @@ fn read_path(key: &str) -> String {
 }
 
 /// A KV v2 answer holding `{"value": value}`.
-fn kv2(value: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "request_id": "2584b4af-3c00-aea3-24b5-73ed60ec45ae",
-        "lease_id": "",
-        "renewable": false,
-        "lease_duration": 0,
-        "data": {
-            "data": { "value": value },
-            "metadata": { "created_time": "2026-11-25T19:33:16.415958807Z", "custom_metadata": null,
-                          "deletion_time": "", "destroyed": false, "version": 1 }
-        },
-        "wrap_info": null,
-        "warnings": null,
-        "auth": null
-    }))
+fn kv2_value(value: &str) -> ResponseTemplate {
+    kv2(json!({ "value": value }))
 }
 
 /// The AppRole login, issuing [`TOKEN`] for an hour.
 async fn mount_login(server: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "request_id": "6b1ad0b9-6d5c-1f0e-3ee3-2f1c9c8a4a11",
-            "lease_id": "",
-            "renewable": false,
-            "lease_duration": 0,
-            "data": null,
-            "wrap_info": null,
-            "warnings": null,
-            "auth": {
-                "client_token": TOKEN,
-                "accessor": "Ny04pqLWmOLfRBTRNy7J0nuQ",
-                "policies": ["default", "airflow-read"],
-                "token_policies": ["default", "airflow-read"],
-                "metadata": { "role_name": "airflow" },
-                "lease_duration": 3600,
-                "renewable": true,
-                "entity_id": "0bfae91e-f7f9-4f77-e944-cc848fd29c7c",
-                "token_type": "service",
-                "orphan": true,
-                "mfa_requirement": null,
-                "num_uses": 0
-            }
-        })))
+        .respond_with(auth_response(TOKEN, 3600, true))
         .mount(server)
         .await;
 }
@@ -166,12 +128,12 @@ async fn a_slow_server_fails_with_unavailable_within_the_timeout_plus_10_percent
     mount_login(&server).await;
     Mock::given(method("GET"))
         .and(path(read_path("fast")))
-        .respond_with(kv2(VALUE))
+        .respond_with(kv2_value(VALUE))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path(read_path("slow")))
-        .respond_with(kv2(VALUE).set_delay(Duration::from_secs(20)))
+        .respond_with(kv2_value(VALUE).set_delay(Duration::from_secs(20)))
         .mount(&server)
         .await;
     let timeout = Duration::from_secs(2);
@@ -223,15 +185,13 @@ async fn two_503_then_200_succeeds_after_exactly_3_requests() {
     mount_login(&server).await;
     Mock::given(method("GET"))
         .and(path(read_path("flaky")))
-        .respond_with(
-            ResponseTemplate::new(503).set_body_json(json!({ "errors": ["Vault is sealed"] })),
-        )
+        .respond_with(vault_error(503, &["Vault is sealed"]))
         .up_to_n_times(2)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path(read_path("flaky")))
-        .respond_with(kv2(VALUE))
+        .respond_with(kv2_value(VALUE))
         .mount(&server)
         .await;
     let secrets = builder(kwargs(&server.uri(), json!({})))
@@ -292,7 +252,7 @@ async fn a_server_killed_and_restarted_fails_cleanly_then_recovers_without_a_reb
     mount_login(&server).await;
     Mock::given(method("GET"))
         .and(path(read_path("steady")))
-        .respond_with(kv2(VALUE))
+        .respond_with(kv2_value(VALUE))
         .mount(&server)
         .await;
     let proxy = FaultProxy::start(*server.address()).await;
@@ -417,7 +377,7 @@ async fn a_hundred_concurrent_cached_lookups_send_one_read() {
     Mock::given(method("GET"))
         .and(path(read_path("hot")))
         // Slow enough that all 100 lookups are waiting while the one read is in flight.
-        .respond_with(kv2(VALUE).set_delay(Duration::from_millis(300)))
+        .respond_with(kv2_value(VALUE).set_delay(Duration::from_millis(300)))
         .mount(&server)
         .await;
     let secrets = Arc::new(

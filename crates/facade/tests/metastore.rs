@@ -371,6 +371,27 @@ async fn legacy_option_cmd_secret_and_airflow_cfg_are_read_as_airflow_reads_them
 }
 
 #[tokio::test]
+async fn a_sql_alchemy_conn_cmd_runs_once() {
+    let d = Deployment::new().await;
+    let runs = d.path("cmd-runs");
+    let cmd = format!(
+        "sh -c 'echo run >> {}; echo {}'",
+        runs.display(),
+        d.db_url()
+    );
+    let env = with(
+        without(d.env(), &["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]),
+        &[("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD", cmd.as_str())],
+    );
+    let s = d.secrets(env).await.unwrap();
+    assert_eq!(
+        s.variable("db_only").await.unwrap().unwrap().expose(),
+        "only in the database"
+    );
+    assert_eq!(std::fs::read_to_string(&runs).unwrap(), "run\n");
+}
+
+#[tokio::test]
 async fn a_failing_database_falls_through_and_strict_mode_stops() {
     let d = Deployment::new().await;
     let missing = format!("sqlite:///{}", d.path("gone/airflow.db").display());

@@ -10,10 +10,14 @@
 pub(crate) use airflow_secrets_testkit as testkit;
 
 #[allow(dead_code)]
+#[path = "../../vault/tests/support/leak_check.rs"]
+mod leak_check;
+#[allow(dead_code)]
 #[path = "../../vault/tests/support/openbao.rs"]
 mod openbao;
 
 use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets};
+use leak_check::assert_clean;
 use openbao::{AppRole, OpenBao};
 use serde_json::{Value, json};
 use testkit::logs::Logs;
@@ -33,14 +37,6 @@ fn stored_secrets<'a>(bao: &'a OpenBao, approle: &'a AppRole) -> [&'a str; 4] {
         "my-test-variable",
         "p@ss",
     ]
-}
-
-/// Panics when the error's Display or Debug holds one of `secrets`.
-fn assert_clean(err: &Error, secrets: &[&str]) {
-    let text = format!("{err}\n{err:?}");
-    for secret in secrets {
-        assert!(!text.contains(secret), "a secret leaks into: {text}");
-    }
 }
 
 /// The two environment variables of the documentation (plus a private AIRFLOW_HOME so no airflow.cfg of

@@ -168,16 +168,15 @@ fn postgres_options(
         None => host_part(PgConnectOptions::new_without_pgpass().get_host()),
     };
     let mut text = String::from("postgres://");
-    if let Some(user) = url.username().filter(|u| !u.is_empty()) {
-        text.push_str(&enc(user));
+    let user = url.username().filter(|u| !u.is_empty());
+    if user.is_some() || url.password().is_some() {
+        if let Some(user) = user {
+            text.push_str(&enc(user));
+        }
         if let Some(password) = url.password() {
             text.push(':');
             text.push_str(&enc(password.expose()));
         }
-        text.push('@');
-    } else if let Some(password) = url.password() {
-        text.push(':');
-        text.push_str(&enc(password.expose()));
         text.push('@');
     }
     text.push_str(&host);

@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use airflow_secrets_core::SecretValue;
-use percent_encoding::percent_decode_str;
+use airflow_secrets_core::connection::pyurl::{parse_qsl, unquote};
 use regex::Regex;
 
 /// The database engines airflow-secrets can read Airflow's metadata database from (Airflow supports
@@ -163,7 +163,6 @@ impl DatabaseUrl {
             "mysql" | "mariadb" => Dialect::MySql,
             _ => return Err(UrlError::UnsupportedDialect { dialect: name }),
         };
-        let unquote = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
         let port = match caps.name("port").map(|m| m.as_str()) {
             None | Some("") => None,
             Some(p) => Some(
@@ -176,19 +175,19 @@ impl DatabaseUrl {
             .or_else(|| caps.name("ipv6host"))
             .map(|m| m.as_str().to_owned())
             .filter(|h| !h.is_empty());
+        // SQLAlchemy's `make_url` calls `parse_qsl(query)` with its default `keep_blank_values=False`:
+        // `?sslmode=` is dropped, not passed on empty.
         let query = caps
             .name("query")
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_str().as_bytes())
-                    .into_owned()
-                    .collect()
-            })
+            .map(|q| parse_qsl(q.as_str(), false))
             .unwrap_or_default();
         let parsed = DatabaseUrl {
             dialect,
             name,
             driver,
-            username: caps.name("username").map(|m| unquote(m.as_str())),
+            username: caps
+                .name("username")
+                .map(|m| unquote(m.as_str()).into_owned()),
             password: caps
                 .name("password")
                 .map(|m| SecretValue::new(unquote(m.as_str()))),
@@ -283,7 +282,7 @@ impl DatabaseUrl {
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
         {
             let path = db.strip_prefix("file:").unwrap_or(db);
-            let path = percent_decode_str(path).decode_utf8_lossy().into_owned();
+            let path = unquote(path).into_owned();
             return (!path.is_empty() && path != ":memory:").then_some(path);
         }
         Some(db.to_owned())
@@ -320,11 +319,10 @@ impl fmt::Display for DatabaseUrl {
             } else {
                 "***"
             };
-            let pair: String = url::form_urlencoded::Serializer::new(String::new())
+            // (The form encoding leaves `*` as it is, so `***` stays readable.)
+            let pair = url::form_urlencoded::Serializer::new(String::new())
                 .append_pair(k, shown)
                 .finish();
-            // Keep `***` readable rather than percent-encoded.
-            let pair = pair.replace("%2A%2A%2A", "***");
             write!(f, "{}{pair}", if i == 0 { "?" } else { "&" })?;
         }
         Ok(())
@@ -411,6 +409,11 @@ mod tests {
             "the database part is not unquoted"
         );
         assert_eq!(u.query_param("options"), Some("-csearch_path=x y"));
+        // Blank values are dropped, as SQLAlchemy's parse_qsl(keep_blank_values=False) does.
+        assert_eq!(
+            parse("postgresql://h/db?sslmode=&application_name=a").query_param("sslmode"),
+            None
+        );
         assert_eq!(
             u.to_string(),
             "postgresql+psycopg://user@[::1]:5432/air%66low?sslmode=verify-full&options=***"

@@ -10,8 +10,8 @@ use crate::{DatabaseUrl, Dialect};
 pub(crate) struct Ctx<'a> {
     pub(crate) kind: SecretKind,
     pub(crate) key: &'a str,
-    /// `table variable in <redacted URL>`.
-    pub(crate) location: String,
+    /// ``table `variable` of <URL without its password>``.
+    pub(crate) location: &'a str,
     pub(crate) url: &'a DatabaseUrl,
     /// When the lookup began (for [`Error::Unavailable`]'s `elapsed`).
     pub(crate) started: std::time::Instant,
@@ -23,7 +23,7 @@ impl Ctx<'_> {
             backend: NAME,
             kind: self.kind,
             key: self.key.to_owned(),
-            location: self.location.clone(),
+            location: self.location.to_owned(),
             attempts: 1,
             elapsed: self.started.elapsed(),
             problem,
@@ -35,7 +35,7 @@ impl Ctx<'_> {
             backend: NAME,
             kind: self.kind,
             key: self.key.to_owned(),
-            location: self.location.clone(),
+            location: self.location.to_owned(),
             problem,
         }
     }
@@ -68,8 +68,7 @@ impl Ctx<'_> {
                     Some(my) => my.number().to_string(),
                     None => db.code().map(|c| c.into_owned()).unwrap_or_default(),
                 };
-                let message = db.message().to_owned();
-                self.classify_database(&code, &message, text)
+                self.classify_database(&code, db.message(), text)
             }
             sqlx::Error::ColumnNotFound(_)
             | sqlx::Error::ColumnDecode { .. }
@@ -82,6 +81,12 @@ impl Ctx<'_> {
 
     fn classify_database(&self, code: &str, message: &str, text: String) -> Error {
         let lower = message.to_ascii_lowercase();
+        // SQLite reports extended result codes; the primary code is the low byte.
+        let sqlite_code = code
+            .parse::<i32>()
+            .ok()
+            .filter(|_| self.url.dialect() == Dialect::Sqlite)
+            .map(|c| c & 0xff);
         let missing_table = || {
             self.rejected(format!(
                 "{text}; this is not an Airflow metadata database (or it was never migrated: `airflow db migrate`)"
@@ -92,7 +97,7 @@ impl Ctx<'_> {
             // 1698 (no password for a socket-auth user).
             "28P01" | "28000" | "1045" | "1698" => Error::Authentication {
                 backend: NAME,
-                location: self.location.clone(),
+                location: self.location.to_owned(),
                 problem: redact(&message, self.url),
             },
             // PostgreSQL insufficient_privilege; MySQL 1142 (command denied), 1044 (db access denied).
@@ -100,7 +105,7 @@ impl Ctx<'_> {
                 backend: NAME,
                 kind: self.kind,
                 key: self.key.to_owned(),
-                location: self.location.clone(),
+                location: self.location.to_owned(),
                 problem: redact(&message, self.url),
             },
             // PostgreSQL undefined_table / undefined_column / invalid_schema_name; MySQL 1146 (no such
@@ -112,19 +117,10 @@ impl Ctx<'_> {
             c if c.starts_with("57P") || c.starts_with("08") || c == "53300" => {
                 self.unavailable(text)
             }
-            _ if self.url.dialect() == Dialect::Sqlite => {
-                // SQLite reports extended result codes; the primary code is the low byte.
-                match code.parse::<i32>().map(|c| c & 0xff) {
-                    // SQLITE_CANTOPEN, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_PERM.
-                    Ok(14 | 5 | 6 | 10 | 3) => self.unavailable(text),
-                    // SQLITE_NOTADB: the file is not a SQLite database at all.
-                    Ok(26) => missing_table(),
-                    _ if lower.contains("no such table") || lower.contains("no such column") => {
-                        missing_table()
-                    }
-                    _ => self.rejected(text),
-                }
-            }
+            // SQLITE_CANTOPEN, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_PERM.
+            _ if matches!(sqlite_code, Some(14 | 5 | 6 | 10 | 3)) => self.unavailable(text),
+            // SQLITE_NOTADB: the file is not a SQLite database at all.
+            _ if sqlite_code == Some(26) => missing_table(),
             _ if lower.contains("no such table") || lower.contains("no such column") => {
                 missing_table()
             }

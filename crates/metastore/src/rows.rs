@@ -129,7 +129,7 @@ mod tests {
         let ctx = Ctx {
             kind: SecretKind::Variable,
             key: "k",
-            location: "table `variable`".into(),
+            location: "table `variable`",
             url: &url,
             started: std::time::Instant::now(),
         };

@@ -87,8 +87,8 @@ impl Store {
 
     fn ctx<'a>(&'a self, kind: SecretKind, key: &'a str) -> Ctx<'a> {
         let location = match kind {
-            SecretKind::Connection => self.connection_location.clone(),
-            _ => self.variable_location.clone(),
+            SecretKind::Connection => &self.connection_location,
+            _ => &self.variable_location,
         };
         Ctx {
             kind,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use airflow_secrets_core::{Error, SecretsBackend};
 use airflow_secrets_metastore::{MetastoreBackend, MetastoreSettings};
-use common::pg::PgServer;
+use common::pg::{PgServer, enc};
 use common::*;
 
 fn backend(url: &str, fernet_key: &str, schema: Option<&str>) -> MetastoreBackend {
@@ -63,10 +63,6 @@ async fn reads_plain_encrypted_and_rotated_rows_and_reports_key_problems() {
         "encrypted value"
     );
     common::assert_logs_clean();
-}
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 #[tokio::test]

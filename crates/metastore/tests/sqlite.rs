@@ -13,33 +13,23 @@ use sqlx::{ConnectOptions, Connection, Executor};
 
 /// Creates `path` with Airflow's tables (plus `extra` statements) and the standard rows.
 async fn create_db(path: &Path, extra: &[&str]) {
+    let statements = ddl(Engine::Sqlite)
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(String::from)
+        .chain(standard_rows(Engine::Sqlite));
+    exec(path, statements).await;
+}
+
+/// Runs `statements` on the SQLite file at `path`, creating the file if needed.
+async fn exec(path: &Path, statements: impl IntoIterator<Item = String>) {
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
         .disable_statement_logging()
         .connect()
         .await
-        .expect("creating the SQLite file");
-    let statements = ddl(Engine::Sqlite)
-        .into_iter()
-        .chain(extra.iter().copied())
-        .map(String::from)
-        .chain(standard_rows(Engine::Sqlite));
-    for s in statements {
-        conn.execute(sqlx::AssertSqlSafe(s.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{s}: {e}"));
-    }
-    conn.close().await.unwrap();
-}
-
-async fn exec(path: &Path, statements: &[String]) {
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .disable_statement_logging()
-        .connect()
-        .await
-        .unwrap();
+        .expect("opening the SQLite file");
     for s in statements {
         conn.execute(sqlx::AssertSqlSafe(s.clone()))
             .await
@@ -131,7 +121,7 @@ async fn rows_of_a_team_are_invisible_without_a_team() {
     create_db(&db, &add_team_columns(Engine::Sqlite)).await;
     exec(
         &db,
-        &[
+        [
             "INSERT INTO variable (\"key\", val, is_encrypted, team_name) VALUES ('team_only', 'for team a', 0, 'team_a')"
                 .into(),
             "INSERT INTO connection (conn_id, conn_type, host, is_encrypted, is_extra_encrypted, team_name) \
@@ -173,7 +163,7 @@ async fn a_missing_file_is_unavailable_and_a_foreign_database_is_rejected() {
 
     // A SQLite file without Airflow's tables.
     let other = dir.path().join("other.db");
-    exec_create(&other, "CREATE TABLE t (a INTEGER)").await;
+    exec(&other, ["CREATE TABLE t (a INTEGER)".to_owned()]).await;
     let b = backend(&url(&other), "");
     let err = b.get_connection("c").await.unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
@@ -191,20 +181,6 @@ async fn a_missing_file_is_unavailable_and_a_foreign_database_is_rejected() {
         .unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
     common::assert_logs_clean();
-}
-
-async fn exec_create(path: &Path, statement: &str) {
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .disable_statement_logging()
-        .connect()
-        .await
-        .unwrap();
-    conn.execute(sqlx::AssertSqlSafe(statement.to_owned()))
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
 }
 
 #[tokio::test]

@@ -1,21 +1,16 @@
 //! `check`: what would be used, where it came from, and does it answer.
 
-use airflow_secrets::{AirflowConfig, BackendClass, Error, ProcessContext, SecretsSettings};
+use airflow_secrets::{AirflowConfig, BackendClass, Error, SecretsSettings};
 use serde_json::{Value, json};
 
-use super::{builder, print_json};
+use super::{builder, context, print_json};
 use crate::args::{CheckArgs, GlobalArgs, TableOrJson};
 use crate::exit::{Failure, Status};
 
 /// Runs `check`.
 pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure> {
     let config = AirflowConfig::from_env()?;
-    let context = if global.worker {
-        ProcessContext::Worker
-    } else {
-        ProcessContext::Server
-    };
-    let settings = SecretsSettings::load(&config, context).await?;
+    let settings = SecretsSettings::load(&config, context(global)).await?;
 
     let (class_path, class_source, kwargs, kwargs_sources) =
         match (&global.backend, &settings.backend) {
@@ -69,12 +64,13 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure
 
     let mut status = Status::Ok;
     let mut problems: Vec<String> = Vec::new();
+    // The settings just read are reused, so `_CMD` commands and `_SECRET` lookups run once.
     match builder(global, config) {
         Err(f) => {
             status = f.status;
             problems.extend(f.messages);
         }
-        Ok(b) => match b.build().await {
+        Ok(b) => match b.settings(settings).build().await {
             Err(e) => {
                 let f = Failure::from(e);
                 status = f.status;

@@ -1,6 +1,6 @@
 //! `get variable|connection|config`.
 
-use airflow_secrets::{Connection, Error, Lookup};
+use airflow_secrets::{Connection, EnvironmentVariablesBackend, Error, Lookup, SecretKind};
 use serde_json::{Value, json};
 
 use super::{print_json, secrets};
@@ -98,7 +98,8 @@ pub fn connection_json(conn: &Connection) -> Value {
 
 /// `AIRFLOW_CONN_<ID>='<uri>'`, quoted for POSIX shells.
 fn env_line(conn: &Connection) -> String {
-    let name = format!("AIRFLOW_CONN_{}", conn.conn_id.to_uppercase());
+    let name = EnvironmentVariablesBackend::env_var_name(SecretKind::Connection, &conn.conn_id)
+        .expect("connections are read from environment variables");
     let uri = conn.get_uri();
     let quoted = format!("'{}'", uri.replace('\'', r"'\''"));
     format!("{name}={quoted}")

@@ -30,15 +30,20 @@ pub fn flavor(global: &GlobalArgs) -> ConnectionFlavor {
     }
 }
 
+/// The Airflow process imitated, chosen with `--worker`.
+pub fn context(global: &GlobalArgs) -> ProcessContext {
+    if global.worker {
+        ProcessContext::Worker
+    } else {
+        ProcessContext::Server
+    }
+}
+
 /// A builder configured from the environment and the global flags.
 pub fn builder(global: &GlobalArgs, config: AirflowConfig) -> Result<SecretsBuilder, Failure> {
     let mut builder = Secrets::builder()
         .config(config)
-        .context(if global.worker {
-            ProcessContext::Worker
-        } else {
-            ProcessContext::Server
-        })
+        .context(context(global))
         .error_policy(if global.strict {
             ErrorPolicy::Strict
         } else {

@@ -63,17 +63,10 @@ impl CfgFile {
     }
 
     fn raw(&self, section: &str, key: &str) -> Option<&str> {
-        self.sections
-            .get(&section.to_lowercase())
-            .and_then(|s| s.get(&key.to_lowercase()))
-            .and_then(|v| v.as_deref())
-            .or_else(|| {
-                // configparser's DEFAULT section applies to every section.
-                self.sections
-                    .get("default")
-                    .and_then(|s| s.get(&key.to_lowercase()))
-                    .and_then(|v| v.as_deref())
-            })
+        let key = key.to_lowercase();
+        let in_section = |name: &str| self.sections.get(name)?.get(&key)?.as_deref();
+        // configparser's DEFAULT section applies to every section.
+        in_section(&section.to_lowercase()).or_else(|| in_section("default"))
     }
 
     fn interpolate(

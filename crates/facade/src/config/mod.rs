@@ -1,6 +1,6 @@
 //! Airflow's configuration, read exactly as Airflow's `conf.get` reads it.
 //!
-//! For any option the order is (spec §5.7):
+//! For any option the order is Airflow's:
 //!
 //! 1. environment variable `AIRFLOW__{SECTION}__{KEY}`
 //! 2. `AIRFLOW__{SECTION}__{KEY}_CMD` (sensitive options only): a command whose stdout is the value
@@ -205,7 +205,9 @@ impl AirflowConfig {
         Ok(None)
     }
 
-    /// A non-sensitive string option (no `_CMD`/`_SECRET`), or `None`.
+    /// A string option and where it came from (its source name), or `None`. Meant for options that are
+    /// not sensitive: for a sensitive one, a `_SECRET` key would come back as the value (use
+    /// [`option`](Self::option) for those).
     pub async fn get_str(
         &self,
         section: &str,

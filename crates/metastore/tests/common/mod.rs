@@ -5,6 +5,9 @@
 pub mod mysql;
 pub mod pg;
 
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
 use airflow_secrets_core::{ConnectionFlavor, Error, SecretsBackend};
 use airflow_secrets_metastore::MetastoreBackend;
 use fernet::Fernet;
@@ -18,6 +21,8 @@ pub const KEY_FOREIGN: &str = "Zm9yZWlnbi1rZXktbm9ib2R5LWtub3dzLWl0LTMyYiE=";
 /// A distinctive secret: the database password and stored passwords contain it; no error, log line or
 /// Debug output may.
 pub const SECRET: &str = "s3cr3t-MetaStore-Pw";
+/// Every secret the suites handle: no error, log line or Debug output may show one.
+const SECRETS: &[&str] = &[SECRET, KEY_NEW, KEY_OLD, KEY_FOREIGN];
 
 /// `fernet_key` after a rotation.
 pub fn rotated_keys() -> String {
@@ -349,7 +354,7 @@ pub fn assert_clean(err: &Error, must_contain: &[&str]) {
     for needle in must_contain {
         assert!(text.contains(needle), "`{needle}` missing from: {text}");
     }
-    for secret in [SECRET, KEY_NEW, KEY_OLD, KEY_FOREIGN, "gAAAAA"] {
+    for secret in SECRETS.iter().chain(&["gAAAAA"]) {
         assert!(!text.contains(secret), "error leaks `{secret}`: {text}");
     }
 }
@@ -482,10 +487,40 @@ pub fn capture_logs() {
 
 /// Fails if any secret these suites store or use (passwords, Fernet keys) reached a log line.
 pub fn assert_logs_clean() {
-    airflow_secrets_testkit::logs::capture().assert_free_of(&[
-        SECRET,
-        KEY_NEW,
-        KEY_OLD,
-        KEY_FOREIGN,
-    ]);
+    airflow_secrets_testkit::logs::capture().assert_free_of(SECRETS);
+}
+
+/// The uid/gid to run a database server as: ours unless we are root; as root, `preferred` (the user
+/// Debian's package creates) or else `nobody`. `server` and `hint` are for the failure message.
+fn server_user(preferred: &str, server: &str, hint: &str) -> Option<(u32, u32)> {
+    let me = Command::new("id")
+        .arg("-u")
+        .output()
+        .expect("running `id -u`");
+    if String::from_utf8_lossy(&me.stdout).trim() != "0" {
+        return None;
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd").expect("reading /etc/passwd");
+    let find = |name: &str| {
+        passwd.lines().find_map(|line| {
+            let f: Vec<&str> = line.split(':').collect();
+            (f.len() > 3 && f[0] == name).then(|| (f[2].parse().ok(), f[3].parse().ok()))
+        })
+    };
+    match find(preferred).or_else(|| find("nobody")) {
+        Some((Some(uid), Some(gid))) => Some((uid, gid)),
+        _ => panic!(
+            "running as root, but there is no `{preferred}` (or `nobody`) user to run {server} as; {hint}"
+        ),
+    }
+}
+
+/// `command`, run as `user` (with `HOME=/tmp`) when one is given.
+fn as_user(mut command: Command, user: Option<(u32, u32)>) -> Command {
+    if let Some((uid, gid)) = user {
+        // std drops supplementary groups when a root process switches uid.
+        command.uid(uid).gid(gid);
+        command.env("HOME", "/tmp");
+    }
+    command
 }

@@ -4,7 +4,6 @@
 //! As root the server runs as the `mysql` user (created by Debian's package), or `nobody`.
 
 use std::os::unix::fs::{PermissionsExt, chown};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -31,37 +30,6 @@ fn find(names: &[&str]) -> PathBuf {
         })
 }
 
-fn server_user() -> Option<(u32, u32)> {
-    let me = Command::new("id")
-        .arg("-u")
-        .output()
-        .expect("running `id -u`");
-    if String::from_utf8_lossy(&me.stdout).trim() != "0" {
-        return None;
-    }
-    let passwd = std::fs::read_to_string("/etc/passwd").expect("reading /etc/passwd");
-    let find = |name: &str| {
-        passwd.lines().find_map(|line| {
-            let f: Vec<&str> = line.split(':').collect();
-            (f.len() > 3 && f[0] == name).then(|| (f[2].parse().ok(), f[3].parse().ok()))
-        })
-    };
-    match find("mysql").or_else(|| find("nobody")) {
-        Some((Some(uid), Some(gid))) => Some((uid, gid)),
-        _ => panic!(
-            "running as root, but there is no `mysql` (or `nobody`) user to run MariaDB as; {HINT}"
-        ),
-    }
-}
-
-fn as_user(mut command: Command, user: Option<(u32, u32)>) -> Command {
-    if let Some((uid, gid)) = user {
-        command.uid(uid).gid(gid);
-        command.env("HOME", "/tmp");
-    }
-    command
-}
-
 pub struct MySqlServer {
     // The server is stopped (Drop) before the directory is removed.
     server: ChildServer,
@@ -75,7 +43,7 @@ impl MySqlServer {
     pub fn start() -> MySqlServer {
         let mariadbd = find(&["mariadbd", "mysqld"]);
         let install_db = find(&["mariadb-install-db", "mysql_install_db"]);
-        let user = server_user();
+        let user = super::server_user("mysql", "MariaDB", HINT);
         let dir = tempfile::Builder::new()
             .prefix("my")
             .tempdir()
@@ -87,7 +55,7 @@ impl MySqlServer {
         }
         let data = dir.path().join("data");
         let socket = dir.path().join("mysqld.sock");
-        let out = as_user(Command::new(&install_db), user)
+        let out = super::as_user(Command::new(&install_db), user)
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
@@ -101,7 +69,7 @@ impl MySqlServer {
             String::from_utf8_lossy(&out.stderr)
         );
         let port = free_port();
-        let mut cmd = as_user(Command::new(&mariadbd), user);
+        let mut cmd = super::as_user(Command::new(&mariadbd), user);
         cmd.arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .arg(format!("--socket={}", socket.display()))

@@ -5,7 +5,6 @@
 //! Debian's package), or `nobody`, with the temporary directory handed over to that user.
 
 use std::os::unix::fs::{PermissionsExt, chown};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -56,30 +55,6 @@ pub fn bin_dir() -> PathBuf {
     }
 }
 
-/// The uid/gid to run PostgreSQL as: ours unless we are root.
-fn server_user() -> Option<(u32, u32)> {
-    let me = Command::new("id")
-        .arg("-u")
-        .output()
-        .expect("running `id -u`");
-    if String::from_utf8_lossy(&me.stdout).trim() != "0" {
-        return None;
-    }
-    let passwd = std::fs::read_to_string("/etc/passwd").expect("reading /etc/passwd");
-    let find = |name: &str| {
-        passwd.lines().find_map(|line| {
-            let f: Vec<&str> = line.split(':').collect();
-            (f.len() > 3 && f[0] == name).then(|| (f[2].parse().ok(), f[3].parse().ok()))
-        })
-    };
-    match find("postgres").or_else(|| find("nobody")) {
-        Some((Some(uid), Some(gid))) => Some((uid, gid)),
-        _ => panic!(
-            "running as root, but there is no `postgres` (or `nobody`) user to run PostgreSQL as; {HINT}"
-        ),
-    }
-}
-
 pub struct PgServer {
     // Field order matters: the server is stopped (Drop) before the directory is removed.
     server: ChildServer,
@@ -97,7 +72,7 @@ impl PgServer {
     /// socket) and starts it on a free loopback port.
     pub fn start(password: &str) -> PgServer {
         let bin = bin_dir();
-        let user = server_user();
+        let user = super::server_user("postgres", "PostgreSQL", HINT);
         let dir = tempfile::Builder::new()
             .prefix("pg")
             .tempdir()
@@ -162,13 +137,12 @@ impl PgServer {
         self.server.port
     }
 
-    /// `postgresql+psycopg2://postgres:<password>@127.0.0.1:<port>/<db>` with the password
+    /// `postgresql+psycopg2://<user>:<password>@127.0.0.1:<port>/<db>` with the password
     /// percent-encoded.
     pub fn url(&self, user: &str, password: &str, db: &str) -> String {
-        let pw =
-            percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC);
         format!(
-            "postgresql+psycopg2://{user}:{pw}@127.0.0.1:{}/{db}",
+            "postgresql+psycopg2://{user}:{}@127.0.0.1:{}/{db}",
+            enc(password),
             self.port()
         )
     }
@@ -242,12 +216,14 @@ impl Drop for PgServer {
     }
 }
 
-fn as_user(mut command: Command, user: Option<(u32, u32)>) -> Command {
-    if let Some((uid, gid)) = user {
-        // std drops supplementary groups when a root process switches uid.
-        command.uid(uid).gid(gid);
-        command.env("HOME", "/tmp");
-    }
+/// [`super::as_user`], in the C locale.
+fn as_user(command: Command, user: Option<(u32, u32)>) -> Command {
+    let mut command = super::as_user(command, user);
     command.env("LC_ALL", "C");
     command
+}
+
+/// `s` percent-encoded for a URL's user info.
+pub fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
