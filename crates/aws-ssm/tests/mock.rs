@@ -16,11 +16,11 @@ use airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend;
 use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
 use airflow_secrets_testkit::logs::{Logs, capture};
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate, Times};
 
 const JSON_11: &str = "application/x-amz-json-1.1";
 const VALUE: &str = "s3cr3t-PARAMETER-VALUE";
@@ -49,8 +49,13 @@ fn clean(err: Error) -> Error {
     err
 }
 
+/// A response with SSM's JSON content type.
+fn json_11(status: u16) -> ResponseTemplate {
+    ResponseTemplate::new(status).insert_header("content-type", JSON_11)
+}
+
 fn get_parameter_ok(name: &str, value: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).insert_header("content-type", JSON_11).set_body_json(json!({
+    json_11(200).set_body_json(json!({
         "Parameter": {
             "Name": name, "Type": "SecureString", "Value": value, "Version": 3,
             "LastModifiedDate": 1.7e9, "ARN": format!("arn:aws:ssm:us-east-1:123456789012:parameter{name}"),
@@ -60,8 +65,7 @@ fn get_parameter_ok(name: &str, value: &str) -> ResponseTemplate {
 }
 
 fn aws_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .insert_header("content-type", JSON_11)
+    json_11(status)
         .insert_header("x-amzn-requestid", "req-1234")
         .set_body_json(json!({"__type": code, "message": message}))
 }
@@ -79,21 +83,86 @@ async fn requests(server: &MockServer) -> Vec<Request> {
     server.received_requests().await.expect("recording is on")
 }
 
+/// Mounts [`get_parameter`]`(name)` on `server`, answering `response` and expecting `requests`
+/// requests: a count, or `..` for any number (checked when `server` drops).
+async fn serve(
+    server: &MockServer,
+    name: &str,
+    response: ResponseTemplate,
+    requests: impl Into<Times>,
+) {
+    get_parameter(name)
+        .respond_with(response)
+        .expect(requests)
+        .mount(server)
+        .await;
+}
+
+/// [`serve`] with a successful `GetParameter` answer holding `value` ([`get_parameter_ok`]).
+async fn serve_value(server: &MockServer, name: &str, value: &str, requests: impl Into<Times>) {
+    serve(server, name, get_parameter_ok(name, value), requests).await;
+}
+
+/// For lookups that must send nothing: any request reaching `server` fails the test when it drops.
+async fn forbid_requests(server: &MockServer) {
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(server)
+        .await;
+}
+
+/// Kwargs capping the SDK's retry policy at `attempts` attempts in all (botocore's
+/// `total_max_attempts`).
+fn total_max_attempts(attempts: u32) -> Value {
+    json!({"config_kwargs": {"retries": {"total_max_attempts": attempts}}})
+}
+
+/// The value of variable `key` as `b` reads it; panics if the lookup fails or finds nothing.
+async fn variable(b: &SystemsManagerParameterStoreBackend, key: &str) -> String {
+    let value = b.get_variable(key).await.expect("the lookup succeeds");
+    value.expect("the variable exists").expose().to_owned()
+}
+
+/// Looks up variable `key` (kwargs `extra`) on a fresh mock whose `/airflow/variables/{key}` answers
+/// every request with `response`. Returns the error the lookup fails with, checked by [`clean`], and how
+/// many requests reached the mock.
+async fn failed_lookup(key: &str, response: ResponseTemplate, extra: Value) -> (Error, usize) {
+    let server = MockServer::start().await;
+    serve(&server, &format!("/airflow/variables/{key}"), response, ..).await;
+    let err = backend(&server.uri(), extra)
+        .get_variable(key)
+        .await
+        .expect_err("the lookup fails");
+    (clean(err), requests(&server).await.len())
+}
+
+/// Checks that `err` is `Unavailable` after exactly `attempts` attempts; returns its `location`,
+/// `elapsed` and `problem`.
+fn assert_unavailable(err: &Error, attempts: u32) -> (&str, Duration, &str) {
+    match err {
+        Error::Unavailable {
+            attempts: made,
+            location,
+            elapsed,
+            problem,
+            ..
+        } => {
+            assert_eq!(*made, attempts, "{err:?}");
+            (location, *elapsed, problem)
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn sends_the_exact_get_parameter_request_signed_with_the_static_key() {
     let logs = logs();
     let server = MockServer::start().await;
-    get_parameter("/airflow/variables/hello")
-        .respond_with(get_parameter_ok("/airflow/variables/hello", VALUE))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_value(&server, "/airflow/variables/hello", VALUE, 1).await;
 
     let b = backend(&server.uri(), json!({}));
-    assert_eq!(
-        b.get_variable("hello").await.unwrap().unwrap().expose(),
-        VALUE
-    );
+    assert_eq!(variable(&b, "hello").await, VALUE);
 
     let sent = requests(&server).await;
     assert_eq!(sent.len(), 1);
@@ -126,11 +195,7 @@ async fn names_for_each_kind_and_prefix_are_airflows() {
         "/custom/variables/k",
         "/cfg_key",
     ] {
-        get_parameter(name)
-            .respond_with(get_parameter_ok(name, "v"))
-            .expect(1)
-            .mount(&server)
-            .await;
+        serve_value(&server, name, "v", 1).await;
     }
     let b = backend(
         &server.uri(),
@@ -146,25 +211,25 @@ async fn names_for_each_kind_and_prefix_are_airflows() {
 async fn parameter_not_found_is_none_after_one_request() {
     let logs = logs();
     let server = MockServer::start().await;
-    get_parameter("/airflow/variables/missing")
-        .respond_with(aws_error(
+    serve(
+        &server,
+        "/airflow/variables/missing",
+        aws_error(
             400,
             "ParameterNotFound",
             "Parameter /airflow/variables/missing not found.",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    get_parameter("/airflow/connections/missing")
+        ),
+        1,
+    )
+    .await;
+    serve(
+        &server,
+        "/airflow/connections/missing",
         // The namespaced form of the error type is understood too.
-        .respond_with(aws_error(
-            400,
-            "com.amazonaws.ssm#ParameterNotFound",
-            "not found",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+        aws_error(400, "com.amazonaws.ssm#ParameterNotFound", "not found"),
+        1,
+    )
+    .await;
     let b = backend(&server.uri(), json!({}));
     assert!(b.get_variable("missing").await.unwrap().is_none());
     assert!(b.get_connection("missing").await.unwrap().is_none());
@@ -174,20 +239,15 @@ async fn parameter_not_found_is_none_after_one_request() {
 #[tokio::test]
 async fn access_denied_is_a_permission_error_naming_the_parameter() {
     let logs = logs();
-    let server = MockServer::start().await;
     let message = "User: arn:aws:iam::123456789012:user/airflow is not authorized to perform: ssm:GetParameter on \
                    resource: arn:aws:ssm:us-east-1:123456789012:parameter/airflow/variables/hello";
-    get_parameter("/airflow/variables/hello")
-        .respond_with(aws_error(400, "AccessDeniedException", message))
-        .expect(1)
-        .mount(&server)
-        .await;
-
-    let err = backend(&server.uri(), json!({}))
-        .get_variable("hello")
-        .await
-        .unwrap_err();
-    let err = clean(err);
+    let (err, sent) = failed_lookup(
+        "hello",
+        aws_error(400, "AccessDeniedException", message),
+        json!({}),
+    )
+    .await;
+    assert_eq!(sent, 1);
     match &err {
         Error::PermissionDenied {
             kind,
@@ -215,23 +275,26 @@ async fn access_denied_is_a_permission_error_naming_the_parameter() {
 async fn validation_and_other_client_errors_are_rejected_without_retry() {
     let logs = logs();
     let server = MockServer::start().await;
-    get_parameter("/airflow/variables/a b")
-        .respond_with(aws_error(
+    serve(
+        &server,
+        "/airflow/variables/a b",
+        aws_error(
             400,
             "ValidationException",
             "Parameter name: can't be prefixed with \"aws\" or \"ssm\"",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    get_parameter("/airflow/variables/kms")
-        .respond_with(aws_error(400, "InvalidKeyId", "The key is disabled"))
-        .expect(1)
-        .mount(&server)
-        .await;
+        ),
+        1,
+    )
+    .await;
+    serve(
+        &server,
+        "/airflow/variables/kms",
+        aws_error(400, "InvalidKeyId", "The key is disabled"),
+        1,
+    )
+    .await;
     let b = backend(&server.uri(), json!({}));
-    let err = b.get_variable("a b").await.unwrap_err();
-    let err = clean(err);
+    let err = clean(b.get_variable("a b").await.unwrap_err());
     assert!(
         matches!(&err, Error::Rejected { location, .. } if location == "parameter `/airflow/variables/a b`"),
         "{err:?}"
@@ -241,8 +304,7 @@ async fn validation_and_other_client_errors_are_rejected_without_retry() {
             .contains("ValidationException: Parameter name"),
         "{err}"
     );
-    let err = b.get_variable("kms").await.unwrap_err();
-    let err = clean(err);
+    let err = clean(b.get_variable("kms").await.unwrap_err());
     assert!(
         matches!(&err, Error::Rejected { problem, .. } if problem.starts_with("InvalidKeyId: The key is disabled")),
         "{err:?}"
@@ -253,20 +315,16 @@ async fn validation_and_other_client_errors_are_rejected_without_retry() {
 #[tokio::test]
 async fn bad_credentials_are_an_authentication_error() {
     let logs = logs();
-    let server = MockServer::start().await;
-    get_parameter("/airflow/variables/hello")
-        .respond_with(aws_error(
+    let (err, _) = failed_lookup(
+        "hello",
+        aws_error(
             400,
             "UnrecognizedClientException",
             "The security token included in the request is invalid.",
-        ))
-        .mount(&server)
-        .await;
-    let err = backend(&server.uri(), json!({}))
-        .get_variable("hello")
-        .await
-        .unwrap_err();
-    let err = clean(err);
+        ),
+        json!({}),
+    )
+    .await;
     assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
     assert!(
         err.to_string().contains(
@@ -280,36 +338,20 @@ async fn bad_credentials_are_an_authentication_error() {
 #[tokio::test]
 async fn throttling_is_retried_by_the_sdk_then_reported_with_the_attempt_count() {
     let logs = logs();
-    let server = MockServer::start().await;
-    get_parameter("/airflow/variables/busy")
-        .respond_with(aws_error(400, "ThrottlingException", "Rate exceeded"))
-        .mount(&server)
-        .await;
-
     // botocore's max_attempts counts retries: 2 retries = 3 attempts.
-    let b = backend(
-        &server.uri(),
+    let (err, sent) = failed_lookup(
+        "busy",
+        aws_error(400, "ThrottlingException", "Rate exceeded"),
         json!({"config_kwargs": {"retries": {"max_attempts": 2, "mode": "standard"}}}),
+    )
+    .await;
+    assert_eq!(sent, 3);
+    let (location, _, problem) = assert_unavailable(&err, 3);
+    assert_eq!(location, "parameter `/airflow/variables/busy`");
+    assert!(
+        problem.starts_with("ThrottlingException: Rate exceeded (HTTP 400"),
+        "{problem}"
     );
-    let err = b.get_variable("busy").await.unwrap_err();
-    let err = clean(err);
-    assert_eq!(requests(&server).await.len(), 3);
-    match &err {
-        Error::Unavailable {
-            attempts,
-            problem,
-            location,
-            ..
-        } => {
-            assert_eq!(*attempts, 3);
-            assert_eq!(location, "parameter `/airflow/variables/busy`");
-            assert!(
-                problem.starts_with("ThrottlingException: Rate exceeded (HTTP 400"),
-                "{problem}"
-            );
-        }
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
     assert!(err.to_string().contains("(3 attempt(s) in "), "{err}");
     logs.assert_free_of(SECRETS);
 }
@@ -324,18 +366,9 @@ async fn a_throttled_request_that_succeeds_on_retry_returns_the_value() {
         .with_priority(1)
         .mount(&server)
         .await;
-    get_parameter("/airflow/variables/flaky")
-        .respond_with(get_parameter_ok("/airflow/variables/flaky", VALUE))
-        .mount(&server)
-        .await;
-    let b = backend(
-        &server.uri(),
-        json!({"config_kwargs": {"retries": {"total_max_attempts": 2}}}),
-    );
-    assert_eq!(
-        b.get_variable("flaky").await.unwrap().unwrap().expose(),
-        VALUE
-    );
+    serve_value(&server, "/airflow/variables/flaky", VALUE, ..).await;
+    let b = backend(&server.uri(), total_max_attempts(2));
+    assert_eq!(variable(&b, "flaky").await, VALUE);
     assert_eq!(requests(&server).await.len(), 2);
     logs.assert_free_of(SECRETS);
 }
@@ -343,22 +376,14 @@ async fn a_throttled_request_that_succeeds_on_retry_returns_the_value() {
 #[tokio::test]
 async fn server_errors_are_retried_and_unavailable() {
     let logs = logs();
-    let server = MockServer::start().await;
-    get_parameter("/airflow/variables/down")
-        .respond_with(aws_error(500, "InternalServerError", "boom"))
-        .mount(&server)
-        .await;
-    let b = backend(
-        &server.uri(),
-        json!({"config_kwargs": {"retries": {"total_max_attempts": 2}}}),
-    );
-    let err = b.get_variable("down").await.unwrap_err();
-    let err = clean(err);
-    assert!(
-        matches!(err, Error::Unavailable { attempts: 2, .. }),
-        "{err:?}"
-    );
-    assert_eq!(requests(&server).await.len(), 2);
+    let (err, sent) = failed_lookup(
+        "down",
+        aws_error(500, "InternalServerError", "boom"),
+        total_max_attempts(2),
+    )
+    .await;
+    assert_unavailable(&err, 2);
+    assert_eq!(sent, 2);
     logs.assert_free_of(SECRETS);
 }
 
@@ -373,22 +398,15 @@ async fn a_bare_429_and_every_5xx_are_retried_then_unavailable() {
         (507, "<html>Insufficient Storage</html>"),
         (503, ""),
     ] {
-        let server = MockServer::start().await;
-        get_parameter("/airflow/variables/busy")
-            .respond_with(ResponseTemplate::new(status).set_body_string(body))
-            .mount(&server)
-            .await;
-        let b = backend(
-            &server.uri(),
-            json!({"config_kwargs": {"retries": {"total_max_attempts": 2}}}),
-        );
-        let err = clean(b.get_variable("busy").await.unwrap_err());
-        assert!(
-            matches!(err, Error::Unavailable { attempts: 2, .. }),
-            "{status}: {err:?}"
-        );
+        let (err, sent) = failed_lookup(
+            "busy",
+            ResponseTemplate::new(status).set_body_string(body),
+            total_max_attempts(2),
+        )
+        .await;
+        assert_unavailable(&err, 2);
         assert!(err.to_string().contains(&format!("HTTP {status}")), "{err}");
-        assert_eq!(requests(&server).await.len(), 2, "{status}");
+        assert_eq!(sent, 2, "{status}");
     }
     logs.assert_free_of(SECRETS);
 }
@@ -409,26 +427,16 @@ async fn client_errors_are_never_retried() {
         (412, None),
         (413, None),
     ] {
-        let server = MockServer::start().await;
         let response = match code {
             Some(code) => aws_error(status, code, "no"),
             None => ResponseTemplate::new(status).set_body_string("<html>proxy says no</html>"),
         };
-        get_parameter("/airflow/variables/k")
-            .respond_with(response)
-            .mount(&server)
-            .await;
-        let err = clean(
-            backend(&server.uri(), json!({}))
-                .get_variable("k")
-                .await
-                .unwrap_err(),
-        );
+        let (err, sent) = failed_lookup("k", response, json!({})).await;
         assert!(
             !matches!(err, Error::Unavailable { .. }),
             "{status} {code:?}: {err:?}"
         );
-        assert_eq!(requests(&server).await.len(), 1, "{status} {code:?}");
+        assert_eq!(sent, 1, "{status} {code:?}");
     }
     logs.assert_free_of(SECRETS);
 }
@@ -436,27 +444,18 @@ async fn client_errors_are_never_retried() {
 #[tokio::test]
 async fn a_whole_response_that_does_not_parse_is_rejected_without_retry() {
     let logs = logs();
-    let server = MockServer::start().await;
-    get_parameter("/airflow/variables/odd")
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("content-type", JSON_11)
-                .set_body_string("{\"Parameter\": [not json"),
-        )
-        .mount(&server)
-        .await;
-    let err = clean(
-        backend(&server.uri(), json!({}))
-            .get_variable("odd")
-            .await
-            .unwrap_err(),
-    );
+    let (err, sent) = failed_lookup(
+        "odd",
+        json_11(200).set_body_string("{\"Parameter\": [not json"),
+        json!({}),
+    )
+    .await;
     assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
     assert!(
         err.to_string().contains("unreadable HTTP 200 response"),
         "{err}"
     );
-    assert_eq!(requests(&server).await.len(), 1);
+    assert_eq!(sent, 1);
     logs.assert_free_of(SECRETS);
 }
 
@@ -501,18 +500,12 @@ async fn a_response_cut_off_mid_body_is_retried_then_unavailable() {
     let (url, connections) = broken_body_server(true).await;
     let b = backend(&url, json!({}));
     let err = clean(b.get_variable("cut").await.unwrap_err());
-    match &err {
-        Error::Unavailable {
-            attempts, problem, ..
-        } => {
-            assert_eq!(*attempts, 3, "the default policy: 3 attempts");
-            assert!(
-                problem.contains("unreadable HTTP 200 response"),
-                "{problem}"
-            );
-        }
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
+    // The default policy: 3 attempts.
+    let (_, _, problem) = assert_unavailable(&err, 3);
+    assert!(
+        problem.contains("unreadable HTTP 200 response"),
+        "{problem}"
+    );
     assert_eq!(connections.load(Ordering::SeqCst), 3);
     logs.assert_free_of(SECRETS);
 }
@@ -532,10 +525,7 @@ async fn a_body_that_stalls_after_the_head_times_out() {
         .expect("the lookup ends on its own")
         .unwrap_err();
     let err = clean(err);
-    assert!(
-        matches!(err, Error::Unavailable { attempts: 1, .. }),
-        "{err:?}"
-    );
+    assert_unavailable(&err, 1);
     assert!(err.to_string().contains("timeout"), "{err}");
     assert_eq!(connections.load(Ordering::SeqCst), 1);
     logs.assert_free_of(SECRETS);
@@ -550,23 +540,16 @@ async fn a_refused_connection_is_retried_with_backoff_and_reports_attempts_and_e
     let started = Instant::now();
     let err = clean(b.get_variable("hello").await.unwrap_err());
     let measured = started.elapsed();
-    match &err {
-        Error::Unavailable {
-            attempts, elapsed, ..
-        } => {
-            assert_eq!(*attempts, 3);
-            // `elapsed` is the whole lookup as the caller saw it (within scheduling noise)...
-            assert!(*elapsed <= measured, "{elapsed:?} > {measured:?}");
-            assert!(
-                measured - *elapsed < Duration::from_secs(1),
-                "{elapsed:?} vs {measured:?}"
-            );
-            // ...and no more than the back-off can add (3 s at most) plus generous room for 3 refused
-            // connects on a loaded machine.
-            assert!(*elapsed < Duration::from_secs(3 + 5), "{elapsed:?}");
-        }
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
+    let (_, elapsed, _) = assert_unavailable(&err, 3);
+    // `elapsed` is the whole lookup as the caller saw it (within scheduling noise)...
+    assert!(elapsed <= measured, "{elapsed:?} > {measured:?}");
+    assert!(
+        measured - elapsed < Duration::from_secs(1),
+        "{elapsed:?} vs {measured:?}"
+    );
+    // ...and no more than the back-off can add (3 s at most) plus generous room for 3 refused
+    // connects on a loaded machine.
+    assert!(elapsed < Duration::from_secs(3 + 5), "{elapsed:?}");
     assert!(err.to_string().contains("(3 attempt(s) in "), "{err}");
     logs.assert_free_of(SECRETS);
 }
@@ -576,11 +559,7 @@ async fn lookup_pattern_miss_and_disabled_kind_send_nothing() {
     let logs = logs();
     let server = MockServer::start().await;
     // Anything reaching the server fails the test when the server is dropped.
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    forbid_requests(&server).await;
     let b = backend(
         &server.uri(),
         json!({
@@ -607,16 +586,9 @@ async fn lookup_pattern_miss_and_disabled_kind_send_nothing() {
 async fn lookup_pattern_match_is_case_insensitive_and_sends_the_request() {
     let logs = logs();
     let server = MockServer::start().await;
-    get_parameter("/airflow/variables/PROD_db")
-        .respond_with(get_parameter_ok("/airflow/variables/PROD_db", "x"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_value(&server, "/airflow/variables/PROD_db", "x", 1).await;
     let b = backend(&server.uri(), json!({"variables_lookup_pattern": "^prod_"}));
-    assert_eq!(
-        b.get_variable("PROD_db").await.unwrap().unwrap().expose(),
-        "x"
-    );
+    assert_eq!(variable(&b, "PROD_db").await, "x");
     logs.assert_free_of(SECRETS);
 }
 
@@ -629,41 +601,25 @@ async fn connection_refused_is_unavailable() {
         &url,
         json!({"config_kwargs": {"retries": {"max_attempts": 0}}}),
     );
-    let err = b.get_variable("hello").await.unwrap_err();
-    let err = clean(err);
-    match &err {
-        Error::Unavailable {
-            attempts, problem, ..
-        } => {
-            assert_eq!(*attempts, 1);
-            assert!(
-                problem.contains("dispatch failure") || problem.contains("connect"),
-                "{problem}"
-            );
-        }
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
+    let err = clean(b.get_variable("hello").await.unwrap_err());
+    let (_, _, problem) = assert_unavailable(&err, 1);
+    assert!(
+        problem.contains("dispatch failure") || problem.contains("connect"),
+        "{problem}"
+    );
     logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn read_timeout_from_config_kwargs_is_unavailable() {
     let logs = logs();
-    let server = MockServer::start().await;
-    // Far longer than the read timeout: without it the lookup would return the value.
-    get_parameter("/airflow/variables/slow")
-        .respond_with(
-            get_parameter_ok("/airflow/variables/slow", "late")
-                .set_delay(std::time::Duration::from_secs(20)),
-        )
-        .mount(&server)
-        .await;
-    let b = backend(
-        &server.uri(),
+    let (err, _) = failed_lookup(
+        "slow",
+        // Far longer than the read timeout: without it the lookup would return the value.
+        get_parameter_ok("/airflow/variables/slow", "late").set_delay(Duration::from_secs(20)),
         json!({"config_kwargs": {"read_timeout": 0.5, "retries": {"max_attempts": 0}}}),
-    );
-    let err = b.get_variable("slow").await.unwrap_err();
-    let err = clean(err);
+    )
+    .await;
     assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
     assert!(
         err.to_string().to_lowercase().contains("timeout") || err.to_string().contains("timed out"),
@@ -675,20 +631,7 @@ async fn read_timeout_from_config_kwargs_is_unavailable() {
 #[tokio::test]
 async fn a_response_without_a_value_is_malformed() {
     let logs = logs();
-    let server = MockServer::start().await;
-    get_parameter("/airflow/variables/odd")
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("content-type", JSON_11)
-                .set_body_json(json!({})),
-        )
-        .mount(&server)
-        .await;
-    let err = backend(&server.uri(), json!({}))
-        .get_variable("odd")
-        .await
-        .unwrap_err();
-    let err = clean(err);
+    let (err, _) = failed_lookup("odd", json_11(200).set_body_json(json!({})), json!({})).await;
     assert!(matches!(err, Error::MalformedSecret { .. }), "{err:?}");
     assert!(err.to_string().contains("has no Parameter.Value"), "{err}");
     logs.assert_free_of(SECRETS);
@@ -739,10 +682,7 @@ async fn role_arn_calls_sts_once_at_its_own_endpoint_and_signs_ssm_with_the_role
         .respond_with(assume_role_ok())
         .mount(&sts)
         .await;
-    get_parameter("/airflow/variables/hello")
-        .respond_with(get_parameter_ok("/airflow/variables/hello", VALUE))
-        .mount(&ssm)
-        .await;
+    serve_value(&ssm, "/airflow/variables/hello", VALUE, ..).await;
 
     let b = Arc::new(backend(
         &ssm.uri(),
@@ -758,10 +698,7 @@ async fn role_arn_calls_sts_once_at_its_own_endpoint_and_signs_ssm_with_the_role
     while let Some(result) = tasks.join_next().await {
         assert_eq!(result.unwrap().unwrap().unwrap().expose(), VALUE);
     }
-    assert_eq!(
-        b.get_variable("hello").await.unwrap().unwrap().expose(),
-        VALUE
-    );
+    assert_eq!(variable(&b, "hello").await, VALUE);
 
     let sts_requests = requests(&sts).await;
     assert_eq!(sts_requests.len(), 1, "assumed credentials are cached");
@@ -814,18 +751,13 @@ async fn a_refused_assume_role_is_an_authentication_error() {
         ))
         .mount(&sts)
         .await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&ssm)
-        .await;
+    forbid_requests(&ssm).await;
     let b = backend(
         &ssm.uri(),
         json!({"role_arn": ROLE_ARN, "service_config": {"sts": {"endpoint_url": sts.uri()}},
         "config_kwargs": {"retries": {"max_attempts": 0}}}),
     );
-    let err = b.get_variable("hello").await.unwrap_err();
-    let err = clean(err);
+    let err = clean(b.get_variable("hello").await.unwrap_err());
     assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
     assert!(
         err.to_string()
@@ -846,23 +778,25 @@ async fn no_secret_in_debug_errors_or_trace_logs() {
         .respond_with(assume_role_ok())
         .mount(&sts)
         .await;
-    get_parameter("/airflow/variables/ok")
-        .respond_with(get_parameter_ok("/airflow/variables/ok", VALUE))
-        .mount(&ssm)
-        .await;
-    get_parameter("/airflow/variables/denied")
-        .respond_with(aws_error(400, "AccessDeniedException", "not authorized"))
-        .mount(&ssm)
-        .await;
+    serve_value(&ssm, "/airflow/variables/ok", VALUE, ..).await;
+    serve(
+        &ssm,
+        "/airflow/variables/denied",
+        aws_error(400, "AccessDeniedException", "not authorized"),
+        ..,
+    )
+    .await;
     // A success status whose body does not parse: the SDK keeps the raw body (holding the value) in its
     // error. It arrived whole, so it is not retried either.
-    get_parameter("/airflow/variables/garbled")
-        .respond_with(ResponseTemplate::new(200).insert_header("content-type", JSON_11).set_body_string(format!(
+    serve(
+        &ssm,
+        "/airflow/variables/garbled",
+        json_11(200).set_body_string(format!(
             r#"{{"Parameter": {{"Name": "/airflow/variables/garbled", "Value": "{VALUE}", "Version": "three"}}}}"#
-        )))
-        .expect(1)
-        .mount(&ssm)
-        .await;
+        )),
+        1,
+    )
+    .await;
     // Everything else: a bare 404. (wiremock logs a request no mock matches, headers included — the
     // session token among them — which would trip the log check below on the mock's own log line.)
     Mock::given(method("POST"))
@@ -876,7 +810,7 @@ async fn no_secret_in_debug_errors_or_trace_logs() {
         "assume_role_kwargs": {"ExternalId": EXTERNAL_ID}, "service_config": {"sts": {"endpoint_url": sts.uri()}}}),
     );
     let b = SystemsManagerParameterStoreBackend::from_kwargs(&k).unwrap();
-    assert_eq!(b.get_variable("ok").await.unwrap().unwrap().expose(), VALUE);
+    assert_eq!(variable(&b, "ok").await, VALUE);
     let err = clean(b.get_variable("denied").await.unwrap_err());
     let conn = b.get_connection("nope").await;
     let conn = clean(conn.unwrap_err());
@@ -947,11 +881,7 @@ async fn a_ready_made_sdk_client_is_used_with_the_kwargs_prefixes_and_patterns()
     let logs = logs();
     use airflow_secrets_aws_ssm::SsmKwargs;
     let server = MockServer::start().await;
-    get_parameter("/team/variables/k")
-        .respond_with(get_parameter_ok("/team/variables/k", "from my client"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_value(&server, "/team/variables/k", "from my client", 1).await;
     let b = SystemsManagerParameterStoreBackend::builder()
         .kwargs(SsmKwargs {
             variables_prefix: Some("/team/variables".into()),
@@ -960,10 +890,7 @@ async fn a_ready_made_sdk_client_is_used_with_the_kwargs_prefixes_and_patterns()
         .client(seed_client(&server.uri(), None))
         .build()
         .unwrap();
-    assert_eq!(
-        b.get_variable("k").await.unwrap().unwrap().expose(),
-        "from my client"
-    );
+    assert_eq!(variable(&b, "k").await, "from my client");
 
     let err = SystemsManagerParameterStoreBackend::builder()
         .kwargs(SsmKwargs {

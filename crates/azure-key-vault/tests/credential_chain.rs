@@ -19,7 +19,7 @@ use airflow_secrets_azure_key_vault_mock::{
 use airflow_secrets_core::{Error, SecretsBackend};
 use airflow_secrets_testkit::free_port;
 use azure_core::credentials::TokenCredential;
-use common::{assert_logs_clean, assert_text_clean, expect_err};
+use common::{assert_logs_clean, assert_says, assert_text_clean, expect_err};
 use serde_json::{Value, json};
 
 /// The federated token AKS projects into the pod (a secret: it is exchanged for an access token).
@@ -102,12 +102,46 @@ async fn read_hello(backend: &AzureKeyVaultBackend) -> Result<Option<String>, Er
         .map(|v| v.map(|v| v.expose().to_owned()))
 }
 
+/// Panics unless variable `hello` reads `expected` through `backend`.
+async fn assert_reads_hello(backend: &AzureKeyVaultBackend, expected: &str) {
+    assert_eq!(
+        read_hello(backend).await.unwrap().as_deref(),
+        Some(expected)
+    );
+}
+
+/// A fixture whose vault stores `value` as variable `hello`.
+async fn fixture_with_hello(value: &str) -> AzureFixture {
+    let fx = AzureFixture::start().await;
+    fx.vault.put("airflow-variables-hello", value);
+    fx
+}
+
+/// `PATH` set to `bin` alone (where [`fake_az`] put `az`).
+fn path_to(bin: &Path) -> (&'static str, String) {
+    ("PATH", bin.to_string_lossy().into_owned())
+}
+
+/// An App Service managed-identity endpoint (HTTPS, trusted through connection_verify like every
+/// token request) and the two variables that point the chain at it.
+async fn app_service(fx: &AzureFixture) -> (MockServer, [(&'static str, String); 2]) {
+    let msi = MockServer::https(&fx.ca, app_service_handler(IDENTITY_HEADER, ACCESS_TOKEN)).await;
+    let vars = [
+        ("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url())),
+        ("IDENTITY_HEADER", IDENTITY_HEADER.to_owned()),
+    ];
+    (msi, vars)
+}
+
+/// The `client_id` query parameter of the last request `msi` received.
+fn last_client_id(msi: &MockServer) -> Option<String> {
+    msi.requests().last().unwrap().query_param("client_id")
+}
+
 #[tokio::test]
 async fn environment_credential_uses_azure_client_secret() {
     let logs = common::logs();
-    let fx = AzureFixture::start().await;
-    fx.vault
-        .put("airflow-variables-hello", "from-env-credential");
+    let fx = fixture_with_hello("from-env-credential").await;
     let env = env_with(
         fx.ca.scratch_dir(),
         &[
@@ -118,10 +152,7 @@ async fn environment_credential_uses_azure_client_secret() {
         ],
     );
     let backend = chain_backend(&fx, json!({}), env);
-    assert_eq!(
-        read_hello(&backend).await.unwrap().as_deref(),
-        Some("from-env-credential")
-    );
+    assert_reads_hello(&backend, "from-env-credential").await;
     let token_request = &fx.entra_server.requests()[0];
     assert_eq!(
         token_request.path,
@@ -134,7 +165,13 @@ async fn environment_credential_uses_azure_client_secret() {
     assert_logs_clean(&logs, &["from-env-credential"]);
 }
 
-async fn workload_setup(fx: &AzureFixture, tenant: &str, client_id: &str) -> (MockServer, PathBuf) {
+/// A federated token file and an Entra ID that accepts it for `tenant` and `client_id`, and the
+/// environment AKS gives the pod, naming `env_tenant` and `env_client`.
+async fn workload_setup(
+    fx: &AzureFixture,
+    (tenant, client_id): (&str, &str),
+    (env_tenant, env_client): (&str, &str),
+) -> (MockServer, Environment) {
     let token_file = fx.ca.scratch_dir().join("federated-token");
     std::fs::write(&token_file, FEDERATED_TOKEN).unwrap();
     let entra = FakeEntra {
@@ -143,33 +180,30 @@ async fn workload_setup(fx: &AzureFixture, tenant: &str, client_id: &str) -> (Mo
         proof: ClientProof::Assertion(FEDERATED_TOKEN.into()),
         token: ACCESS_TOKEN.into(),
     };
-    (MockServer::https(&fx.ca, entra.handler()).await, token_file)
-}
-
-#[tokio::test]
-async fn workload_identity_exchanges_the_federated_token_file() {
-    let logs = common::logs();
-    let fx = AzureFixture::start().await;
-    fx.vault
-        .put("airflow-variables-hello", "from-workload-identity");
-    let (entra, token_file) = workload_setup(&fx, "aks-tenant", "workload-client").await;
+    let entra = MockServer::https(&fx.ca, entra.handler()).await;
     let env = env_with(
         fx.ca.scratch_dir(),
         &[
             ("AZURE_AUTHORITY_HOST", entra.url()),
-            ("AZURE_TENANT_ID", "aks-tenant".into()),
-            ("AZURE_CLIENT_ID", "workload-client".into()),
+            ("AZURE_TENANT_ID", env_tenant.into()),
+            ("AZURE_CLIENT_ID", env_client.into()),
             (
                 "AZURE_FEDERATED_TOKEN_FILE",
                 token_file.to_string_lossy().into_owned(),
             ),
         ],
     );
+    (entra, env)
+}
+
+#[tokio::test]
+async fn workload_identity_exchanges_the_federated_token_file() {
+    let logs = common::logs();
+    let fx = fixture_with_hello("from-workload-identity").await;
+    let identity = ("aks-tenant", "workload-client");
+    let (entra, env) = workload_setup(&fx, identity, identity).await;
     let backend = chain_backend(&fx, json!({}), env);
-    assert_eq!(
-        read_hello(&backend).await.unwrap().as_deref(),
-        Some("from-workload-identity")
-    );
+    assert_reads_hello(&backend, "from-workload-identity").await;
     let request = &entra.requests()[0];
     assert_eq!(request.path, "/aks-tenant/oauth2/v2.0/token");
     assert_eq!(
@@ -190,28 +224,16 @@ async fn workload_identity_exchanges_the_federated_token_file() {
 #[tokio::test]
 async fn airflow_kwargs_choose_the_workload_identity_tenant_and_client() {
     let logs = common::logs();
-    let fx = AzureFixture::start().await;
-    fx.vault
-        .put("airflow-variables-hello", "kwarg-workload-value-e31");
-    let (entra, token_file) = workload_setup(&fx, "kwarg-tenant", "kwarg-client").await;
-    let env = env_with(
-        fx.ca.scratch_dir(),
-        &[
-            ("AZURE_AUTHORITY_HOST", entra.url()),
-            ("AZURE_TENANT_ID", "env-tenant".into()),
-            ("AZURE_CLIENT_ID", "env-client".into()),
-            (
-                "AZURE_FEDERATED_TOKEN_FILE",
-                token_file.to_string_lossy().into_owned(),
-            ),
-        ],
-    );
+    let fx = fixture_with_hello("kwarg-workload-value-e31").await;
+    let (entra, env) = workload_setup(
+        &fx,
+        ("kwarg-tenant", "kwarg-client"),
+        ("env-tenant", "env-client"),
+    )
+    .await;
     let overrides = json!({"managed_identity_client_id": "kwarg-client", "workload_identity_tenant_id": "kwarg-tenant"});
     let backend = chain_backend(&fx, overrides, env);
-    assert_eq!(
-        read_hello(&backend).await.unwrap().as_deref(),
-        Some("kwarg-workload-value-e31")
-    );
+    assert_reads_hello(&backend, "kwarg-workload-value-e31").await;
     assert_eq!(entra.requests()[0].path, "/kwarg-tenant/oauth2/v2.0/token");
     assert_eq!(
         entra.requests()[0].form_param("client_id").as_deref(),
@@ -223,23 +245,11 @@ async fn airflow_kwargs_choose_the_workload_identity_tenant_and_client() {
 #[tokio::test]
 async fn managed_identity_uses_identity_endpoint_and_header() {
     let logs = common::logs();
-    let fx = AzureFixture::start().await;
-    fx.vault
-        .put("airflow-variables-hello", "from-managed-identity");
-    // HTTPS, trusted through connection_verify like every token request.
-    let msi = MockServer::https(&fx.ca, app_service_handler(IDENTITY_HEADER, ACCESS_TOKEN)).await;
-    let env = env_with(
-        fx.ca.scratch_dir(),
-        &[
-            ("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url())),
-            ("IDENTITY_HEADER", IDENTITY_HEADER.into()),
-        ],
-    );
+    let fx = fixture_with_hello("from-managed-identity").await;
+    let (msi, msi_vars) = app_service(&fx).await;
+    let env = env_with(fx.ca.scratch_dir(), &msi_vars);
     let backend = chain_backend(&fx, json!({}), env);
-    assert_eq!(
-        read_hello(&backend).await.unwrap().as_deref(),
-        Some("from-managed-identity")
-    );
+    assert_reads_hello(&backend, "from-managed-identity").await;
     let request = &msi.requests()[0];
     assert_eq!(request.method, "GET");
     assert_eq!(request.path, "/msi/token");
@@ -264,67 +274,40 @@ async fn managed_identity_uses_identity_endpoint_and_header() {
 #[tokio::test]
 async fn a_user_assigned_identity_comes_from_the_kwargs_or_azure_client_id() {
     let logs = common::logs();
-    let fx = AzureFixture::start().await;
-    fx.vault.put("airflow-variables-hello", "uami-value-a18");
-    let msi = MockServer::https(&fx.ca, app_service_handler(IDENTITY_HEADER, ACCESS_TOKEN)).await;
-    let msi_vars = [
-        ("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url())),
-        ("IDENTITY_HEADER", IDENTITY_HEADER.to_owned()),
-    ];
+    let fx = fixture_with_hello("uami-value-a18").await;
+    let (msi, msi_vars) = app_service(&fx).await;
 
     let mut vars = msi_vars.to_vec();
     vars.push(("AZURE_CLIENT_ID", "env-uami".into()));
     let backend = chain_backend(&fx, json!({}), env_with(fx.ca.scratch_dir(), &vars));
     read_hello(&backend).await.unwrap();
-    assert_eq!(
-        msi.requests()
-            .last()
-            .unwrap()
-            .query_param("client_id")
-            .as_deref(),
-        Some("env-uami")
-    );
+    assert_eq!(last_client_id(&msi).as_deref(), Some("env-uami"));
 
     // Airflow passes managed_identity_client_id only together with workload_identity_tenant_id.
     let both =
         json!({"managed_identity_client_id": "kwarg-uami", "workload_identity_tenant_id": "t"});
     let backend = chain_backend(&fx, both, env_with(fx.ca.scratch_dir(), &vars));
     read_hello(&backend).await.unwrap();
-    assert_eq!(
-        msi.requests()
-            .last()
-            .unwrap()
-            .query_param("client_id")
-            .as_deref(),
-        Some("kwarg-uami")
-    );
+    assert_eq!(last_client_id(&msi).as_deref(), Some("kwarg-uami"));
 
     let alone = json!({"managed_identity_client_id": "kwarg-uami"});
     let backend = chain_backend(&fx, alone, env_with(fx.ca.scratch_dir(), &msi_vars));
     read_hello(&backend).await.unwrap();
-    assert_eq!(
-        msi.requests().last().unwrap().query_param("client_id"),
-        None,
-        "ignored alone, as in Airflow"
-    );
+    assert_eq!(last_client_id(&msi), None, "ignored alone, as in Airflow");
     assert_logs_clean(&logs, &["uami-value-a18", IDENTITY_HEADER]);
 }
 
 #[tokio::test]
 async fn imds_is_used_when_no_identity_endpoint_is_set() {
     let logs = common::logs();
-    let fx = AzureFixture::start().await;
-    fx.vault.put("airflow-variables-hello", "from-imds");
+    let fx = fixture_with_hello("from-imds").await;
     let imds = MockServer::http(imds_handler(ACCESS_TOKEN)).await;
     let env = env_with(
         fx.ca.scratch_dir(),
         &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url())],
     );
     let backend = chain_backend(&fx, json!({}), env);
-    assert_eq!(
-        read_hello(&backend).await.unwrap().as_deref(),
-        Some("from-imds")
-    );
+    assert_reads_hello(&backend, "from-imds").await;
     let request = &imds.requests()[0];
     assert_eq!(request.path, "/metadata/identity/oauth2/token");
     assert_eq!(
@@ -342,18 +325,11 @@ async fn imds_is_used_when_no_identity_endpoint_is_set() {
 #[tokio::test]
 async fn azure_cli_is_the_last_resort() {
     let logs = common::logs();
-    let fx = AzureFixture::start().await;
-    fx.vault.put("airflow-variables-hello", "from-azure-cli");
+    let fx = fixture_with_hello("from-azure-cli").await;
     let (bin, args_file) = fake_az(fx.ca.scratch_dir(), None);
-    let env = env_with(
-        fx.ca.scratch_dir(),
-        &[("PATH", bin.to_string_lossy().into_owned())],
-    );
+    let env = env_with(fx.ca.scratch_dir(), &[path_to(&bin)]);
     let backend = chain_backend(&fx, json!({}), env);
-    assert_eq!(
-        read_hello(&backend).await.unwrap().as_deref(),
-        Some("from-azure-cli")
-    );
+    assert_reads_hello(&backend, "from-azure-cli").await;
     let args = std::fs::read_to_string(args_file).unwrap();
     assert_eq!(
         args.trim(),
@@ -370,10 +346,7 @@ async fn when_every_source_is_unavailable_the_error_lists_each_step() {
     let err = expect_err(read_hello(&backend).await, &[]);
     assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(
-        text.contains("DefaultAzureCredential failed to retrieve a token"),
-        "{text}"
-    );
+    assert_says(&err, &["DefaultAzureCredential failed to retrieve a token"]);
     let steps = [
         "EnvironmentCredential: EnvironmentCredential authentication unavailable. Environment variables are not fully configured (missing: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
         "WorkloadIdentityCredential: WorkloadIdentityCredential authentication unavailable: AZURE_FEDERATED_TOKEN_FILE is not set",
@@ -387,8 +360,7 @@ async fn when_every_source_is_unavailable_the_error_lists_each_step() {
             .unwrap_or_else(|| panic!("`{step}` missing (or out of order) in: {text}"));
         from += at + step.len();
     }
-    assert!(text.contains("az not found on PATH"), "{text}");
-    assert!(text.contains("default credential chain"), "{text}");
+    assert_says(&err, &["az not found on PATH", "default credential chain"]);
     assert_logs_clean(&logs, &[]);
 }
 
@@ -406,17 +378,19 @@ async fn a_configured_source_that_fails_stops_the_chain() {
             ("AZURE_CLIENT_SECRET", "a-wrong-secret".into()),
             ("AZURE_AUTHORITY_HOST", fx.entra_server.url()),
             ("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url()),
-            ("PATH", bin.to_string_lossy().into_owned()),
+            path_to(&bin),
         ],
     );
     let backend = chain_backend(&fx, json!({}), env);
     let err = expect_err(read_hello(&backend).await, &["a-wrong-secret"]);
     let text = err.to_string();
-    assert!(
-        text.contains("EnvironmentCredential: ClientSecretCredential authentication failed"),
-        "{text}"
+    assert_says(
+        &err,
+        &[
+            "EnvironmentCredential: ClientSecretCredential authentication failed",
+            "AADSTS7000215",
+        ],
     );
-    assert!(text.contains("AADSTS7000215"), "{text}");
     assert!(
         !text.contains("ManagedIdentityCredential"),
         "the chain must stop: {text}"
@@ -430,11 +404,9 @@ async fn a_configured_source_that_fails_stops_the_chain() {
 #[tokio::test]
 async fn unsupported_or_unassigned_managed_identities_fall_through_to_the_cli() {
     let logs = common::logs();
-    let fx = AzureFixture::start().await;
-    fx.vault
-        .put("airflow-variables-hello", "cli-fallback-value-d72");
+    let fx = fixture_with_hello("cli-fallback-value-d72").await;
     let (bin, _) = fake_az(fx.ca.scratch_dir(), None);
-    let path = ("PATH", bin.to_string_lossy().into_owned());
+    let path = path_to(&bin);
 
     // Cloud Shell (MSI_ENDPOINT) is not supported: unavailable, not fatal.
     let env = env_with(
@@ -445,10 +417,7 @@ async fn unsupported_or_unassigned_managed_identities_fall_through_to_the_cli() 
         ],
     );
     let backend = chain_backend(&fx, json!({}), env);
-    assert_eq!(
-        read_hello(&backend).await.unwrap().as_deref(),
-        Some("cli-fallback-value-d72")
-    );
+    assert_reads_hello(&backend, "cli-fallback-value-d72").await;
 
     // IMDS answering 400 (identity not assigned) is "unavailable" too.
     let imds = imds_without_identity().await;
@@ -457,10 +426,7 @@ async fn unsupported_or_unassigned_managed_identities_fall_through_to_the_cli() 
         &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url()), path],
     );
     let backend = chain_backend(&fx, json!({}), env);
-    assert_eq!(
-        read_hello(&backend).await.unwrap().as_deref(),
-        Some("cli-fallback-value-d72")
-    );
+    assert_reads_hello(&backend, "cli-fallback-value-d72").await;
     assert_eq!(imds.request_count(), 1, "the probe is a single attempt");
     assert_logs_clean(&logs, &["cli-fallback-value-d72"]);
 }
@@ -484,7 +450,7 @@ async fn the_source_that_worked_is_remembered() {
         scratch.path(),
         &[
             ("AZURE_POD_IDENTITY_AUTHORITY_HOST", probes.url()),
-            ("PATH", bin.to_string_lossy().into_owned()),
+            path_to(&bin),
         ],
     );
     let chain = chain(env, Duration::from_secs(10));
@@ -505,17 +471,10 @@ async fn a_hanging_azure_cli_is_stopped() {
     let logs = common::logs();
     let scratch = tempfile::tempdir().unwrap();
     let (bin, _) = fake_az(scratch.path(), Some("exec /bin/sleep 5"));
-    let env = env_with(
-        scratch.path(),
-        &[("PATH", bin.to_string_lossy().into_owned())],
-    );
+    let env = env_with(scratch.path(), &[path_to(&bin)]);
     let chain = chain(env, Duration::from_millis(500));
     let err = chain.get_token(&[KEY_VAULT_SCOPE], None).await.unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("the Azure CLI did not answer within 0.5 s"),
-        "{err}"
-    );
+    assert_says(&err, &["the Azure CLI did not answer within 0.5 s"]);
     assert_text_clean("the error", &format!("{err} {err:?}"), &[]);
     assert_logs_clean(&logs, &[]);
 }

@@ -8,20 +8,69 @@ use std::time::{Duration, Instant};
 use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
 use airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend;
 use common::*;
-use serde_json::json;
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use serde_json::{Value, json};
+use wiremock::{MockServer, ResponseTemplate};
 
 const NAME: &str = "projects/test-project/secrets/airflow-variables-k/versions/latest";
+
+/// Looks up variable `key` (kwargs `extra`) on a fresh mock whose `airflow-variables-{key}` answers
+/// every request with `response`, and returns the error the lookup fails with and the mock's address.
+/// The mock is gone by then: dropping it checked that it got exactly `requests` requests.
+async fn lookup_failure(
+    key: &str,
+    response: ResponseTemplate,
+    requests: u64,
+    extra: Value,
+) -> (Error, String) {
+    let server = MockServer::start().await;
+    serve(
+        &server,
+        &format!("airflow-variables-{key}"),
+        response,
+        requests,
+    )
+    .await;
+    (variable_error(&server, extra, key).await, server.uri())
+}
+
+/// Looks up variable `k` with `max_attempts` = `attempts` on a fresh mock that answers every request
+/// with `response`; checks that the lookup sent exactly `attempts` requests and ended `Unavailable`
+/// after `attempts` attempts at `NAME` on the mock, leaking nothing. Returns the error and its
+/// `problem`.
+async fn unavailable_after(response: ResponseTemplate, attempts: u32) -> (Error, String) {
+    let (err, uri) = lookup_failure(
+        "k",
+        response,
+        attempts.into(),
+        json!({"max_attempts": attempts}),
+    )
+    .await;
+    let Error::Unavailable {
+        attempts: made,
+        location,
+        problem,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*made, attempts);
+    assert_eq!(location, &format!("{NAME} at {uri}"));
+    let problem = problem.clone();
+    assert_no_leak(&[&err], &[]);
+    (err, problem)
+}
 
 #[tokio::test]
 async fn not_found_is_none_with_a_debug_log_only() {
     let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(not_found("airflow-variables-k"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "airflow-variables-k",
+        not_found("airflow-variables-k"),
+        1,
+    )
+    .await;
     let logs = Logs::capture();
     assert!(
         backend(&server, json!({}))
@@ -44,11 +93,13 @@ async fn not_found_is_none_with_a_debug_log_only() {
 #[tokio::test]
 async fn permission_denied_is_none_with_an_error_log_naming_the_secret_and_permission() {
     let server = MockServer::start().await;
-    access("airflow-connections-c")
-        .respond_with(permission_denied("airflow-connections-c"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "airflow-connections-c",
+        permission_denied("airflow-connections-c"),
+        1,
+    )
+    .await;
     let logs = Logs::capture();
     assert!(
         backend(&server, json!({}))
@@ -68,16 +119,13 @@ async fn permission_denied_is_none_with_an_error_log_naming_the_secret_and_permi
 
 #[tokio::test]
 async fn strict_mode_turns_permission_denied_into_an_error() {
-    let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(permission_denied("airflow-variables-k"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let err = backend(&server, json!({"raise_on_permission_denied": true}))
-        .get_variable("k")
-        .await
-        .unwrap_err();
+    let (err, _) = lookup_failure(
+        "k",
+        permission_denied("airflow-variables-k"),
+        1,
+        json!({"raise_on_permission_denied": true}),
+    )
+    .await;
     let Error::PermissionDenied {
         kind,
         key,
@@ -102,20 +150,17 @@ async fn strict_mode_turns_permission_denied_into_an_error() {
 
 #[tokio::test]
 async fn unauthenticated_is_an_authentication_error() {
-    let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(google_error(
+    let (err, _) = lookup_failure(
+        "k",
+        google_error(
             401,
             "UNAUTHENTICATED",
             "Request had invalid authentication credentials. Expected OAuth 2 access token.",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let err = backend(&server, json!({}))
-        .get_variable("k")
-        .await
-        .unwrap_err();
+        ),
+        1,
+        json!({}),
+    )
+    .await;
     let Error::Authentication {
         location, problem, ..
     } = &err
@@ -132,18 +177,17 @@ async fn unauthenticated_is_an_authentication_error() {
 
 #[tokio::test]
 async fn other_statuses_are_rejected_without_retry() {
-    let server = MockServer::start().await;
-    access("airflow-variables-gone")
-        .respond_with(google_error(
+    let (err, _) = lookup_failure(
+        "gone",
+        google_error(
             400,
             "FAILED_PRECONDITION",
             "Secret Version [projects/123/secrets/airflow-variables-gone/versions/3] is in DESTROYED state.",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let b = backend(&server, json!({}));
-    let err = b.get_variable("gone").await.unwrap_err();
+        ),
+        1,
+        json!({}),
+    )
+    .await;
     let Error::Rejected {
         location, problem, ..
     } = &err
@@ -165,11 +209,13 @@ async fn other_statuses_are_rejected_without_retry() {
 async fn other_4xx_are_never_retried() {
     let server = MockServer::start().await;
     for (secret, http) in [("a", 408u16), ("b", 409), ("c", 412), ("d", 422)] {
-        access(&format!("airflow-variables-{secret}"))
-            .respond_with(ResponseTemplate::new(http).set_body_string("no"))
-            .expect(1)
-            .mount(&server)
-            .await;
+        serve(
+            &server,
+            &format!("airflow-variables-{secret}"),
+            ResponseTemplate::new(http).set_body_string("no"),
+            1,
+        )
+        .await;
     }
     let b = backend(&server, json!({"max_attempts": 5}));
     for secret in ["a", "b", "c", "d"] {
@@ -182,130 +228,54 @@ async fn other_4xx_are_never_retried() {
 
 #[tokio::test]
 async fn internal_errors_are_retried_like_every_5xx() {
-    let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(google_error(500, "INTERNAL", "Internal error encountered."))
-        .expect(3)
-        .mount(&server)
-        .await;
-    let err = backend(&server, json!({"max_attempts": 3}))
-        .get_variable("k")
-        .await
-        .unwrap_err();
-    let Error::Unavailable {
-        attempts,
-        location,
-        problem,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*attempts, 3);
-    assert_eq!(location, &format!("{NAME} at {}", server.uri()));
+    let (_, problem) = unavailable_after(
+        google_error(500, "INTERNAL", "Internal error encountered."),
+        3,
+    )
+    .await;
     assert_eq!(problem, "INTERNAL (HTTP 500): Internal error encountered.");
-    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
 async fn unavailable_is_retried_max_attempts_times() {
-    let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(google_error(
-            503,
-            "UNAVAILABLE",
-            "The service is currently unavailable.",
-        ))
-        .expect(3)
-        .mount(&server)
-        .await;
-    let err = backend(&server, json!({"max_attempts": 3}))
-        .get_variable("k")
-        .await
-        .unwrap_err();
-    let Error::Unavailable {
-        attempts,
-        location,
-        problem,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*attempts, 3);
-    assert_eq!(location, &format!("{NAME} at {}", server.uri()));
+    let (err, problem) = unavailable_after(
+        google_error(503, "UNAVAILABLE", "The service is currently unavailable."),
+        3,
+    )
+    .await;
     assert_eq!(
         problem,
         "UNAVAILABLE (HTTP 503): The service is currently unavailable."
     );
     assert!(err.to_string().contains("(3 attempt(s) in "), "{err}");
-    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
 async fn resource_exhausted_is_retried_too() {
-    let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(google_error(
+    unavailable_after(
+        google_error(
             429,
             "RESOURCE_EXHAUSTED",
             "Quota exceeded for quota metric 'Access requests' and limit 'Access requests per minute per project'.",
-        ))
-        .expect(2)
-        .mount(&server)
-        .await;
-    let err = backend(&server, json!({"max_attempts": 2}))
-        .get_variable("k")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Unavailable { attempts: 2, .. }),
-        "{err:?}"
-    );
-    assert_no_leak(&[&err], &[]);
+        ),
+        2,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_gateway_error_without_a_google_body_is_retried() {
-    let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"))
-        .expect(2)
-        .mount(&server)
-        .await;
-    let err = backend(&server, json!({"max_attempts": 2}))
-        .get_variable("k")
-        .await
-        .unwrap_err();
-    let Error::Unavailable {
-        attempts: 2,
-        problem,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
+    let (_, problem) = unavailable_after(
+        ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"),
+        2,
+    )
+    .await;
     assert_eq!(problem, "HTTP 502 without a Google error body");
-    assert_no_leak(&[&err], &[]);
 }
 
 #[tokio::test]
 async fn max_attempts_one_means_no_retry() {
-    let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(google_error(503, "UNAVAILABLE", "x"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let err = backend(&server, json!({"max_attempts": 1}))
-        .get_variable("k")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Unavailable { attempts: 1, .. }),
-        "{err:?}"
-    );
-    assert_no_leak(&[&err], &[]);
+    unavailable_after(google_error(503, "UNAVAILABLE", "x"), 1).await;
 }
 
 #[tokio::test]
@@ -322,18 +292,9 @@ async fn a_transient_failure_then_success_returns_the_value() {
         .expect(1)
         .mount(&server)
         .await;
-    access("airflow-variables-k")
-        .respond_with(found("airflow-variables-k", "s3cr3t-after-retry"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_value(&server, "airflow-variables-k", "s3cr3t-after-retry", 1).await;
     assert_eq!(
-        backend(&server, json!({}))
-            .get_variable("k")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
+        variable(&server, json!({}), "k").await.expose(),
         "s3cr3t-after-retry"
     );
     assert_no_leak(&[], &["s3cr3t-after-retry"]);
@@ -379,10 +340,13 @@ async fn a_refused_connection_fails_after_the_bounded_attempts() {
 #[tokio::test]
 async fn a_slow_server_fails_within_the_timeout() {
     let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(found("airflow-variables-k", "too late").set_delay(Duration::from_secs(30)))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "airflow-variables-k",
+        found("airflow-variables-k", "too late").set_delay(Duration::from_secs(30)),
+        ..,
+    )
+    .await;
     let b = backend(&server, json!({"timeout_seconds": 0.5, "max_attempts": 2}));
     let started = Instant::now();
     let err = b.get_variable("k").await.unwrap_err();
@@ -407,17 +371,15 @@ async fn a_slow_server_fails_within_the_timeout() {
 #[tokio::test]
 async fn an_undecodable_response_is_rejected_without_echoing_it() {
     let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"payload": {"data": "s3cr3t-not-base64!"}})),
-        )
-        .mount(&server)
-        .await;
-    let err = backend(&server, json!({}))
-        .get_variable("k")
-        .await
-        .unwrap_err();
+    serve(
+        &server,
+        "airflow-variables-k",
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"payload": {"data": "s3cr3t-not-base64!"}})),
+        ..,
+    )
+    .await;
+    let err = variable_error(&server, json!({}), "k").await;
     assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
     assert!(err.to_string().contains("could not be decoded"), "{err}");
     assert_no_leak(&[&err], &["s3cr3t-not-base64!"]);
@@ -430,18 +392,15 @@ async fn errors_and_logs_never_contain_the_stored_value() {
     // A value that fails the checksum, then valid values read with tracing at TRACE level.
     let mut bad = common::payload_body("airflow-variables-bad", SECRET.as_bytes());
     bad["payload"]["dataCrc32c"] = json!("1");
-    access("airflow-variables-bad")
-        .respond_with(ResponseTemplate::new(200).set_body_json(bad))
-        .mount(&server)
-        .await;
-    access("airflow-variables-good")
-        .respond_with(found("airflow-variables-good", SECRET))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(not_found("other"))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "airflow-variables-bad",
+        ResponseTemplate::new(200).set_body_json(bad),
+        ..,
+    )
+    .await;
+    serve_value(&server, "airflow-variables-good", SECRET, ..).await;
+    serve_any_secret(&server, not_found("other"), ..).await;
 
     let logs = Logs::capture();
     let b = backend(&server, json!({}));

@@ -7,21 +7,15 @@ use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
 use airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend;
 use common::*;
 use serde_json::json;
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 #[tokio::test]
 async fn variable_lookup_sends_the_exact_request_and_decodes_the_payload() {
     let server = MockServer::start().await;
-    access("airflow-variables-hello")
-        .respond_with(found("airflow-variables-hello", "s3cr3t-world-8812"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_value(&server, "airflow-variables-hello", "s3cr3t-world-8812", 1).await;
 
-    let b = backend(&server, json!({}));
     assert_eq!(
-        b.get_variable("hello").await.unwrap().unwrap().expose(),
+        variable(&server, json!({}), "hello").await.expose(),
         "s3cr3t-world-8812"
     );
 
@@ -45,22 +39,20 @@ async fn variable_lookup_sends_the_exact_request_and_decodes_the_payload() {
 #[tokio::test]
 async fn connections_and_config_use_their_default_prefixes() {
     let server = MockServer::start().await;
-    access("airflow-connections-smtp_default")
-        .respond_with(found(
-            "airflow-connections-smtp_default",
-            "smtps://user:s3cr3t-pa%40ss@smtp.example.com:465",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    access("airflow-config-sql_alchemy_conn")
-        .respond_with(found(
-            "airflow-config-sql_alchemy_conn",
-            "postgresql://airflow:s3cr3t-db-pw@db/airflow",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_value(
+        &server,
+        "airflow-connections-smtp_default",
+        "smtps://user:s3cr3t-pa%40ss@smtp.example.com:465",
+        1,
+    )
+    .await;
+    serve_value(
+        &server,
+        "airflow-config-sql_alchemy_conn",
+        "postgresql://airflow:s3cr3t-db-pw@db/airflow",
+        1,
+    )
+    .await;
 
     let b = backend(&server, json!({}));
     // Underscores are kept (no transformation of the key), as in Airflow.
@@ -86,10 +78,7 @@ async fn connections_and_config_use_their_default_prefixes() {
 async fn json_connections_are_parsed() {
     let server = MockServer::start().await;
     let value = r#"{"conn_type": "postgres", "host": "db.internal", "login": "u", "password": "s3cr3t-json-pw", "port": 5432}"#;
-    access("airflow-connections-pg")
-        .respond_with(found("airflow-connections-pg", value))
-        .mount(&server)
-        .await;
+    serve_value(&server, "airflow-connections-pg", value, ..).await;
     let conn = backend(&server, json!({}))
         .get_connection("pg")
         .await
@@ -105,16 +94,8 @@ async fn json_connections_are_parsed() {
 #[tokio::test]
 async fn custom_prefix_and_separator() {
     let server = MockServer::start().await;
-    access("team_a__conns__db")
-        .respond_with(found("team_a__conns__db", "mysql://h/s"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    access("vars_of_a__k")
-        .respond_with(found("vars_of_a__k", "v"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_value(&server, "team_a__conns__db", "mysql://h/s", 1).await;
+    serve_value(&server, "vars_of_a__k", "v", 1).await;
 
     let b = backend(
         &server,
@@ -130,14 +111,11 @@ async fn custom_prefix_and_separator() {
 #[tokio::test]
 async fn an_empty_prefix_still_adds_the_separator() {
     let server = MockServer::start().await;
-    access("-key")
-        .respond_with(found("-key", "from -key"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let b = backend(&server, json!({"variables_prefix": ""}));
+    serve_value(&server, "-key", "from -key", 1).await;
     assert_eq!(
-        b.get_variable("key").await.unwrap().unwrap().expose(),
+        variable(&server, json!({"variables_prefix": ""}), "key")
+            .await
+            .expose(),
         "from -key"
     );
 }
@@ -145,11 +123,7 @@ async fn an_empty_prefix_still_adds_the_separator() {
 #[tokio::test]
 async fn a_disabled_prefix_sends_nothing() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    forbid_requests(&server).await;
     let b = backend(
         &server,
         json!({"connections_prefix": null, "variables_prefix": null, "config_prefix": null}),
@@ -164,15 +138,17 @@ async fn a_disabled_prefix_sends_nothing() {
 #[tokio::test]
 async fn a_key_with_a_dot_is_sent_and_invalid_argument_gives_none_with_an_error_log() {
     let server = MockServer::start().await;
-    access("airflow-variables-my.key")
-        .respond_with(google_error(
+    serve(
+        &server,
+        "airflow-variables-my.key",
+        google_error(
             400,
             "INVALID_ARGUMENT",
             "The provided Secret ID [airflow-variables-my.key] does not match the expected format [[a-zA-Z_0-9]+]",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+        ),
+        1,
+    )
+    .await;
     let logs = Logs::capture();
     let b = backend(&server, json!({}));
     assert!(b.get_variable("my.key").await.unwrap().is_none());
@@ -188,11 +164,7 @@ async fn a_key_with_a_dot_is_sent_and_invalid_argument_gives_none_with_an_error_
 #[tokio::test]
 async fn keys_the_url_would_change_are_not_sent() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    forbid_requests(&server).await;
     let logs = Logs::capture();
     let b = backend(&server, json!({}));
     for key in ["a/b", "a%41", "a\\b"] {
@@ -213,11 +185,7 @@ async fn keys_the_url_would_change_are_not_sent() {
 #[tokio::test]
 async fn other_characters_are_percent_encoded_in_the_path() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(google_error(400, "INVALID_ARGUMENT", "bad id"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_any_secret(&server, google_error(400, "INVALID_ARGUMENT", "bad id"), 1).await;
     let b = backend(&server, json!({}));
     assert!(b.get_variable("a b?#").await.unwrap().is_none());
     let requests = server.received_requests().await.unwrap();
@@ -231,19 +199,14 @@ async fn other_characters_are_percent_encoded_in_the_path() {
 async fn a_response_without_a_checksum_is_accepted() {
     let server = MockServer::start().await;
     let body = json!({"name": "projects/123/secrets/airflow-variables-k/versions/1", "payload": {"data": "dsOpcml0w6k="}});
-    access("airflow-variables-k")
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(&server)
-        .await;
-    assert_eq!(
-        backend(&server, json!({}))
-            .get_variable("k")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "vérité"
-    );
+    serve(
+        &server,
+        "airflow-variables-k",
+        ResponseTemplate::new(200).set_body_json(body),
+        ..,
+    )
+    .await;
+    assert_eq!(variable(&server, json!({}), "k").await.expose(), "vérité");
 }
 
 #[tokio::test]
@@ -251,15 +214,14 @@ async fn an_empty_payload_is_an_empty_value() {
     let server = MockServer::start().await;
     let body =
         json!({"name": "projects/123/secrets/airflow-variables-k/versions/1", "payload": {}});
-    access("airflow-variables-k")
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(&server)
-        .await;
-    let value = backend(&server, json!({}))
-        .get_variable("k")
-        .await
-        .unwrap()
-        .unwrap();
+    serve(
+        &server,
+        "airflow-variables-k",
+        ResponseTemplate::new(200).set_body_json(body),
+        ..,
+    )
+    .await;
+    let value = variable(&server, json!({}), "k").await;
     assert!(value.is_empty());
 }
 
@@ -268,14 +230,14 @@ async fn a_checksum_mismatch_is_a_malformed_secret() {
     let server = MockServer::start().await;
     let mut body = payload_body("airflow-variables-k", b"s3cr3t-value-0451");
     body["payload"]["dataCrc32c"] = json!("12345");
-    access("airflow-variables-k")
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(&server)
-        .await;
-    let err = backend(&server, json!({}))
-        .get_variable("k")
-        .await
-        .unwrap_err();
+    serve(
+        &server,
+        "airflow-variables-k",
+        ResponseTemplate::new(200).set_body_json(body),
+        ..,
+    )
+    .await;
+    let err = variable_error(&server, json!({}), "k").await;
     assert!(
         matches!(
             err,
@@ -302,17 +264,15 @@ async fn a_checksum_mismatch_is_a_malformed_secret() {
 #[tokio::test]
 async fn invalid_utf8_is_a_malformed_secret() {
     let server = MockServer::start().await;
-    access("airflow-variables-bin")
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(payload_body("airflow-variables-bin", b"ok\xff\xfe")),
-        )
-        .mount(&server)
-        .await;
-    let err = backend(&server, json!({}))
-        .get_variable("bin")
-        .await
-        .unwrap_err();
+    serve(
+        &server,
+        "airflow-variables-bin",
+        ResponseTemplate::new(200)
+            .set_body_json(payload_body("airflow-variables-bin", b"ok\xff\xfe")),
+        ..,
+    )
+    .await;
+    let err = variable_error(&server, json!({}), "bin").await;
     assert!(matches!(err, Error::MalformedSecret { .. }), "{err:?}");
     assert!(
         err.to_string()
@@ -324,11 +284,7 @@ async fn invalid_utf8_is_a_malformed_secret() {
 #[tokio::test]
 async fn one_client_is_built_lazily_and_shared_by_concurrent_lookups() {
     let server = MockServer::start().await;
-    access("airflow-variables-k")
-        .respond_with(found("airflow-variables-k", "v"))
-        .expect(8)
-        .mount(&server)
-        .await;
+    serve_value(&server, "airflow-variables-k", "v", 8).await;
     let b = std::sync::Arc::new(backend(&server, json!({})));
     assert!(format!("{b:?}").contains("client_built: false"));
     assert!(
@@ -350,16 +306,8 @@ async fn one_client_is_built_lazily_and_shared_by_concurrent_lookups() {
 #[tokio::test]
 async fn lookup_patterns_filter_keys_without_a_request() {
     let server = MockServer::start().await;
-    access("airflow-variables-prod_db")
-        .respond_with(found("airflow-variables-prod_db", "s3cr3t-prod-value"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    access("airflow-connections-AWS_default")
-        .respond_with(found("airflow-connections-AWS_default", "aws://"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    serve_value(&server, "airflow-variables-prod_db", "s3cr3t-prod-value", 1).await;
+    serve_value(&server, "airflow-connections-AWS_default", "aws://", 1).await;
     let b = backend(
         &server,
         json!({"variables_lookup_pattern": "prod_", "connections_lookup_pattern": "^aws",
@@ -387,11 +335,7 @@ async fn lookup_patterns_filter_keys_without_a_request() {
 #[tokio::test]
 async fn empty_and_null_lookup_patterns_filter_nothing() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(not_found("any"))
-        .expect(2)
-        .mount(&server)
-        .await;
+    serve_any_secret(&server, not_found("any"), 2).await;
     let b = backend(
         &server,
         json!({"variables_lookup_pattern": "", "connections_lookup_pattern": null}),

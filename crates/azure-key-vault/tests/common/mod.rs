@@ -1,11 +1,12 @@
 //! Shared helpers for the crate's suites.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::fmt::Debug;
+use std::fmt::{Debug, Display};
+use std::time::Duration;
 
 use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, Environment};
 use airflow_secrets_azure_key_vault_mock::{ACCESS_TOKEN, AzureFixture, CLIENT_SECRET};
-use airflow_secrets_core::Error;
+use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
 use airflow_secrets_testkit::logs::Logs;
 use serde_json::Value;
 
@@ -64,4 +65,109 @@ pub fn vault_trace(fixture: &AzureFixture) -> Vec<(String, bool)> {
         .into_iter()
         .map(|r| (r.path.clone(), r.header("authorization").is_some()))
         .collect()
+}
+
+/// The paths of every Key Vault request, in order.
+pub fn vault_paths(fixture: &AzureFixture) -> Vec<String> {
+    fixture
+        .vault_server
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .collect()
+}
+
+/// The paths of the Key Vault requests that carried a token (every one but the challenge), in order.
+pub fn authorized_paths(fixture: &AzureFixture) -> Vec<String> {
+    vault_trace(fixture)
+        .into_iter()
+        .filter(|(_, authorized)| *authorized)
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// Panics unless Key Vault received a request for each of `paths`.
+#[track_caller]
+pub fn assert_vault_requested(fixture: &AzureFixture, paths: &[&str]) {
+    let seen = vault_paths(fixture);
+    for path in paths {
+        assert!(seen.iter().any(|p| p == path), "{seen:?}");
+    }
+}
+
+/// Panics unless `err`'s message contains each of `parts`.
+#[track_caller]
+pub fn assert_says(err: &impl Display, parts: &[&str]) {
+    let text = err.to_string();
+    for part in parts {
+        assert!(text.contains(part), "{text}");
+    }
+}
+
+/// The fields of an [`Error::Unavailable`] that the tests check.
+pub struct Unavailable<'a> {
+    pub attempts: u32,
+    pub location: &'a str,
+    pub elapsed: Duration,
+}
+
+/// `err` as an [`Error::Unavailable`]; panics with its Debug when it is another error.
+#[track_caller]
+pub fn unavailable(err: &Error) -> Unavailable<'_> {
+    let Error::Unavailable {
+        attempts,
+        location,
+        elapsed,
+        ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    Unavailable {
+        attempts: *attempts,
+        location,
+        elapsed: *elapsed,
+    }
+}
+
+/// The value `backend` finds for `key`, through the lookup of `kind` (`get_conn_value`, `get_variable`
+/// or `get_config`); panics on an error.
+pub async fn lookup(backend: &AzureKeyVaultBackend, kind: SecretKind, key: &str) -> Option<String> {
+    let found = match kind {
+        SecretKind::Connection => backend.get_conn_value(key).await,
+        SecretKind::Variable => backend.get_variable(key).await,
+        SecretKind::Config => backend.get_config(key).await,
+    };
+    found.unwrap().map(|value| value.expose().to_owned())
+}
+
+/// Panics unless the lookup of `key` (of `kind`) finds `expected`.
+pub async fn assert_found(
+    backend: &AzureKeyVaultBackend,
+    kind: SecretKind,
+    key: &str,
+    expected: &str,
+) {
+    assert_eq!(lookup(backend, kind, key).await.as_deref(), Some(expected));
+}
+
+/// Panics unless variable `key` reads `expected` through `backend`.
+pub async fn assert_variable(backend: &AzureKeyVaultBackend, key: &str, expected: &str) {
+    assert_found(backend, SecretKind::Variable, key, expected).await;
+}
+
+/// Panics unless the lookup of `key` (of `kind`) finds nothing.
+pub async fn assert_absent(backend: &AzureKeyVaultBackend, kind: SecretKind, key: &str) {
+    assert_eq!(lookup(backend, kind, key).await, None, "{kind} {key}");
+}
+
+/// The error of looking variable `key` up through the fixture's backend with `overrides`, once its
+/// Display and Debug are proven free of `secrets` (and the fixture's).
+pub async fn variable_err(
+    fixture: &AzureFixture,
+    overrides: Value,
+    key: &str,
+    secrets: &[&str],
+) -> Error {
+    expect_err(backend(fixture, overrides).get_variable(key).await, secrets)
 }

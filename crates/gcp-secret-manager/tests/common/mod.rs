@@ -14,6 +14,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use airflow_secrets_core::{Error, SecretValue, SecretsBackend};
 use airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend;
 use airflow_secrets_gcp_secret_manager::google_cloud_auth::credentials::{
     CacheableResource, Credentials, CredentialsProvider, EntityTag,
@@ -22,7 +23,7 @@ use airflow_secrets_gcp_secret_manager::google_cloud_auth::errors::CredentialsEr
 use base64::Engine as _;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate, Times};
 
 /// The project every test reads from.
 pub const PROJECT: &str = "test-project";
@@ -72,6 +73,50 @@ pub fn access(secret_id: &str) -> MockBuilder {
         .and(path(access_path(secret_id)))
         .and(query_param("$alt", "json;enum-encoding=int"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+}
+
+/// Mounts [`access`]`(secret_id)` on `server`, answering `response` and expecting `requests` requests: a
+/// count, or `..` for any number (checked when `server` drops).
+pub async fn serve(
+    server: &MockServer,
+    secret_id: &str,
+    response: ResponseTemplate,
+    requests: impl Into<Times>,
+) {
+    access(secret_id)
+        .respond_with(response)
+        .expect(requests)
+        .mount(server)
+        .await;
+}
+
+/// [`serve`] with the 200 answer holding `value` ([`found`]) for `secret_id`.
+pub async fn serve_value(
+    server: &MockServer,
+    secret_id: &str,
+    value: &str,
+    requests: impl Into<Times>,
+) {
+    serve(server, secret_id, found(secret_id, value), requests).await;
+}
+
+/// Mounts a catch-all `GET` on `server`, whatever the secret, answering `response` and expecting
+/// `requests` requests (checked when `server` drops).
+pub async fn serve_any_secret(
+    server: &MockServer,
+    response: ResponseTemplate,
+    requests: impl Into<Times>,
+) {
+    Mock::given(method("GET"))
+        .respond_with(response)
+        .expect(requests)
+        .mount(server)
+        .await;
+}
+
+/// For lookups that must send nothing: any request reaching `server` fails the test when it drops.
+pub async fn forbid_requests(server: &MockServer) {
+    serve_any_secret(server, ResponseTemplate::new(500), 0).await;
 }
 
 /// Secret Manager's 200 body: the version's full name (project *number*, real version), the payload in
@@ -143,9 +188,28 @@ pub fn backend(server: &MockServer, extra: Value) -> CloudSecretManagerBackend {
         .with_credentials(static_token())
 }
 
+/// The value of variable `key` read by a fresh [`backend`] on `server` (kwargs `extra`); panics if the
+/// lookup fails or finds nothing.
+pub async fn variable(server: &MockServer, extra: Value, key: &str) -> SecretValue {
+    backend(server, extra)
+        .get_variable(key)
+        .await
+        .expect("the lookup succeeds")
+        .expect("the variable exists")
+}
+
+/// The error that reading variable `key` with a fresh [`backend`] on `server` (kwargs `extra`) fails
+/// with; panics if the lookup succeeds.
+pub async fn variable_error(server: &MockServer, extra: Value, key: &str) -> Error {
+    backend(server, extra)
+        .get_variable(key)
+        .await
+        .expect_err("the lookup fails")
+}
+
 /// Checks that none of `secrets` (plus the test token) is in the binary-wide TRACE capture, nor in the
 /// `Display`/`Debug` of `errors`.
-pub fn assert_no_leak(errors: &[&airflow_secrets_core::Error], secrets: &[&str]) {
+pub fn assert_no_leak(errors: &[&Error], secrets: &[&str]) {
     let mut all = secrets.to_vec();
     all.push(TOKEN);
     airflow_secrets_testkit::logs::capture().assert_free_of(&all);

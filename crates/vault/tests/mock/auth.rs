@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use airflow_secrets_core::SecretsBackend;
+use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_vault::{VaultBackend, VaultEnv};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -14,25 +15,25 @@ use crate::common::*;
 use crate::keys::rsa_pem_pair;
 use crate::sigv4;
 
+/// The answer of every mocked login: [`ISSUED`], renewable, for an hour.
+fn issued() -> ResponseTemplate {
+    auth_response(ISSUED, 3600, true)
+}
+
+/// Mounts `times` KV v2 reads of `variables/v` that only the token issued by the login may do.
+async fn mount_reads(server: &MockServer, times: u64) {
+    let read = read_variable("v").and(header("X-Vault-Token", ISSUED));
+    mount_expect(server, read, kv2(json!({ "value": VALUE })), times).await;
+}
+
 /// Mounts a KV v2 read of `variables/v` that only the token issued by the login may do.
 async fn mount_read(server: &MockServer) {
-    Mock::given(method("GET"))
-        .and(path("/v1/secret/data/variables/v"))
-        .and(header("X-Vault-Token", ISSUED))
-        .respond_with(kv2(json!({ "value": VALUE })))
-        .expect(1)
-        .mount(server)
-        .await;
+    mount_reads(server, 1).await;
 }
 
 /// Mounts `POST <login_path>` answering [`ISSUED`], whatever the body (checked afterwards).
 async fn mount_login_any_body(server: &MockServer, login_path: &str) {
-    Mock::given(method("POST"))
-        .and(path(login_path))
-        .respond_with(auth_response(ISSUED, 3600, true))
-        .expect(1)
-        .mount(server)
-        .await;
+    mount_expect(server, post_to(login_path), issued(), 1).await;
 }
 
 /// The one request `server` received at `api_path`.
@@ -48,21 +49,35 @@ async fn received(server: &MockServer, api_path: &str) -> Request {
 
 /// Mounts `POST <login_path>` expecting `body`, without any token header, answering [`ISSUED`].
 async fn mount_login(server: &MockServer, login_path: &str, body: Value) {
-    Mock::given(method("POST"))
-        .and(path(login_path))
+    let login = post_to(login_path)
         .and(header("X-Vault-Request", "true"))
-        .and(body_json(body))
-        .respond_with(auth_response(ISSUED, 3600, true))
-        .expect(1)
-        .mount(server)
-        .await;
+        .and(body_json(body));
+    mount_expect(server, login, issued(), 1).await;
 }
 
-async fn assert_reads_with_issued_token(vault: &VaultBackend, server: &MockServer) {
+/// A temporary file holding `content` (deleted when dropped).
+fn temp_file(content: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), content).unwrap();
+    file
+}
+
+/// Reads variable `v` through `vault`: [`VALUE`].
+async fn assert_reads_value(vault: &VaultBackend) {
     assert_eq!(
         vault.get_variable("v").await.unwrap().unwrap().expose(),
         VALUE
     );
+}
+
+/// Builds the backend for `extra` kwargs against `server` and reads variable `v`: [`VALUE`].
+async fn assert_kwargs_read_value(server: &MockServer, extra: Value) {
+    assert_reads_value(&backend(&kwargs(server, extra))).await;
+}
+
+/// Reads variable `v` through `vault` ([`VALUE`]); no login `server` saw carried a token.
+async fn assert_reads_with_issued_token(vault: &VaultBackend, server: &MockServer) {
+    assert_reads_value(vault).await;
     for request in server.received_requests().await.unwrap() {
         if request.method.as_str() == "POST" {
             assert!(
@@ -71,6 +86,20 @@ async fn assert_reads_with_issued_token(vault: &VaultBackend, server: &MockServe
             );
         }
     }
+}
+
+/// Builds the backend for `extra` kwargs against `server`, then [`assert_reads_with_issued_token`].
+async fn assert_kwargs_read_with_issued_token(server: &MockServer, extra: Value) {
+    assert_reads_with_issued_token(&backend(&kwargs(server, extra)), server).await;
+}
+
+/// Reads variable `v` through a backend built from `kwargs` and `env`: `expected`.
+async fn assert_env_reads(kwargs: &Kwargs, env: &VaultEnv, expected: &str) {
+    let vault = VaultBackend::from_kwargs_with_env(kwargs, env).unwrap();
+    assert_eq!(
+        vault.get_variable("v").await.unwrap().unwrap().expose(),
+        expected
+    );
 }
 
 #[tokio::test]
@@ -84,11 +113,11 @@ async fn approle_login() {
     )
     .await;
     mount_read(&server).await;
-    let vault = backend(&kwargs(
+    assert_kwargs_read_with_issued_token(
         &server,
         json!({ "auth_type": "approle", "role_id": "my-role", "secret_id": SECRET_ID }),
-    ));
-    assert_reads_with_issued_token(&vault, &server).await;
+    )
+    .await;
     logs.assert_free_of(SUITE_SECRETS);
 }
 
@@ -96,20 +125,16 @@ async fn approle_login() {
 async fn approle_without_secret_id_and_with_auth_mount_point_and_namespace() {
     let logs = logs();
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/auth/ci/approle/login"))
+    let login = post_to("/v1/auth/ci/approle/login")
         .and(header("X-Vault-Namespace", "ns1"))
-        .and(body_json(json!({ "role_id": "my-role" })))
-        .respond_with(auth_response(ISSUED, 3600, true))
-        .expect(1)
-        .mount(&server)
-        .await;
+        .and(body_json(json!({ "role_id": "my-role" })));
+    mount_expect(&server, login, issued(), 1).await;
     mount_read(&server).await;
-    let vault = backend(&kwargs(
+    assert_kwargs_read_with_issued_token(
         &server,
         json!({ "auth_type": "approle", "role_id": "my-role", "auth_mount_point": "ci/approle", "namespace": "ns1" }),
-    ));
-    assert_reads_with_issued_token(&vault, &server).await;
+    )
+    .await;
     logs.assert_free_of(SUITE_SECRETS);
 }
 
@@ -129,11 +154,11 @@ async fn userpass_ldap_and_radius_logins() {
         )
         .await;
         mount_read(&server).await;
-        let vault = backend(&kwargs(
+        assert_kwargs_read_with_issued_token(
             &server,
             json!({ "auth_type": auth_type, "username": "alice", "password": PASSWORD }),
-        ));
-        assert_reads_with_issued_token(&vault, &server).await;
+        )
+        .await;
     }
     logs.assert_free_of(SUITE_SECRETS);
 }
@@ -142,38 +167,20 @@ async fn userpass_ldap_and_radius_logins() {
 async fn github_login_with_token_or_token_file() {
     let logs = logs();
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/auth/gh/login"))
-        .and(body_json(json!({ "token": "ghp_example-4d1e" })))
-        .respond_with(auth_response(ISSUED, 3600, true))
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/secret/data/variables/v"))
-        .and(header("X-Vault-Token", ISSUED))
-        .respond_with(kv2(json!({ "value": VALUE })))
-        .expect(2)
-        .mount(&server)
-        .await;
-    let vault = backend(&kwargs(
+    let login = post_to("/v1/auth/gh/login").and(body_json(json!({ "token": "ghp_example-4d1e" })));
+    mount_expect(&server, login, issued(), 2).await;
+    mount_reads(&server, 2).await;
+    assert_kwargs_read_value(
         &server,
         json!({ "auth_type": "github", "token": "ghp_example-4d1e", "auth_mount_point": "gh" }),
-    ));
-    assert_eq!(
-        vault.get_variable("v").await.unwrap().unwrap().expose(),
-        VALUE
-    );
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), "ghp_example-4d1e\n").unwrap();
-    let vault = backend(&kwargs(
+    )
+    .await;
+    let file = temp_file("ghp_example-4d1e\n");
+    assert_kwargs_read_value(
         &server,
         json!({ "auth_type": "github", "token_path": file.path(), "auth_mount_point": "gh" }),
-    ));
-    assert_eq!(
-        vault.get_variable("v").await.unwrap().unwrap().expose(),
-        VALUE
-    );
+    )
+    .await;
     logs.assert_free_of(SUITE_SECRETS);
 }
 
@@ -181,8 +188,7 @@ async fn github_login_with_token_or_token_file() {
 async fn kubernetes_login_reads_and_strips_the_jwt_file() {
     let logs = logs();
     let server = MockServer::start().await;
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), "  eyJhbGciOi.k8s.jwt \n").unwrap();
+    let file = temp_file("  eyJhbGciOi.k8s.jwt \n");
     mount_login(
         &server,
         "/v1/auth/kubernetes/login",
@@ -190,11 +196,11 @@ async fn kubernetes_login_reads_and_strips_the_jwt_file() {
     )
     .await;
     mount_read(&server).await;
-    let vault = backend(&kwargs(
+    assert_kwargs_read_with_issued_token(
         &server,
         json!({ "auth_type": "kubernetes", "kubernetes_role": "airflow", "kubernetes_jwt_path": file.path() }),
-    ));
-    assert_reads_with_issued_token(&vault, &server).await;
+    )
+    .await;
     logs.assert_free_of(SUITE_SECRETS);
 }
 
@@ -220,40 +226,22 @@ async fn kubernetes_missing_jwt_file_is_an_authentication_error() {
 async fn jwt_login_from_inline_token_or_file() {
     let logs = logs();
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/auth/jwt/login"))
-        .and(body_json(
-            json!({ "jwt": "header.payload.sig", "role": "reader" }),
-        ))
-        .respond_with(auth_response(ISSUED, 3600, true))
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/secret/data/variables/v"))
-        .and(header("X-Vault-Token", ISSUED))
-        .respond_with(kv2(json!({ "value": VALUE })))
-        .expect(2)
-        .mount(&server)
-        .await;
-    let vault = backend(&kwargs(
+    let login = post_to("/v1/auth/jwt/login").and(body_json(
+        json!({ "jwt": "header.payload.sig", "role": "reader" }),
+    ));
+    mount_expect(&server, login, issued(), 2).await;
+    mount_reads(&server, 2).await;
+    assert_kwargs_read_value(
         &server,
         json!({ "auth_type": "jwt", "jwt_role": "reader", "jwt_token": " header.payload.sig\n" }),
-    ));
-    assert_eq!(
-        vault.get_variable("v").await.unwrap().unwrap().expose(),
-        VALUE
-    );
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), "header.payload.sig\n").unwrap();
-    let vault = backend(&kwargs(
+    )
+    .await;
+    let file = temp_file("header.payload.sig\n");
+    assert_kwargs_read_value(
         &server,
         json!({ "auth_type": "jwt", "jwt_role": "reader", "jwt_token_path": file.path() }),
-    ));
-    assert_eq!(
-        vault.get_variable("v").await.unwrap().unwrap().expose(),
-        VALUE
-    );
+    )
+    .await;
     logs.assert_free_of(SUITE_SECRETS);
 }
 
@@ -264,31 +252,18 @@ async fn token_auth_from_file_kwarg_or_vault_token_env() {
     mount_lookup_self(&server, "s.fromFile").await;
     mount_lookup_self(&server, "s.fromEnv").await;
     for token in ["s.fromFile", "s.fromEnv"] {
-        Mock::given(method("GET"))
-            .and(path("/v1/secret/data/variables/v"))
-            .and(header("X-Vault-Token", token))
-            .respond_with(kv2(json!({ "value": token })))
-            .expect(1)
-            .mount(&server)
-            .await;
+        let read = read_variable("v").and(header("X-Vault-Token", token));
+        mount_expect(&server, read, kv2(json!({ "value": token })), 1).await;
     }
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), "s.fromFile\n\n").unwrap();
+    let file = temp_file("s.fromFile\n\n");
     // token_path wins over token, as in Airflow.
-    let vault = backend(&kwargs(
+    let from_file = kwargs(
         &server,
         json!({ "token_path": file.path(), "token": "s.ignored" }),
-    ));
-    assert_eq!(
-        vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "s.fromFile"
     );
+    assert_env_reads(&from_file, &VaultEnv::empty(), "s.fromFile").await;
     let env = VaultEnv::from_vars([("VAULT_TOKEN", "s.fromEnv")]);
-    let vault = VaultBackend::from_kwargs_with_env(&kwargs(&server, json!({})), &env).unwrap();
-    assert_eq!(
-        vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "s.fromEnv"
-    );
+    assert_env_reads(&kwargs(&server, json!({})), &env, "s.fromEnv").await;
     logs.assert_free_of(SUITE_SECRETS);
 }
 
@@ -297,22 +272,14 @@ async fn vault_addr_is_used_when_url_is_missing_or_null() {
     let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;
-    Mock::given(method("GET"))
-        .and(path("/v1/secret/data/variables/v"))
-        .respond_with(kv2(json!({ "value": "via VAULT_ADDR" })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let read = kv2(json!({ "value": "via VAULT_ADDR" }));
+    mount_expect(&server, read_variable("v"), read, 1).await;
     let env = VaultEnv::from_vars([("VAULT_ADDR", server.uri())]);
     let kwargs = json!({ "url": null, "token": TOKEN })
         .as_object()
         .unwrap()
         .clone();
-    let vault = VaultBackend::from_kwargs_with_env(&kwargs, &env).unwrap();
-    assert_eq!(
-        vault.get_variable("v").await.unwrap().unwrap().expose(),
-        "via VAULT_ADDR"
-    );
+    assert_env_reads(&kwargs, &env, "via VAULT_ADDR").await;
     logs.assert_free_of(SUITE_SECRETS);
 }
 
@@ -360,11 +327,11 @@ async fn aws_iam_with_static_keys_sends_a_valid_sigv4_get_caller_identity() {
     mount_login_any_body(&server, "/v1/auth/aws/login").await;
     mount_read(&server).await;
     let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-    let vault = backend(&kwargs(
+    assert_kwargs_read_with_issued_token(
         &server,
         json!({ "auth_type": "aws_iam", "key_id": "AKIDEXAMPLE", "secret_id": secret, "role_id": "airflow-role" }),
-    ));
-    assert_reads_with_issued_token(&vault, &server).await;
+    )
+    .await;
 
     let login = decode_iam_login(&received(&server, "/v1/auth/aws/login").await);
     assert_eq!(login.url, "https://sts.amazonaws.com/");
@@ -410,11 +377,7 @@ async fn aws_iam_from_environment_with_session_token_and_region() {
         &env,
     )
     .unwrap();
-    Mock::given(method("GET"))
-        .and(path("/v1/secret/data/variables/v"))
-        .respond_with(kv2(json!({ "value": VALUE })))
-        .mount(&server)
-        .await;
+    mount_any(&server, read_variable("v"), kv2(json!({ "value": VALUE }))).await;
     vault.get_variable("v").await.unwrap().unwrap();
     let login = decode_iam_login(&received(&server, "/v1/auth/aws-prod/login").await);
     assert_eq!(login.role, Value::Null, "no role_id: Vault picks the role");
@@ -455,13 +418,9 @@ async fn aws_iam_assume_role_first_then_signs_with_the_assumed_credentials() {
     </Credentials>
   </AssumeRoleResult>
 </AssumeRoleResponse>"#;
-    Mock::given(method("POST"))
-        .and(path("/"))
-        .and(header_exists("authorization"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(xml, "text/xml"))
-        .expect(1)
-        .mount(&sts)
-        .await;
+    let assume_role = post_to("/").and(header_exists("authorization"));
+    let credentials = ResponseTemplate::new(200).set_body_raw(xml, "text/xml");
+    mount_expect(&sts, assume_role, credentials, 1).await;
     mount_login_any_body(&vault_server, "/v1/auth/aws/login").await;
     mount_read(&vault_server).await;
     let env = VaultEnv::from_vars([
@@ -537,11 +496,11 @@ async fn gcp_login_carries_a_jwt_signed_with_the_service_account_key() {
         "client_email": "airflow@demo.iam.gserviceaccount.com",
         "client_id": "1"
     });
-    let vault = backend(&kwargs(
+    assert_kwargs_read_with_issued_token(
         &server,
         json!({ "auth_type": "gcp", "role_id": "airflow-role", "gcp_scopes": "https://www.googleapis.com/auth/cloud-platform", "gcp_keyfile_dict": keyfile }),
-    ));
-    assert_reads_with_issued_token(&vault, &server).await;
+    )
+    .await;
 
     let request = received(&server, "/v1/auth/gcp/login").await;
     let body: Value = serde_json::from_slice(&request.body).unwrap();
@@ -575,14 +534,13 @@ async fn gcp_key_from_file() {
     let server = MockServer::start().await;
     mount_login_any_body(&server, "/v1/auth/gcp/login").await;
     mount_read(&server).await;
-    let file = tempfile::NamedTempFile::new().unwrap();
     let keyfile = json!({ "type": "service_account", "private_key": private_pem, "client_email": "sa@p.iam.gserviceaccount.com" });
-    std::fs::write(file.path(), keyfile.to_string()).unwrap();
-    let vault = backend(&kwargs(
+    let file = temp_file(&keyfile.to_string());
+    assert_kwargs_read_with_issued_token(
         &server,
         json!({ "auth_type": "gcp", "role_id": "r", "gcp_scopes": ["s1"], "gcp_key_path": file.path() }),
-    ));
-    assert_reads_with_issued_token(&vault, &server).await;
+    )
+    .await;
     logs.assert_free_of(&[pem_body_line(&private_pem)]);
     logs.assert_free_of(SUITE_SECRETS);
 }
@@ -788,13 +746,10 @@ async fn a_server_under_a_path_prefix_gets_v1_after_the_prefix() {
         json!({ "role_id": "r", "secret_id": SECRET_ID }),
     )
     .await;
-    Mock::given(method("GET"))
+    let read = Mock::given(method("GET"))
         .and(path("/vault-proxy/v1/secret/data/variables/v"))
-        .and(header("X-Vault-Token", ISSUED))
-        .respond_with(kv2(json!({ "value": VALUE })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        .and(header("X-Vault-Token", ISSUED));
+    mount_expect(&server, read, kv2(json!({ "value": VALUE })), 1).await;
     let kwargs = json!({ "url": format!("{}/vault-proxy/", server.uri()), "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID });
     let vault = backend(kwargs.as_object().unwrap());
     assert_reads_with_issued_token(&vault, &server).await;

@@ -8,14 +8,16 @@
 //! which is why they are all distinctive strings listed in [`SUITE_SECRETS`].
 
 use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
 
-use airflow_secrets_core::Error;
 use airflow_secrets_core::kwargs::Kwargs;
+use airflow_secrets_core::{Error, SecretsBackend};
 pub use airflow_secrets_testkit::logs::Logs;
 use airflow_secrets_vault::{VaultBackend, VaultEnv};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 use crate::leak_check;
 use crate::responses::envelope;
@@ -114,6 +116,35 @@ impl<T: Debug> CleanErr for Result<T, Error> {
     }
 }
 
+/// The fields of an [`Error::Unavailable`] that the tests check.
+pub struct Unavailable<'a> {
+    pub attempts: u32,
+    pub location: &'a str,
+    pub problem: &'a str,
+    pub elapsed: Duration,
+}
+
+/// `err` as an [`Error::Unavailable`]; panics with its Debug when it is another error.
+#[track_caller]
+pub fn unavailable(err: &Error) -> Unavailable<'_> {
+    let Error::Unavailable {
+        attempts,
+        location,
+        problem,
+        elapsed,
+        ..
+    } = err
+    else {
+        panic!("{err:?}")
+    };
+    Unavailable {
+        attempts: *attempts,
+        location,
+        problem,
+        elapsed: *elapsed,
+    }
+}
+
 /// The kwargs object `base` with the keys of `extra` added (or replaced).
 pub fn merge(base: Value, extra: Value) -> Kwargs {
     let mut map = base.as_object().expect("base kwargs are an object").clone();
@@ -146,10 +177,85 @@ pub fn backend(kwargs: &Kwargs) -> VaultBackend {
 
 /// AppRole auth (role `r`, [`SECRET_ID`]) against `server`.
 pub fn approle(server: &MockServer) -> VaultBackend {
-    backend(&kwargs(
-        server,
-        json!({ "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID }),
-    ))
+    approle_with(server, json!({}))
+}
+
+/// AppRole auth (role `r`, [`SECRET_ID`]) against `server`, with the kwargs of `extra` added.
+pub fn approle_with(server: &MockServer, extra: Value) -> VaultBackend {
+    let approle = json!({ "auth_type": "approle", "role_id": "r", "secret_id": SECRET_ID });
+    backend(&kwargs(server, merge(approle, extra).into()))
+}
+
+/// `POST <api_path>`, whatever the body.
+pub fn post_to(api_path: &str) -> MockBuilder {
+    Mock::given(method("POST")).and(path(api_path))
+}
+
+/// `POST /v1/auth/approle/login`: the AppRole login at its default mount.
+pub fn approle_login() -> MockBuilder {
+    post_to("/v1/auth/approle/login")
+}
+
+/// `POST /v1/auth/token/renew-self`.
+pub fn renew_self() -> MockBuilder {
+    post_to("/v1/auth/token/renew-self")
+}
+
+/// `GET` of the KV v2 variable `key` (default mount and prefix).
+pub fn read_variable(key: &str) -> MockBuilder {
+    Mock::given(method("GET")).and(path(format!("/v1/secret/data/variables/{key}")))
+}
+
+/// Any `GET` sent with `X-Vault-Token: token`.
+pub fn get_with_token(token: &str) -> MockBuilder {
+    Mock::given(method("GET")).and(header("X-Vault-Token", token))
+}
+
+/// Mounts `mock` answering `response`, expected exactly `times` times.
+pub async fn mount_expect(
+    server: &MockServer,
+    mock: MockBuilder,
+    response: ResponseTemplate,
+    times: u64,
+) {
+    mock.respond_with(response)
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+/// Mounts `mock` answering `response` to its first `times` matches only (later requests fall through
+/// to the mocks mounted after it), expected exactly `times` times.
+pub async fn mount_first(
+    server: &MockServer,
+    mock: MockBuilder,
+    response: ResponseTemplate,
+    times: u64,
+) {
+    mock.respond_with(response)
+        .up_to_n_times(times)
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+/// Mounts `mock` answering `response`, however often it is called.
+pub async fn mount_any(server: &MockServer, mock: MockBuilder, response: ResponseTemplate) {
+    mock.respond_with(response).mount(server).await;
+}
+
+/// Looks up variable `v` from `n` concurrent tasks sharing `vault`; every one must return [`VALUE`].
+pub async fn assert_concurrent_reads_return_value(vault: VaultBackend, n: usize) {
+    let vault = Arc::new(vault);
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let vault = vault.clone();
+            tokio::spawn(async move { vault.get_variable("v").await })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap().unwrap().expose(), VALUE);
+    }
 }
 
 /// `auth/token/lookup-self` for a token with `ttl` seconds left (0: never expires).
@@ -177,14 +283,15 @@ pub fn lookup_self_response(ttl: u64, renewable: bool) -> ResponseTemplate {
     ))
 }
 
+/// `GET /v1/auth/token/lookup-self`.
+pub fn lookup_self() -> MockBuilder {
+    Mock::given(method("GET")).and(path("/v1/auth/token/lookup-self"))
+}
+
 /// Mounts the lookup-self that token auth sends once per token (a non-expiring token).
 pub async fn mount_lookup_self(server: &MockServer, token: &str) {
-    Mock::given(method("GET"))
-        .and(path("/v1/auth/token/lookup-self"))
-        .and(header("X-Vault-Token", token))
-        .respond_with(lookup_self_response(0, false))
-        .mount(server)
-        .await;
+    let mock = lookup_self().and(header("X-Vault-Token", token));
+    mount_any(server, mock, lookup_self_response(0, false)).await;
 }
 
 /// Every request the server saw, as `METHOD path`.

@@ -18,7 +18,7 @@ use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{Error, SecretsBackend};
 use airflow_secrets_vault::{VaultBackend, VaultEnv};
 use leak_check::clean;
-use openbao::OpenBao;
+use openbao::{AppRole, OpenBao};
 use serde_json::{Value, json};
 use testkit::logs::Logs;
 
@@ -27,15 +27,37 @@ fn logs() -> Logs {
     testkit::logs::capture()
 }
 
+/// The backend for `kwargs`, with an empty environment.
 fn vault(kwargs: Value) -> VaultBackend {
     let kwargs: Kwargs = kwargs.as_object().unwrap().clone();
     VaultBackend::from_kwargs_with_env(&kwargs, &VaultEnv::empty()).unwrap()
 }
 
+/// The kwargs object `base` with the keys of `extra` added (or replaced).
 fn with(base: Value, extra: Value) -> Value {
     let mut map = base.as_object().unwrap().clone();
     map.extend(extra.as_object().unwrap().clone());
     Value::Object(map)
+}
+
+/// Looks up variable `key` through `backend`: it must hold `expected`.
+async fn assert_variable(backend: &VaultBackend, key: &str, expected: &str) {
+    assert_eq!(
+        backend.get_variable(key).await.unwrap().unwrap().expose(),
+        expected
+    );
+}
+
+/// The secrets of the documentation's setup (the AppRole's secret ID, the root token and the stored
+/// variable), followed by `extra`: what a test must not leak.
+fn setup_secrets<'a>(bao: &'a OpenBao, approle: &'a AppRole, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut secrets = vec![
+        approle.secret_id.as_str(),
+        bao.root_token(),
+        "my-test-variable",
+    ];
+    secrets.extend_from_slice(extra);
+    secrets
 }
 
 #[tokio::test]
@@ -43,14 +65,7 @@ async fn approle_reads_what_the_policy_allows_and_is_denied_elsewhere() {
     let logs = logs();
     let bao = OpenBao::start();
     let approle = bao.documentation_setup();
-    let secrets = [
-        approle.secret_id.as_str(),
-        bao.root_token(),
-        "my-test-variable",
-        "p@ss",
-        "never-read",
-        "soon-deleted",
-    ];
+    let secrets = setup_secrets(&bao, &approle, &["p@ss", "never-read", "soon-deleted"]);
     bao.cli(&[
         "kv",
         "put",
@@ -64,15 +79,7 @@ async fn approle_reads_what_the_policy_allows_and_is_denied_elsewhere() {
         json!({ "config_path": "config" }),
     ));
 
-    assert_eq!(
-        backend
-            .get_variable("my_var")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "my-test-variable"
-    );
+    assert_variable(&backend, "my_var", "my-test-variable").await;
     let pg = backend.get_connection("my_pg").await.unwrap().unwrap();
     assert_eq!(
         (
@@ -126,33 +133,14 @@ async fn kv_v1_mount_and_mount_point_null() {
     let token = json!({ "url": bao.url(), "token": bao.root_token(), "kv_engine_version": 1 });
 
     let v1 = vault(with(token.clone(), json!({ "mount_point": "airflow" })));
-    assert_eq!(
-        v1.get_variable("hello").await.unwrap().unwrap().expose(),
-        "kv1-world-value"
-    );
+    assert_variable(&v1, "hello", "kv1-world-value").await;
     let v1_no_prefix = vault(with(
         token.clone(),
         json!({ "mount_point": "airflow", "variables_path": "" }),
     ));
-    assert_eq!(
-        v1_no_prefix
-            .get_variable("path/to/variables/hello")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "kv1-deep-value"
-    );
+    assert_variable(&v1_no_prefix, "path/to/variables/hello", "kv1-deep-value").await;
     let split = vault(with(token.clone(), json!({ "mount_point": null })));
-    assert_eq!(
-        split
-            .get_variable("airflow/hello")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "kv1-world-value"
-    );
+    assert_variable(&split, "airflow/hello", "kv1-world-value").await;
     assert!(
         split.get_variable("hello").await.unwrap().is_none(),
         "no `/`: not looked up"
@@ -161,15 +149,12 @@ async fn kv_v1_mount_and_mount_point_null() {
         token,
         json!({ "mount_point": null, "variables_path": "" }),
     ));
-    assert_eq!(
-        split_no_prefix
-            .get_variable("airflow/path/to/variables/hello")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "kv1-deep-value"
-    );
+    assert_variable(
+        &split_no_prefix,
+        "airflow/path/to/variables/hello",
+        "kv1-deep-value",
+    )
+    .await;
     logs.assert_free_of(&[bao.root_token(), "kv1-world-value", "kv1-deep-value"]);
 }
 
@@ -190,22 +175,12 @@ async fn userpass_login() {
         base.clone(),
         json!({ "password": "correct-horse-battery" }),
     ));
-    assert_eq!(
-        backend
-            .get_variable("my_var")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "my-test-variable"
+    assert_variable(&backend, "my_var", "my-test-variable").await;
+    let secrets = setup_secrets(
+        &bao,
+        &approle,
+        &["correct-horse-battery", "wrong-password-2b"],
     );
-    let secrets = [
-        "correct-horse-battery",
-        "wrong-password-2b",
-        approle.secret_id.as_str(),
-        bao.root_token(),
-        "my-test-variable",
-    ];
     let err = clean(
         vault(with(base, json!({ "password": "wrong-password-2b" })))
             .get_variable("my_var")
@@ -254,23 +229,9 @@ async fn jwt_login_with_a_generated_key() {
     let backend = vault(
         json!({ "url": bao.url(), "auth_type": "jwt", "jwt_role": "airflow", "jwt_token_path": file.path() }),
     );
-    assert_eq!(
-        backend
-            .get_variable("my_var")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "my-test-variable"
-    );
+    assert_variable(&backend, "my_var", "my-test-variable").await;
     let key_line = private_pem.lines().nth(10).unwrap();
-    logs.assert_free_of(&[
-        jwt.as_str(),
-        key_line,
-        approle.secret_id.as_str(),
-        bao.root_token(),
-        "my-test-variable",
-    ]);
+    logs.assert_free_of(&setup_secrets(&bao, &approle, &[jwt.as_str(), key_line]));
 }
 
 /// A token that lives 2 s (renewable up to 4 s) keeps serving lookups for longer than its lifetime,
@@ -290,32 +251,12 @@ async fn a_role_with_a_two_second_token_ttl_keeps_serving_lookups() {
     let backend = vault(bao.documentation_kwargs(&approle));
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(6) {
-        assert_eq!(
-            backend
-                .get_variable("my_var")
-                .await
-                .unwrap()
-                .unwrap()
-                .expose(),
-            "my-test-variable"
-        );
+        assert_variable(&backend, "my_var", "my-test-variable").await;
         tokio::time::sleep(Duration::from_millis(400)).await;
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
-    assert_eq!(
-        backend
-            .get_variable("my_var")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "my-test-variable"
-    );
-    logs.assert_free_of(&[
-        approle.secret_id.as_str(),
-        bao.root_token(),
-        "my-test-variable",
-    ]);
+    assert_variable(&backend, "my_var", "my-test-variable").await;
+    logs.assert_free_of(&setup_secrets(&bao, &approle, &[]));
 }
 
 #[tokio::test]
@@ -330,11 +271,7 @@ async fn a_stopped_server_is_unavailable_within_the_timeout() {
     assert!(backend.get_variable("my_var").await.unwrap().is_some());
     bao.server.stop();
     let start = Instant::now();
-    let secrets = [
-        approle.secret_id.as_str(),
-        bao.root_token(),
-        "my-test-variable",
-    ];
+    let secrets = setup_secrets(&bao, &approle, &[]);
     let err = clean(backend.get_variable("my_var").await, &secrets);
     // Refused connections fail fast; 3 retries add 0.7–1.4 s of backoff. Generous bound for a busy
     // machine.
@@ -395,12 +332,7 @@ async fn a_connection_stored_as_fields() {
         pg.get_uri(),
         "postgres://user:p%40ss@db.example.com:5432/mydb?sslmode=require"
     );
-    logs.assert_free_of(&[
-        approle.secret_id.as_str(),
-        bao.root_token(),
-        "my-test-variable",
-        "p@ss",
-    ]);
+    logs.assert_free_of(&setup_secrets(&bao, &approle, &["p@ss"]));
 }
 
 #[tokio::test]
@@ -429,14 +361,6 @@ async fn a_namespace_header_and_a_custom_approle_mount() {
         "url": bao.url(), "auth_type": "approle", "role_id": role_id, "secret_id": secret_id,
         "auth_mount_point": "ci-approle", "namespace": "team-a"
     }));
-    assert_eq!(
-        backend
-            .get_variable("ns_var")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "in-namespace"
-    );
+    assert_variable(&backend, "ns_var", "in-namespace").await;
     logs.assert_free_of(&[secret_id.as_str(), bao.root_token(), "in-namespace"]);
 }
