@@ -4,6 +4,7 @@
 //! `AWS_EC2_METADATA_DISABLED=true`: nothing probes the instance metadata service.
 #![cfg(feature = "aws-ssm")]
 
+mod common;
 #[allow(dead_code)]
 #[path = "../../aws-ssm/tests/support/moto_server.rs"]
 mod moto_server;
@@ -11,6 +12,9 @@ mod moto_server;
 use std::path::Path;
 use std::process::Command;
 
+use common::{
+    assert_documentation_values, assert_no_secret_on_stderr, clean_cli, run, with_backend,
+};
 use moto_server::*;
 use serde_json::{Value, json};
 
@@ -34,28 +38,9 @@ fn kwargs(endpoint: &str, extra: Value) -> Value {
 /// The binary with a clean environment: no inherited AIRFLOW_* or AWS_* variables, a private HOME (no
 /// ~/.aws), and the instance metadata service disabled.
 fn cli(home: &Path, kwargs: &Value) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_airflow-secrets"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AIRFLOW") || k.starts_with("AWS_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("AIRFLOW_HOME", home.join("airflow"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("RUST_LOG")
-        .env("AIRFLOW__SECRETS__BACKEND", CLASS_PATH)
-        .env("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs.to_string());
-    cmd
-}
-
-fn run(mut cmd: Command, args: &[&str]) -> (i32, String, String) {
-    let output = cmd.args(args).output().expect("the CLI runs");
-    (
-        output.status.code().expect("exited normally"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    let mut cmd = clean_cli(home, &["AWS_"]);
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+    with_backend(cmd, CLASS_PATH, kwargs)
 }
 
 #[test]
@@ -83,61 +68,32 @@ fn variables_connections_and_config_from_moto() {
     let home = tempfile::tempdir().unwrap();
     let k = kwargs(&moto.url(), json!({}));
 
-    let (code, stdout, stderr) = run(cli(home.path(), &k), &["get", "variable", "my_var"]);
-    assert_eq!(
-        (code, stdout.as_str()),
-        (0, "my-test-variable\n"),
-        "{stderr}"
-    );
-
-    let (code, stdout, stderr) = run(
-        cli(home.path(), &k),
-        &["get", "connection", "my_pg", "--output", "json"],
-    );
-    assert_eq!(code, 0, "{stderr}");
-    let conn: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(conn["conn_type"], "postgres", "{stdout}");
-    assert_eq!(conn["host"], "db.example.com");
-    assert_eq!(conn["login"], "user");
-    assert_eq!(conn["schema"], "mydb");
-    assert_eq!(conn["port"], 5432);
-
-    let (code, stdout, stderr) = run(
-        cli(home.path(), &k),
-        &["get", "connection", "my_pg", "--output", "uri"],
-    );
-    assert_eq!(
-        (code, stdout.trim()),
-        (0, "postgres://user:p%40ss@db.example.com:5432/mydb"),
-        "{stderr}"
-    );
-    let (code, stdout, stderr) = run(
-        cli(home.path(), &k),
-        &["get", "connection", "my_json", "--output", "uri"],
-    );
+    assert_documentation_values(|| cli(home.path(), &k));
+    let (code, stdout, stderr) =
+        run(cli(home.path(), &k).args(["get", "connection", "my_json", "--output", "uri"]));
     assert_eq!(
         (code, stdout.trim()),
         (0, "http://api.example.com:8443"),
         "{stderr}"
     );
 
-    let (code, stdout, stderr) = run(cli(home.path(), &k), &["get", "config", "smtp_password"]);
+    let (code, stdout, stderr) = run(cli(home.path(), &k).args(["get", "config", "smtp_password"]));
     assert_eq!((code, stdout.as_str()), (0, "hunter2\n"), "{stderr}");
 
-    let (code, stdout, stderr) = run(cli(home.path(), &k), &["get", "variable", "not_there"]);
+    let (code, stdout, stderr) = run(cli(home.path(), &k).args(["get", "variable", "not_there"]));
     assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
 
     // Prefixes from the kwargs, and from a per-key override (a string, as Airflow passes it).
     let custom = kwargs(&moto.url(), json!({"variables_prefix": "custom"}));
-    let (code, stdout, stderr) = run(cli(home.path(), &custom), &["get", "variable", "my_var"]);
+    let (code, stdout, stderr) = run(cli(home.path(), &custom).args(["get", "variable", "my_var"]));
     assert_eq!(
         (code, stdout.as_str()),
         (0, "from the custom prefix\n"),
         "{stderr}"
     );
-    let mut cmd = cli(home.path(), &k);
-    cmd.env("AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_PREFIX", "");
-    let (code, stdout, stderr) = run(cmd, &["get", "variable", "flat"]);
+    let (code, stdout, stderr) = run(cli(home.path(), &k)
+        .env("AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_PREFIX", "")
+        .args(["get", "variable", "flat"]));
     assert_eq!((code, stdout.as_str()), (0, "no prefix\n"), "{stderr}");
 
     // A disabled prefix and a lookup pattern miss: SSM is not asked; the environment variable answers.
@@ -145,9 +101,9 @@ fn variables_connections_and_config_from_moto() {
         json!({"variables_prefix": null}),
         json!({"variables_lookup_pattern": "^prod_"}),
     ] {
-        let mut cmd = cli(home.path(), &kwargs(&moto.url(), extra.clone()));
-        cmd.env("AIRFLOW_VAR_MY_VAR", "from env");
-        let (code, stdout, stderr) = run(cmd, &["get", "variable", "my_var"]);
+        let (code, stdout, stderr) = run(cli(home.path(), &kwargs(&moto.url(), extra.clone()))
+            .env("AIRFLOW_VAR_MY_VAR", "from env")
+            .args(["get", "variable", "my_var"]));
         assert_eq!(
             (code, stdout.as_str()),
             (0, "from env\n"),
@@ -182,7 +138,7 @@ fn trace_logging_never_shows_a_secret() {
         &["-vvv", "get", "config", "smtp_password"],
         &["-vvv", "get", "variable", "not_there"],
     ] {
-        let (code, stdout, stderr) = run(cli(home.path(), &k), args);
+        let (code, stdout, stderr) = run(cli(home.path(), &k).args(args));
         assert!(code == 0 || code == 1, "{args:?}: {stderr}");
         if args[3] == "my_var" {
             assert_eq!(stdout, format!("{VALUE}\n"));
@@ -195,10 +151,8 @@ fn trace_logging_never_shows_a_secret() {
         &moto.url(),
         json!({"aws_session_token": TOKEN, "config_kwargs": {"retries": {"max_attempts": 0}}}),
     );
-    let (code, _, stderr) = run(
-        cli(home.path(), &down),
-        &["-vvv", "--strict", "get", "variable", "my_var"],
-    );
+    let (code, _, stderr) =
+        run(cli(home.path(), &down).args(["-vvv", "--strict", "get", "variable", "my_var"]));
     assert_eq!(code, 3, "{stderr}");
     stderr_seen.push_str(&stderr);
 
@@ -206,14 +160,7 @@ fn trace_logging_never_shows_a_secret() {
         stderr_seen.contains("TRACE") && stderr_seen.contains("GetParameter"),
         "-vvv logged the SDK's requests at TRACE"
     );
-    for secret in secrets {
-        for spelling in airflow_secrets_testkit::logs::spellings(secret) {
-            assert!(
-                !stderr_seen.contains(&spelling),
-                "`{spelling}` appeared on stderr"
-            );
-        }
-    }
+    assert_no_secret_on_stderr(&stderr_seen, &secrets, "-vvv");
 }
 
 #[test]
@@ -233,10 +180,10 @@ fn profile_name_with_profile_files_from_the_standard_variables() {
     )
     .unwrap();
     let k = json!({"endpoint_url": moto.url(), "profile_name": "airflow"});
-    let mut cmd = cli(home.path(), &k);
-    cmd.env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
-    let (code, stdout, stderr) = run(cmd, &["get", "variable", "from_profile"]);
+    let (code, stdout, stderr) = run(cli(home.path(), &k)
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .args(["get", "variable", "from_profile"]));
     assert_eq!((code, stdout.as_str()), (0, "yes\n"), "{stderr}");
 }
 
@@ -258,10 +205,8 @@ fn failures_exit_with_the_documented_codes_and_never_print_the_secret_key() {
             "give both or neither",
         ),
     ] {
-        let (code, _, stderr) = run(
-            cli(home.path(), &kwargs(&url, extra)),
-            &["get", "variable", "x"],
-        );
+        let (code, _, stderr) =
+            run(cli(home.path(), &kwargs(&url, extra)).args(["get", "variable", "x"]));
         assert_eq!(code, 2, "{stderr}");
         assert!(stderr.contains(expected), "{stderr}");
         assert!(!stderr.contains(SECRET_ACCESS_KEY), "{stderr}");
@@ -274,19 +219,19 @@ fn failures_exit_with_the_documented_codes_and_never_print_the_secret_key() {
         &url,
         json!({"config_kwargs": {"retries": {"max_attempts": 0}}}),
     );
-    let mut cmd = cli(home.path(), &k);
-    cmd.env("AIRFLOW_VAR_MY_VAR", "from env");
-    let (code, stdout, stderr) = run(cmd, &["get", "variable", "my_var"]);
+    let (code, stdout, stderr) = run(cli(home.path(), &k)
+        .env("AIRFLOW_VAR_MY_VAR", "from env")
+        .args(["get", "variable", "my_var"]));
     assert_eq!((code, stdout.as_str()), (0, "from env\n"), "{stderr}");
     assert!(
         stderr.contains("Unable to retrieve variable from secrets backend"),
         "{stderr}"
     );
-    let (code, _, stderr) = run(cli(home.path(), &k), &["get", "variable", "my_var"]);
+    let (code, _, stderr) = run(cli(home.path(), &k).args(["get", "variable", "my_var"]));
     assert_eq!(code, 3, "{stderr}");
-    let mut cmd = cli(home.path(), &k);
-    cmd.env("AIRFLOW_VAR_MY_VAR", "from env");
-    let (code, stdout, stderr) = run(cmd, &["--strict", "get", "variable", "my_var"]);
+    let (code, stdout, stderr) = run(cli(home.path(), &k)
+        .env("AIRFLOW_VAR_MY_VAR", "from env")
+        .args(["--strict", "get", "variable", "my_var"]));
     assert_eq!((code, stdout.as_str()), (3, ""), "{stderr}");
     assert!(
         stderr.contains("parameter `/airflow/variables/my_var`"),

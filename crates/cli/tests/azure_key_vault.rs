@@ -6,6 +6,8 @@
 // `azure-key-vault` feature: accept either, or this file compiles to nothing by default.
 #![cfg(feature = "azure-key-vault")]
 
+mod common;
+
 use std::path::Path;
 
 use airflow_secrets_azure_key_vault_mock::key_vault::forbidden_access_denied;
@@ -13,7 +15,7 @@ use airflow_secrets_azure_key_vault_mock::{
     ACCESS_TOKEN, AzureFixture, CLIENT_SECRET, MockServer, app_service_handler,
 };
 use airflow_secrets_testkit::free_port;
-use airflow_secrets_testkit::logs::spellings;
+use common::{assert_no_secret_on_stderr, clean_cli, outcome, with_backend};
 use serde_json::{Value, json};
 use tokio::process::Command;
 
@@ -21,38 +23,25 @@ const CLASS: &str = "airflow.providers.microsoft.azure.secrets.key_vault.AzureKe
 
 /// The binary with a clean environment: no inherited Airflow or Azure credential variables, HOME in a
 /// scratch directory, IMDS moved to a closed loopback port, and an empty PATH for `az`.
-fn cli(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_airflow-secrets"));
-    for (k, _) in std::env::vars() {
-        let credential_var =
-            k.starts_with("AZURE_") || k.starts_with("IDENTITY_") || k.starts_with("MSI_");
-        if k.starts_with("AIRFLOW") || credential_var || k == "IMDS_ENDPOINT" {
-            cmd.env_remove(k);
-        }
-    }
+fn cli(home: &Path) -> std::process::Command {
+    let mut cmd = clean_cli(home, &["AZURE_", "IDENTITY_", "MSI_", "IMDS_ENDPOINT"]);
     let empty_bin = home.join("empty-bin");
     std::fs::create_dir_all(&empty_bin).unwrap();
-    cmd.env("HOME", home)
-        .env("AIRFLOW_HOME", home.join("airflow"))
-        .env(
-            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-            format!("http://127.0.0.1:{}", free_port()),
-        )
-        .env("PATH", empty_bin)
-        .env_remove("RUST_LOG");
+    cmd.env(
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        format!("http://127.0.0.1:{}", free_port()),
+    )
+    .env("PATH", empty_bin);
     cmd
 }
 
 async fn run(cmd: &mut Command) -> (i32, String, String) {
-    let out = cmd.output().await.expect("the CLI runs");
-    (
-        out.status.code().expect("exit code"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    outcome(cmd.output().await.expect("the CLI runs"))
 }
 
-async fn fixture() -> AzureFixture {
+/// The fakes, holding a variable, a connection, a config value and a secret the caller may not read;
+/// and a scratch HOME for the child.
+async fn fixture() -> (AzureFixture, tempfile::TempDir) {
     let fx = AzureFixture::start().await;
     fx.vault
         .put("airflow-variables-hello", "world-from-key-vault");
@@ -65,20 +54,27 @@ async fn fixture() -> AzureFixture {
         "airflow-variables-guarded",
         forbidden_access_denied("my-vault"),
     );
-    fx
+    (fx, tempfile::tempdir().unwrap())
 }
 
+/// The fixture's kwargs without a client secret (nor the tenant and client IDs that go with it): the
+/// default credential chain runs in the child, reading its real environment.
+fn kwargs_without_client_secret(fx: &AzureFixture) -> Value {
+    let mut kwargs = fx.kwargs();
+    for k in ["tenant_id", "client_id", "client_secret"] {
+        kwargs.remove(k);
+    }
+    Value::Object(kwargs)
+}
+
+/// [`cli`] configured for the Key Vault backend with `kwargs`, to run on the async runtime.
 fn configured(home: &Path, kwargs: Value) -> Command {
-    let mut cmd = cli(home);
-    cmd.env("AIRFLOW__SECRETS__BACKEND", CLASS)
-        .env("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs.to_string());
-    cmd
+    Command::from(with_backend(cli(home), CLASS, &kwargs))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_variable_connection_and_config() {
-    let fx = fixture().await;
-    let home = tempfile::tempdir().unwrap();
+    let (fx, home) = fixture().await;
     let kwargs = Value::Object(fx.kwargs());
 
     let (code, stdout, stderr) =
@@ -119,8 +115,7 @@ async fn get_variable_connection_and_config() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_denied_secret_is_a_backend_failure() {
-    let fx = fixture().await;
-    let home = tempfile::tempdir().unwrap();
+    let (fx, home) = fixture().await;
     let kwargs = Value::Object(fx.kwargs());
     let (code, _, stderr) =
         run(configured(home.path(), kwargs.clone()).args(["get", "variable", "guarded"])).await;
@@ -148,8 +143,7 @@ async fn a_denied_secret_is_a_backend_failure() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configuration_errors_exit_with_status_2() {
-    let fx = fixture().await;
-    let home = tempfile::tempdir().unwrap();
+    let (fx, home) = fixture().await;
     let (code, _, stderr) =
         run(configured(home.path(), json!({})).args(["get", "variable", "hello"])).await;
     assert_eq!(code, 2, "{stderr}");
@@ -162,19 +156,15 @@ async fn configuration_errors_exit_with_status_2() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_key_overrides_and_the_managed_identity_from_the_process_environment() {
-    let fx = fixture().await;
-    let home = tempfile::tempdir().unwrap();
+    let (fx, home) = fixture().await;
     // No client secret in the kwargs: the default chain runs in the child, reading its real environment.
-    let mut kwargs = fx.kwargs();
-    for k in ["tenant_id", "client_id", "client_secret"] {
-        kwargs.remove(k);
-    }
+    let kwargs = kwargs_without_client_secret(&fx);
     let msi = MockServer::https(
         &fx.ca,
         app_service_handler("identity-header-value", ACCESS_TOKEN),
     )
     .await;
-    let (code, stdout, stderr) = run(configured(home.path(), Value::Object(kwargs))
+    let (code, stdout, stderr) = run(configured(home.path(), kwargs)
         .env("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url()))
         .env("IDENTITY_HEADER", "identity-header-value")
         .env(
@@ -203,16 +193,10 @@ async fn per_key_overrides_and_the_managed_identity_from_the_process_environment
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_credential_source_lists_every_step_and_leaks_nothing() {
-    let fx = fixture().await;
-    let home = tempfile::tempdir().unwrap();
-    let mut kwargs = fx.kwargs();
-    for k in ["tenant_id", "client_id", "client_secret"] {
-        kwargs.remove(k);
-    }
+    let (fx, home) = fixture().await;
+    let kwargs = kwargs_without_client_secret(&fx);
     let (code, _, stderr) =
-        run(configured(home.path(), Value::Object(kwargs))
-            .args(["-vvv", "get", "variable", "hello"]))
-        .await;
+        run(configured(home.path(), kwargs).args(["-vvv", "get", "variable", "hello"])).await;
     assert_eq!(code, 3, "{stderr}");
     for step in [
         "EnvironmentCredential",
@@ -238,19 +222,12 @@ const SECRETS: [&str; 6] = [
 ];
 
 fn assert_stderr_clean(stderr: &str) {
-    for secret in SECRETS.into_iter().flat_map(spellings) {
-        assert!(
-            !stderr.contains(&secret),
-            "stderr holds a secret ({} chars): {stderr}",
-            secret.len()
-        );
-    }
+    assert_no_secret_on_stderr(stderr, &SECRETS, "stderr holds a secret");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_trace_level_stderr_holds_no_secret() {
-    let fx = fixture().await;
-    let home = tempfile::tempdir().unwrap();
+    let (fx, home) = fixture().await;
     let kwargs = Value::Object(fx.kwargs());
     // -vvv: TRACE for every crate (the SDK, reqwest, hyper, rustls included).
     let (code, stdout, stderr) =
@@ -291,16 +268,14 @@ async fn at_trace_level_stderr_holds_no_secret() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_vault_is_a_backend_failure_with_attempts_and_time() {
-    let fx = fixture().await;
-    let home = tempfile::tempdir().unwrap();
-    let kwargs = fx.kwargs_with(json!({
+    let (fx, home) = fixture().await;
+    let kwargs = Value::Object(fx.kwargs_with(json!({
         "vault_url": format!("https://127.0.0.1:{}/", free_port()),
         "retry_total": 1,
         "retry_backoff_factor": 0.05,
-    }));
-    let (code, stdout, stderr) = run(configured(home.path(), Value::Object(kwargs))
-        .args(["--strict", "get", "variable", "hello"]))
-    .await;
+    })));
+    let (code, stdout, stderr) =
+        run(configured(home.path(), kwargs).args(["--strict", "get", "variable", "hello"])).await;
     assert_eq!((code, stdout.as_str()), (3, ""), "{stderr}");
     assert!(
         stderr.contains("the secrets store is unavailable for variable `hello`"),
@@ -312,8 +287,7 @@ async fn an_unreachable_vault_is_a_backend_failure_with_attempts_and_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lookup_pattern_from_a_per_key_override_sends_nothing_for_other_keys() {
-    let fx = fixture().await;
-    let home = tempfile::tempdir().unwrap();
+    let (fx, home) = fixture().await;
     let kwargs = Value::Object(fx.kwargs());
     let (code, _, stderr) = run(configured(home.path(), kwargs.clone())
         .env(

@@ -1,26 +1,19 @@
 //! End-to-end tests of the `airflow-secrets` binary with the built-in backends: output, exit statuses,
 //! masking. Every test sets the Airflow variables on the child process only.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Command;
+
+use common::{clean_cli, run, with_backend};
 use serde_json::Value;
 
 const LOCAL_FS: &str = "airflow.secrets.local_filesystem.LocalFilesystemBackend";
 
 /// The binary with a clean Airflow environment: no inherited AIRFLOW_* variables, HOME pointing at an
 /// empty directory (so no ~/airflow/airflow.cfg is read).
-fn cli(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_airflow-secrets"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AIRFLOW") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("AIRFLOW_HOME", home.join("airflow"))
-        .env_remove("RUST_LOG");
-    cmd
+fn cli(home: &std::path::Path) -> Command {
+    clean_cli(home, &[])
 }
 
 struct Files {
@@ -43,33 +36,16 @@ impl Files {
         Files { dir }
     }
 
-    fn kwargs(&self) -> String {
+    fn kwargs(&self) -> Value {
         serde_json::json!({
             "variables_file_path": self.dir.path().join("variables.json"),
             "connections_file_path": self.dir.path().join("connections.json"),
         })
-        .to_string()
     }
 
     fn cmd(&self) -> Command {
-        let mut c = cli(self.dir.path());
-        c.env("AIRFLOW__SECRETS__BACKEND", LOCAL_FS)
-            .env("AIRFLOW__SECRETS__BACKEND_KWARGS", self.kwargs());
-        c
+        with_backend(cli(self.dir.path()), LOCAL_FS, &self.kwargs())
     }
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("the CLI runs");
-    (
-        status.code().expect("exited normally"),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
 }
 
 #[test]
@@ -279,7 +255,7 @@ fn global_backend_flags_override_the_environment() {
         "--backend",
         LOCAL_FS,
         "--backend-kwargs",
-        &f.kwargs(),
+        &f.kwargs().to_string(),
         "get",
         "variable",
         "my_var",

@@ -9,110 +9,66 @@
 // `gcp-secret-manager` feature, so both are accepted: the default test command runs this file.
 #![cfg(feature = "gcp-secret-manager")]
 
+mod common;
+#[path = "../../facade/tests/common/gcp.rs"]
+mod gcp;
+
 use std::path::Path;
 use std::process::Command;
 
+use common::{assert_no_secret_on_stderr, clean_cli, with_backend};
+use gcp::{found, google_error, not_found, permission_denied, unavailable};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 const CLASS_PATH: &str =
     "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend";
+const PROJECT: &str = "cli-project";
 
-fn b64(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
+/// Answers every read of `secret_id` in [`PROJECT`] with `response`.
 async fn mount(server: &MockServer, secret_id: &str, response: ResponseTemplate) {
-    Mock::given(method("GET"))
-        .and(path(format!(
-            "/v1/projects/cli-project/secrets/{secret_id}/versions/latest:access"
-        )))
-        .and(query_param("$alt", "json;enum-encoding=int"))
-        .respond_with(response)
-        .mount(server)
-        .await;
+    gcp::mount(server, PROJECT, secret_id, response).await;
 }
 
-fn found(secret_id: &str, value: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "name": format!("projects/123456789012/secrets/{secret_id}/versions/2"),
-        "payload": {"data": b64(value.as_bytes())}
-    }))
-}
-
-fn google_error(http: u16, status: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(http)
-        .set_body_json(json!({"error": {"code": http, "message": message, "status": status}}))
+/// Answers every read of `secret_id` in [`PROJECT`] with a version holding `value`.
+async fn mount_found(server: &MockServer, secret_id: &str, value: &str) {
+    mount(server, secret_id, found(secret_id, value)).await;
 }
 
 /// The binary with a clean environment: no inherited AIRFLOW_* or Google credential variables.
 fn cli(home: &Path, kwargs: &Value) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_airflow-secrets"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AIRFLOW")
-            || k.starts_with("GOOGLE_")
-            || k.starts_with("GCLOUD")
-            || k.starts_with("CLOUDSDK")
-        {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("AIRFLOW_HOME", home.join("airflow"))
-        .env(
-            "GCE_METADATA_HOST",
-            format!("127.0.0.1:{}", airflow_secrets_testkit::free_port()),
-        )
-        .env_remove("RUST_LOG")
-        .env("AIRFLOW__SECRETS__BACKEND", CLASS_PATH)
-        .env("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs.to_string());
-    cmd
+    let mut cmd = clean_cli(home, &["GOOGLE_", "GCLOUD", "CLOUDSDK"]);
+    cmd.env(
+        "GCE_METADATA_HOST",
+        format!("127.0.0.1:{}", airflow_secrets_testkit::free_port()),
+    );
+    with_backend(cmd, CLASS_PATH, kwargs)
 }
 
 fn kwargs(server: &MockServer) -> Value {
-    json!({"project_id": "cli-project", "endpoint": server.uri(), "anonymous_credentials": true,
+    json!({"project_id": PROJECT, "endpoint": server.uri(), "anonymous_credentials": true,
            "max_attempts": 2, "retry_initial_backoff_seconds": 0.01, "retry_max_backoff_seconds": 0.02})
 }
 
 /// Runs the child off the async runtime (the mock server keeps answering meanwhile).
 async fn run(mut cmd: Command, args: &[&str]) -> (i32, String, String) {
     cmd.args(args);
-    let output = tokio::task::spawn_blocking(move || cmd.output().expect("the CLI runs"))
+    tokio::task::spawn_blocking(move || common::run(&mut cmd))
         .await
-        .unwrap();
-    (
-        output.status.code().expect("exited normally"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_variable_connection_and_config() {
     let server = MockServer::start().await;
-    mount(
-        &server,
-        "airflow-variables-my_var",
-        found("airflow-variables-my_var", "my-test-variable"),
-    )
-    .await;
-    mount(
+    mount_found(&server, "airflow-variables-my_var", "my-test-variable").await;
+    mount_found(
         &server,
         "airflow-connections-my_pg",
-        found(
-            "airflow-connections-my_pg",
-            "postgresql://user:p%40ss@db.example.com:5432/mydb",
-        ),
+        "postgresql://user:p%40ss@db.example.com:5432/mydb",
     )
     .await;
-    mount(
-        &server,
-        "airflow-config-fernet_key",
-        found("airflow-config-fernet_key", "k3y"),
-    )
-    .await;
+    mount_found(&server, "airflow-config-fernet_key", "k3y").await;
     let home = tempfile::tempdir().unwrap();
     let kw = kwargs(&server);
 
@@ -169,18 +125,13 @@ async fn not_found_and_permission_denied_exit_1_and_fall_through_to_the_environm
     mount(
         &server,
         "airflow-variables-missing",
-        google_error(404, "NOT_FOUND", "Secret [projects/cli-project/secrets/airflow-variables-missing] not found or has no versions."),
+        not_found(PROJECT, "airflow-variables-missing"),
     )
     .await;
     mount(
         &server,
         "airflow-variables-denied",
-        google_error(
-            403,
-            "PERMISSION_DENIED",
-            "Permission 'secretmanager.versions.access' denied for resource \
-             'projects/cli-project/secrets/airflow-variables-denied/versions/latest' (or it may not exist).",
-        ),
+        permission_denied(PROJECT, "airflow-variables-denied"),
     )
     .await;
     let home = tempfile::tempdir().unwrap();
@@ -208,12 +159,7 @@ async fn not_found_and_permission_denied_exit_1_and_fall_through_to_the_environm
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_store_exits_3_and_strict_denials_too() {
     let server = MockServer::start().await;
-    mount(
-        &server,
-        "airflow-variables-k",
-        google_error(503, "UNAVAILABLE", "The service is currently unavailable."),
-    )
-    .await;
+    mount(&server, "airflow-variables-k", unavailable()).await;
     mount(
         &server,
         "airflow-variables-denied",
@@ -275,33 +221,15 @@ async fn trace_logging_never_shows_a_stored_value() {
     const PASSWORD: &str = "s3cr3t-cli-pw";
     const CONFIG: &str = "s3cr3t-cli-fernet-key";
     let server = MockServer::start().await;
-    mount(
-        &server,
-        "airflow-variables-v",
-        found("airflow-variables-v", VARIABLE),
-    )
-    .await;
-    mount(
+    mount_found(&server, "airflow-variables-v", VARIABLE).await;
+    mount_found(
         &server,
         "airflow-connections-c",
-        found(
-            "airflow-connections-c",
-            &format!("postgresql://user:{PASSWORD}@db.example.com:5432/mydb"),
-        ),
+        &format!("postgresql://user:{PASSWORD}@db.example.com:5432/mydb"),
     )
     .await;
-    mount(
-        &server,
-        "airflow-config-fernet_key",
-        found("airflow-config-fernet_key", CONFIG),
-    )
-    .await;
-    mount(
-        &server,
-        "airflow-variables-down",
-        google_error(503, "UNAVAILABLE", "The service is currently unavailable."),
-    )
-    .await;
+    mount_found(&server, "airflow-config-fernet_key", CONFIG).await;
+    mount(&server, "airflow-variables-down", unavailable()).await;
     let home = tempfile::tempdir().unwrap();
     let kw = kwargs(&server);
     let mut stderr = String::new();
@@ -329,10 +257,5 @@ async fn trace_logging_never_shows_a_stored_value() {
         stderr.push_str(&err);
     }
     assert!(stderr.contains(" TRACE "), "-vvv logs at TRACE: {stderr}");
-    for secret in [VARIABLE, PASSWORD, CONFIG] {
-        assert!(
-            !stderr.contains(secret),
-            "stderr shows a stored value ({secret})"
-        );
-    }
+    assert_no_secret_on_stderr(&stderr, &[VARIABLE, PASSWORD, CONFIG], "-vvv");
 }

@@ -2,10 +2,14 @@
 //! Airflow's tables and Fernet-encrypted rows), configured by Airflow's variables on the child process.
 #![cfg(feature = "metastore")]
 
+#[path = "../../facade/tests/common/airflow_db.rs"]
+mod airflow_db;
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
-use sqlx::{ConnectOptions, Connection, Executor};
+use common::{clean_cli, run};
 
 const KEY_NEW: &str = "Y2hhbmdlLW1lLXRvLWEtcmVhbC1rZXktMzItYnl0ZXM=";
 const KEY_OLD: &str = "bm90LWEtcmVhbC1rZXktanVzdC0zMi1ieXRlcy0hIT8=";
@@ -15,15 +19,7 @@ const SECRET: &str = "s3cr3t-Cli-Metastore";
 async fn create_db(path: &Path) {
     let keys = |k: &str| airflow_secrets_metastore::FernetKeys::parse(k).unwrap();
     let (new, old) = (keys(KEY_NEW), keys(KEY_OLD));
-    let statements = [
-        "CREATE TABLE variable (id INTEGER NOT NULL, \"key\" VARCHAR(250), val TEXT, description TEXT, \
-         is_encrypted BOOLEAN, CONSTRAINT variable_pkey PRIMARY KEY (id), CONSTRAINT variable_key_uq UNIQUE (\"key\"))"
-            .to_owned(),
-        "CREATE TABLE connection (id INTEGER NOT NULL, conn_id VARCHAR(250) NOT NULL, conn_type VARCHAR(500) NOT NULL, \
-         description VARCHAR(5000), host VARCHAR(500), schema VARCHAR(500), login TEXT, password TEXT, port INTEGER, \
-         is_encrypted BOOLEAN, is_extra_encrypted BOOLEAN, extra TEXT, CONSTRAINT connection_pkey PRIMARY KEY (id), \
-         CONSTRAINT connection_conn_id_uq UNIQUE (conn_id))"
-            .to_owned(),
+    let inserts = [
         format!(
             "INSERT INTO variable (\"key\", val, is_encrypted) VALUES ('db_var', '{}', 1), ('old_var', '{}', 1), \
              ('shadowed', 'from the database', 0)",
@@ -38,42 +34,7 @@ async fn create_db(path: &Path) {
             new.encrypt(r#"{"sslmode": "require"}"#).unwrap(),
         ),
     ];
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .connect()
-        .await
-        .unwrap();
-    for s in statements {
-        conn.execute(sqlx::AssertSqlSafe(s.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{s}: {e}"));
-    }
-    conn.close().await.unwrap();
-}
-
-/// The binary with only the given Airflow settings (no inherited AIRFLOW_*; HOME in the temp dir).
-fn cli(dir: &Path, vars: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_airflow-secrets"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AIRFLOW") || k.starts_with("PG") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", dir)
-        .env("AIRFLOW_HOME", dir.join("airflow"))
-        .env_remove("RUST_LOG");
-    cmd.envs(vars.iter().copied());
-    cmd
-}
-
-fn run(cmd: &mut Command, args: &[&str]) -> (i32, String, String) {
-    let out = cmd.args(args).output().expect("running airflow-secrets");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    airflow_db::create(path, &inserts).await;
 }
 
 struct Db {
@@ -91,6 +52,21 @@ async fn db() -> Db {
     }
 }
 
+impl Db {
+    /// The binary with only the given Airflow settings (no inherited AIRFLOW_* or PG*; HOME in the temp
+    /// dir).
+    fn cli(&self, vars: &[(&str, &str)]) -> Command {
+        let mut cmd = clean_cli(self.dir.path(), &["PG"]);
+        cmd.envs(vars.iter().copied());
+        cmd
+    }
+
+    /// Runs the binary with `vars` and `args`: its exit status, stdout and stderr.
+    fn run(&self, vars: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+        run(self.cli(vars).args(args))
+    }
+}
+
 #[tokio::test]
 async fn reads_variables_and_connections_from_the_metastore() {
     let d = db().await;
@@ -100,28 +76,19 @@ async fn reads_variables_and_connections_from_the_metastore() {
         ("AIRFLOW__CORE__FERNET_KEY", keys.as_str()),
     ];
 
-    let (code, out, err) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "variable", "db_var"],
-    );
+    let (code, out, err) = d.run(&vars, &["get", "variable", "db_var"]);
     assert_eq!(
         (code, out.as_str()),
         (0, "value from the metastore\n"),
         "{err}"
     );
-    let (code, out, err) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "variable", "old_var", "-o", "json"],
-    );
+    let (code, out, err) = d.run(&vars, &["get", "variable", "old_var", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["value"], "encrypted before the rotation");
     assert_eq!(v["backend"], "MetastoreBackend");
 
-    let (code, out, err) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "connection", "db_conn", "-o", "json"],
-    );
+    let (code, out, err) = d.run(&vars, &["get", "connection", "db_conn", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let c: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(c["conn_type"], "postgres");
@@ -130,10 +97,7 @@ async fn reads_variables_and_connections_from_the_metastore() {
     assert_eq!(c["password"], SECRET);
     assert_eq!(c["port"], 5432);
     assert_eq!(c["extra_dejson"]["sslmode"], "require");
-    let (code, out, _) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "connection", "db_conn", "-o", "uri"],
-    );
+    let (code, out, _) = d.run(&vars, &["get", "connection", "db_conn", "-o", "uri"]);
     assert_eq!(
         (code, out.trim()),
         (
@@ -144,27 +108,19 @@ async fn reads_variables_and_connections_from_the_metastore() {
     );
 
     // The environment tier comes before the metastore.
-    let mut cmd = cli(d.dir.path(), &vars);
-    cmd.env("AIRFLOW_VAR_SHADOWED", "from the environment");
-    let (code, out, _) = run(&mut cmd, &["get", "variable", "shadowed"]);
+    let (code, out, _) = run(d
+        .cli(&vars)
+        .env("AIRFLOW_VAR_SHADOWED", "from the environment")
+        .args(["get", "variable", "shadowed"]));
     assert_eq!((code, out.as_str()), (0, "from the environment\n"));
-    let (code, out, _) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "variable", "shadowed"],
-    );
+    let (code, out, _) = d.run(&vars, &["get", "variable", "shadowed"]);
     assert_eq!((code, out.as_str()), (0, "from the database\n"));
 
     // Not found anywhere: 1.
-    let (code, out, err) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "variable", "nowhere"],
-    );
+    let (code, out, err) = d.run(&vars, &["get", "variable", "nowhere"]);
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
     assert!(err.contains("Variable nowhere does not exist"), "{err}");
-    let (code, _, err) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "connection", "nowhere"],
-    );
+    let (code, _, err) = d.run(&vars, &["get", "connection", "nowhere"]);
     assert_eq!(code, 1, "{err}");
 }
 
@@ -176,10 +132,7 @@ async fn failures_and_bad_settings_have_their_exit_status_and_leak_nothing() {
         ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", d.url.as_str()),
         ("AIRFLOW__CORE__FERNET_KEY", KEY_NEW),
     ];
-    let (code, out, err) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "variable", "old_var"],
-    );
+    let (code, out, err) = d.run(&vars, &["get", "variable", "old_var"]);
     assert_eq!((code, out.as_str()), (3, ""), "{err}");
     assert!(
         err.contains("cannot decrypt `val`") && !err.contains(KEY_NEW) && !err.contains("gAAAAA"),
@@ -195,29 +148,20 @@ async fn failures_and_bad_settings_have_their_exit_status_and_leak_nothing() {
         ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", missing.as_str()),
         ("AIRFLOW__CORE__FERNET_KEY", KEY_NEW),
     ];
-    let (code, _, err) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "variable", "db_var"],
-    );
+    let (code, _, err) = d.run(&vars, &["get", "variable", "db_var"]);
     assert_eq!(code, 3, "{err}");
     assert!(
         err.contains("MetastoreBackend") && err.contains("unavailable"),
         "{err}"
     );
     // ...and --strict gives the same status.
-    let (code, _, err) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["--strict", "get", "variable", "db_var"],
-    );
+    let (code, _, err) = d.run(&vars, &["--strict", "get", "variable", "db_var"]);
     assert_eq!(code, 3, "{err}");
 
     // An unsupported database: a configuration error (2) that names the option, not the password.
     let mssql = format!("mssql+pyodbc://sa:{SECRET}@mssql/airflow");
     let vars = [("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", mssql.as_str())];
-    let (code, _, err) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "variable", "db_var"],
-    );
+    let (code, _, err) = d.run(&vars, &["get", "variable", "db_var"]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("unsupported database dialect `mssql+pyodbc`") && !err.contains(SECRET),
@@ -229,10 +173,7 @@ async fn failures_and_bad_settings_have_their_exit_status_and_leak_nothing() {
         ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", d.url.as_str()),
         ("AIRFLOW__CORE__FERNET_KEY", SECRET),
     ];
-    let (code, _, err) = run(
-        &mut cli(d.dir.path(), &vars),
-        &["get", "variable", "db_var"],
-    );
+    let (code, _, err) = d.run(&vars, &["get", "variable", "db_var"]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("[core] fernet_key") && !err.contains(SECRET),

@@ -3,6 +3,7 @@
 //! documentation does.
 #![cfg(feature = "vault")]
 
+mod common;
 #[allow(dead_code)]
 #[path = "../../vault/tests/support/openbao.rs"]
 mod openbao;
@@ -12,6 +13,9 @@ pub(crate) use airflow_secrets_testkit as testkit;
 use std::path::Path;
 use std::process::Command;
 
+use common::{
+    assert_documentation_values, assert_no_secret_on_stderr, clean_cli, run, with_backend,
+};
 use openbao::OpenBao;
 use serde_json::Value;
 
@@ -19,27 +23,7 @@ const CLASS_PATH: &str = "airflow.providers.hashicorp.secrets.vault.VaultBackend
 
 /// The binary with a clean environment: no inherited AIRFLOW_* or VAULT_* variables.
 fn cli(home: &Path, kwargs: &Value) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_airflow-secrets"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AIRFLOW") || k.starts_with("VAULT_") || k.starts_with("BAO_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("AIRFLOW_HOME", home.join("airflow"))
-        .env_remove("RUST_LOG")
-        .env("AIRFLOW__SECRETS__BACKEND", CLASS_PATH)
-        .env("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs.to_string());
-    cmd
-}
-
-fn run(mut cmd: Command, args: &[&str]) -> (i32, String, String) {
-    let output = cmd.args(args).output().expect("the CLI runs");
-    (
-        output.status.code().expect("exited normally"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    with_backend(clean_cli(home, &["VAULT_", "BAO_"]), CLASS_PATH, kwargs)
 }
 
 #[test]
@@ -49,36 +33,9 @@ fn the_documentation_walkthrough_from_the_command_line() {
     let kwargs = bao.documentation_kwargs(&approle);
     let home = tempfile::tempdir().unwrap();
 
-    let (code, stdout, stderr) = run(cli(home.path(), &kwargs), &["get", "variable", "my_var"]);
-    assert_eq!(
-        (code, stdout.as_str()),
-        (0, "my-test-variable\n"),
-        "{stderr}"
-    );
+    assert_documentation_values(|| cli(home.path(), &kwargs));
 
-    let (code, stdout, stderr) = run(
-        cli(home.path(), &kwargs),
-        &["get", "connection", "my_pg", "--output", "json"],
-    );
-    assert_eq!(code, 0, "{stderr}");
-    let conn: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(conn["conn_type"], "postgres", "{stdout}");
-    assert_eq!(conn["host"], "db.example.com");
-    assert_eq!(conn["login"], "user");
-    assert_eq!(conn["schema"], "mydb");
-    assert_eq!(conn["port"], 5432);
-
-    let (code, stdout, stderr) = run(
-        cli(home.path(), &kwargs),
-        &["get", "connection", "my_pg", "--output", "uri"],
-    );
-    assert_eq!(
-        (code, stdout.trim()),
-        (0, "postgres://user:p%40ss@db.example.com:5432/mydb"),
-        "{stderr}"
-    );
-
-    let (code, _, stderr) = run(cli(home.path(), &kwargs), &["get", "variable", "not_there"]);
+    let (code, _, stderr) = run(cli(home.path(), &kwargs).args(["get", "variable", "not_there"]));
     assert_eq!(code, 1, "{stderr}");
 }
 
@@ -91,7 +48,7 @@ fn failures_exit_with_the_documented_codes() {
     // Invalid kwargs: a configuration error (2), naming the kwarg.
     let mut bad = bao.documentation_kwargs(&approle);
     bad["kv_engine_version"] = 7.into();
-    let (code, _, stderr) = run(cli(home.path(), &bad), &["get", "variable", "my_var"]);
+    let (code, _, stderr) = run(cli(home.path(), &bad).args(["get", "variable", "my_var"]));
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("The version is not supported: 7"),
@@ -101,7 +58,7 @@ fn failures_exit_with_the_documented_codes() {
     // A path outside the policy: the denial is a backend failure (3), not "not found".
     let mut denied = bao.documentation_kwargs(&approle);
     denied["variables_path"] = "restricted".into();
-    let (code, _, stderr) = run(cli(home.path(), &denied), &["get", "variable", "my_var"]);
+    let (code, _, stderr) = run(cli(home.path(), &denied).args(["get", "variable", "my_var"]));
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("permission denied"), "{stderr}");
     assert!(
@@ -149,17 +106,9 @@ fn trace_logging_on_stderr_shows_no_secret() {
         "p@ss",
     ];
     for (kwargs, args, expected) in runs {
-        let (code, _, stderr) = run(cli(home.path(), kwargs), &args);
+        let (code, _, stderr) = run(cli(home.path(), kwargs).args(&args));
         assert_eq!(code, expected, "{args:?}: {stderr}");
         assert!(stderr.contains("TRACE"), "{args:?}: TRACE logging is on");
-        for secret in secrets {
-            for spelling in testkit::logs::spellings(secret) {
-                assert!(
-                    !stderr.contains(&spelling),
-                    "{args:?}: a secret ({} chars) is on stderr",
-                    secret.len()
-                );
-            }
-        }
+        assert_no_secret_on_stderr(&stderr, &secrets, &format!("{args:?}"));
     }
 }

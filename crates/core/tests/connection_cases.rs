@@ -2,7 +2,10 @@
 //! suite; layout in `airflow-spec.md` §6.4) under the flavour its `impl` names: `core` → ORM, `sdk` →
 //! task SDK. All failures are collected and reported together.
 
+mod common;
+
 use airflow_secrets_core::{Connection, ConnectionFlavor, SecretValue, pyjson};
+use common::assert_no_failures;
 use serde_json::{Map, Value};
 
 const CASES: &str = concat!(
@@ -174,12 +177,7 @@ fn all_airflow_cases_pass() {
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of 84 cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures, "of 84 cases failed");
     assert!(
         by_flavor[0] > 0 && by_flavor[1] > 0,
         "both flavours are exercised: {by_flavor:?}"

@@ -6,7 +6,10 @@
 //! `models/connection.py`, with the newest core's string-decoding `extra_dejson`) run on CPython 3.11.7's
 //! `urllib.parse` and `json`. Error rows name our `ConnectionError` variant for Python's exception.
 
+mod common;
+
 use airflow_secrets_core::{Connection, ConnectionError, ConnectionFlavor};
+use common::assert_no_failures;
 use serde_json::Value;
 
 const SDK: &[ConnectionFlavor] = &[ConnectionFlavor::TaskSdk];
@@ -241,8 +244,58 @@ fn variant(e: &ConnectionError) -> String {
         .to_owned()
 }
 
-fn password(c: &Connection) -> Option<&str> {
-    c.password.as_ref().map(|p| p.expose())
+/// The fields both tables compare: conn_type, host, schema, login, password, port and extra.
+type Fields<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<u16>,
+    Option<&'a str>,
+);
+
+/// A parsed connection's [`Fields`].
+fn fields(c: &Connection) -> Fields<'_> {
+    (
+        c.conn_type.as_deref(),
+        c.host.as_deref(),
+        c.schema.as_deref(),
+        c.login.as_deref(),
+        c.password.as_ref().map(|p| p.expose()),
+        c.port,
+        c.extra.as_deref(),
+    )
+}
+
+impl U {
+    /// The expected [`Fields`] (a URI always gives a conn_type, host and schema).
+    fn fields(&self) -> Fields<'static> {
+        (
+            Some(self.conn_type),
+            Some(self.host),
+            Some(self.schema),
+            self.login,
+            self.password,
+            self.port,
+            self.extra,
+        )
+    }
+}
+
+impl F {
+    /// The expected [`Fields`].
+    fn fields(&self) -> Fields<'static> {
+        (
+            self.conn_type,
+            self.host,
+            self.schema,
+            self.login,
+            self.password,
+            self.port,
+            self.extra,
+        )
+    }
 }
 
 #[test]
@@ -259,27 +312,11 @@ fn uri_table() {
             };
             let want_extra: Value = serde_json::from_str(case.extra_dejson).unwrap();
             let got = (
-                conn.conn_type.as_deref(),
-                conn.host.as_deref(),
-                conn.schema.as_deref(),
-                conn.login.as_deref(),
-                password(&conn),
-                conn.port,
-                conn.extra.as_deref(),
+                fields(&conn),
                 conn.get_uri(),
                 conn.to_dict(false)["extra"].clone(),
             );
-            let want = (
-                Some(case.conn_type),
-                Some(case.host),
-                Some(case.schema),
-                case.login,
-                case.password,
-                case.port,
-                case.extra,
-                case.get_uri.to_owned(),
-                want_extra.clone(),
-            );
+            let want = (case.fields(), case.get_uri.to_owned(), want_extra.clone());
             if got != want {
                 failures.push(format!(
                     "{:?} {flavor:?}:\n   got  {got:?}\n   want {want:?}",
@@ -295,12 +332,7 @@ fn uri_table() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures, "failures");
 }
 
 #[test]
@@ -320,12 +352,7 @@ fn uri_error_table() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures, "failures");
 }
 
 #[test]
@@ -345,26 +372,14 @@ fn json_table() {
                 }
                 (Ok(want), Ok(conn)) => {
                     let got = (
-                        conn.conn_type.as_deref(),
+                        fields(&conn),
                         conn.description.as_deref(),
-                        conn.host.as_deref(),
-                        conn.schema.as_deref(),
-                        conn.login.as_deref(),
-                        password(&conn),
-                        conn.port,
-                        conn.extra.as_deref(),
                         conn.get_uri(),
                         conn.as_json(),
                     );
                     let expected = (
-                        want.conn_type,
+                        want.fields(),
                         want.description,
-                        want.host,
-                        want.schema,
-                        want.login,
-                        want.password,
-                        want.port,
-                        want.extra,
                         want.get_uri.to_owned(),
                         want.as_json.to_owned(),
                     );
@@ -378,10 +393,5 @@ fn json_table() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures, "failures");
 }

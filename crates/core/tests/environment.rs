@@ -1,10 +1,13 @@
 //! `EnvironmentVariablesBackend`, through the `SecretsBackend` trait's provided methods. Tests use
 //! `from_vars` (a fixed set of variables) instead of changing the process environment.
 
+mod common;
+
 use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{
     ConnectionFlavor, EnvironmentVariablesBackend, Error, SecretKind, SecretsBackend,
 };
+use common::connection_as;
 use serde_json::json;
 
 fn env(vars: &[(&str, &str)]) -> EnvironmentVariablesBackend {
@@ -65,11 +68,7 @@ async fn connections_as_uri_or_json() {
     assert_eq!(db.conn_type.as_deref(), Some("postgres"));
     assert_eq!(db.host.as_deref(), Some("db"));
     assert_eq!(db.password.as_ref().map(|p| p.expose()), Some("p@ss"));
-    let api = b
-        .get_connection_as("MY_API", ConnectionFlavor::Orm)
-        .await
-        .unwrap()
-        .unwrap();
+    let api = connection_as(&b, "MY_API", ConnectionFlavor::Orm).await;
     assert_eq!(
         (api.conn_type.as_deref(), api.port, api.flavor),
         (Some("http"), Some(443), ConnectionFlavor::Orm)

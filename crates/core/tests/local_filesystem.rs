@@ -31,6 +31,30 @@ async fn config(path: &Path, key: &str) -> Result<Option<String>, Error> {
     Ok(b.get_config(key).await?.map(|v| v.expose().to_owned()))
 }
 
+/// Asserts the variable each key names in `path`: its value, or `None` if not found.
+async fn assert_variables(path: &Path, cases: &[(&str, Option<&str>)]) {
+    for &(key, want) in cases {
+        assert_eq!(variable(path, key).await.unwrap().as_deref(), want, "{key}");
+    }
+}
+
+/// Asserts each `(key, value)` of `expected` is found in `path` both as a variable and as a config;
+/// failures show the file's `content`.
+async fn assert_variables_and_configs(path: &Path, expected: &[(&str, &str)], content: &str) {
+    for &(key, want) in expected {
+        assert_eq!(
+            variable(path, key).await.unwrap().as_deref(),
+            Some(want),
+            "{content:?}"
+        );
+        assert_eq!(
+            config(path, key).await.unwrap().as_deref(),
+            Some(want),
+            "{content:?}"
+        );
+    }
+}
+
 /// Each problem as displayed: `line L, column C: message`, or `line L: message` without a column.
 fn parse_errors(err: Error) -> Vec<String> {
     match err {
@@ -59,13 +83,7 @@ async fn env_fixture_values_are_taken_verbatim() {
         ("greeting", None), // keys are case-sensitive
         ("MISSING", None),
     ];
-    for (key, want) in cases {
-        assert_eq!(
-            variable(&path, key).await.unwrap().as_deref(),
-            want,
-            "{key}"
-        );
-    }
+    assert_variables(&path, &cases).await;
 }
 
 #[tokio::test]
@@ -87,13 +105,7 @@ async fn json_fixture_values_are_returned_as_parsed() {
         ("repeated", Some("last")),
         ("missing", None),
     ];
-    for (key, want) in cases {
-        assert_eq!(
-            variable(&path, key).await.unwrap().as_deref(),
-            want,
-            "{key}"
-        );
-    }
+    assert_variables(&path, &cases).await;
 }
 
 #[tokio::test]
@@ -117,13 +129,7 @@ async fn yaml_fixture_follows_yaml_1_1_like_pyyaml() {
         ("merged", Some(r#"{"user": "admin", "port": 6432}"#)),
         ("repeated", Some("last")),
     ];
-    for (key, want) in cases {
-        assert_eq!(
-            variable(&path, key).await.unwrap().as_deref(),
-            want,
-            "{key}"
-        );
-    }
+    assert_variables(&path, &cases).await;
     // `.yml` reads the same.
     let (_dir, yml) = file("v.YML", std::fs::read(&path).unwrap());
     assert_eq!(
@@ -187,18 +193,7 @@ async fn airflow_env_file_should_load_variables_and_configs() {
     ];
     for (content, expected) in cases {
         let (_dir, path) = file("a.env", content);
-        for (key, want) in *expected {
-            assert_eq!(
-                variable(&path, key).await.unwrap().as_deref(),
-                Some(*want),
-                "{content:?}"
-            );
-            assert_eq!(
-                config(&path, key).await.unwrap().as_deref(),
-                Some(*want),
-                "{content:?}"
-            );
-        }
+        assert_variables_and_configs(&path, expected, content).await;
         assert_eq!(variable(&path, "OTHER").await.unwrap(), None);
     }
 }
@@ -232,18 +227,7 @@ async fn airflow_json_and_yaml_files_should_load_variables() {
     ];
     for (name, content, expected) in cases {
         let (_dir, path) = file(name, content);
-        for (key, want) in *expected {
-            assert_eq!(
-                variable(&path, key).await.unwrap().as_deref(),
-                Some(*want),
-                "{content:?}"
-            );
-            assert_eq!(
-                config(&path, key).await.unwrap().as_deref(),
-                Some(*want),
-                "{content:?}"
-            );
-        }
+        assert_variables_and_configs(&path, expected, content).await;
     }
 }
 

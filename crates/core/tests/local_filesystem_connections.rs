@@ -9,7 +9,7 @@ use std::path::Path;
 use airflow_secrets_core::{
     Connection, ConnectionFlavor, Error, LocalFilesystemBackend, SecretKind, SecretsBackend,
 };
-use common::{data, file};
+use common::{connection_as, data, file};
 use serde_json::{Value, json};
 
 fn backend(path: &Path) -> LocalFilesystemBackend {
@@ -20,12 +20,16 @@ async fn conn(path: &Path, conn_id: &str) -> Result<Option<Connection>, Error> {
     backend(path).get_connection(conn_id).await
 }
 
-async fn uri_of(path: &Path, conn_id: &str) -> String {
+/// The connection `conn_id` of the file at `path`; fails the test unless it is found.
+async fn found(path: &Path, conn_id: &str) -> Connection {
     conn(path, conn_id)
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("{conn_id} not found"))
-        .get_uri()
+}
+
+async fn uri_of(path: &Path, conn_id: &str) -> String {
+    found(path, conn_id).await.get_uri()
 }
 
 /// The problem text of a `MalformedSecret`, checking the rest of the error.
@@ -234,12 +238,12 @@ async fn airflow_ensure_unique_connection() {
 #[tokio::test]
 async fn airflow_yaml_file_should_load_connection() {
     let path = data("connections.yaml");
-    let a = conn(&path, "conn_a").await.unwrap().unwrap();
+    let a = found(&path, "conn_a").await;
     assert_eq!(
         (a.conn_type.as_deref(), a.host.as_deref()),
         (Some("mysql"), Some("hosta"))
     );
-    let b = conn(&path, "conn_b").await.unwrap().unwrap();
+    let b = found(&path, "conn_b").await;
     assert_eq!(b.conn_type.as_deref(), Some("scheme"));
     assert_eq!(b.host.as_deref(), Some("host"));
     assert_eq!(b.schema.as_deref(), Some("lschema"));
@@ -257,7 +261,7 @@ async fn airflow_yaml_file_should_load_connection() {
             r#"{"arbitrary_dict": {"a": "b"}, "keyfile_dict": "{\"a\": \"b\"}", "keyfile_path": "asaa"}"#
         )
     );
-    let c = conn(&path, "conn_c").await.unwrap().unwrap();
+    let c = found(&path, "conn_c").await;
     assert_eq!(
         Value::Object(c.extra_dejson()),
         json!({"keyfile_dict": {"a": "b"}})
@@ -288,7 +292,7 @@ async fn airflow_yaml_file_should_load_connection_extras() {
     ];
     for (content, conn_id, extra) in cases {
         let (_dir, path) = file("a.yaml", content);
-        let c = conn(&path, conn_id).await.unwrap().unwrap();
+        let c = found(&path, conn_id).await;
         assert_eq!(Value::Object(c.extra_dejson()), extra, "{content}");
     }
 }
@@ -321,7 +325,7 @@ async fn airflow_local_file_backend_reads_connection() {
 #[tokio::test]
 async fn fixtures_env_and_json() {
     let env = data("connections.env");
-    let pg = conn(&env, "MY_POSTGRES").await.unwrap().unwrap();
+    let pg = found(&env, "MY_POSTGRES").await;
     assert_eq!(pg.conn_type.as_deref(), Some("postgres"));
     assert_eq!(pg.password.as_ref().map(|p| p.expose()), Some("p@ss"));
     assert_eq!(pg.conn_id, "MY_POSTGRES");
@@ -330,12 +334,12 @@ async fn fixtures_env_and_json() {
     let js = data("connections.json");
     assert_eq!(uri_of(&js, "uri_string").await, "mysql://host_1");
     assert_eq!(uri_of(&js, "list_of_one").await, "mysql://host_2");
-    let third = conn(&js, "object_with_uri").await.unwrap().unwrap();
+    let third = found(&js, "object_with_uri").await;
     assert_eq!(
         (third.host.as_deref(), third.description.as_deref()),
         (Some("host_3"), Some("the third"))
     );
-    let fields = conn(&js, "fields").await.unwrap().unwrap();
+    let fields = found(&js, "fields").await;
     // Connection(**value): conn_type is *not* normalised (from_json would give "postgres").
     assert_eq!(fields.conn_type.as_deref(), Some("postgresql"));
     assert_eq!(fields.port, Some(5432));
@@ -396,16 +400,8 @@ async fn get_conn_value_is_the_uri_as_written_or_the_built_json() {
 async fn the_flavour_is_the_callers() {
     let (_dir, path) = file("a.json", r#"{"c": "http://user:@HOST/?timeout=30"}"#);
     let b = backend(&path);
-    let sdk = b
-        .get_connection_as("c", ConnectionFlavor::TaskSdk)
-        .await
-        .unwrap()
-        .unwrap();
-    let orm = b
-        .get_connection_as("c", ConnectionFlavor::Orm)
-        .await
-        .unwrap()
-        .unwrap();
+    let sdk = connection_as(&b, "c", ConnectionFlavor::TaskSdk).await;
+    let orm = connection_as(&b, "c", ConnectionFlavor::Orm).await;
     assert_eq!(
         (sdk.flavor, orm.flavor),
         (ConnectionFlavor::TaskSdk, ConnectionFlavor::Orm)
@@ -462,7 +458,7 @@ async fn object_fields_follow_the_orm_constructor() {
     ];
     for (object, want) in cases {
         let (_dir, path) = file("a.json", json!({ "c": object }).to_string());
-        let c = conn(&path, "c").await.unwrap().unwrap();
+        let c = found(&path, "c").await;
         assert_eq!(c.as_json(), want, "{object}");
         assert_eq!(
             backend(&path)
@@ -476,7 +472,7 @@ async fn object_fields_follow_the_orm_constructor() {
     }
     // An empty URI string is a connection with nothing set (Python: falsy `uri`), not "not found".
     let (_dir, path) = file("a.json", r#"{"c": ""}"#);
-    let c = conn(&path, "c").await.unwrap().unwrap();
+    let c = found(&path, "c").await;
     assert_eq!(
         (
             c.conn_type.as_deref(),

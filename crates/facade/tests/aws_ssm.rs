@@ -7,13 +7,16 @@
 //! none of the values, passwords and keys it handled was logged or shown in an error.
 #![cfg(feature = "aws-ssm")]
 
-#[path = "../../aws-ssm/tests/common/mod.rs"]
 mod common;
+#[path = "../../aws-ssm/tests/common/mod.rs"]
+mod ssm;
 
-use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets};
+use airflow_secrets::{Error, ErrorPolicy, Secrets};
+use airflow_secrets_testkit::ChildServer;
 use airflow_secrets_testkit::logs::capture;
-use common::*;
+use common::{airflow_config, config_value, configured_secrets, fell_through, variable_value};
 use serde_json::{Value, json};
+use ssm::*;
 
 const CLASS_PATH: &str =
     "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend";
@@ -25,80 +28,48 @@ fn kwargs_json(endpoint: &str, extra: Value) -> Value {
     Value::Object(kwargs(endpoint, extra))
 }
 
-/// The configuration a deployment would have: the two variables, a private AIRFLOW_HOME (no airflow.cfg of
-/// this machine is read) and any extra variables.
-fn config(
-    class_path: &str,
-    kwargs: &Value,
-    home: &std::path::Path,
-    extra: &[(&str, &str)],
-) -> AirflowConfig {
-    let mut vars = vec![
-        (
-            "AIRFLOW__SECRETS__BACKEND".to_owned(),
-            class_path.to_owned(),
-        ),
-        (
-            "AIRFLOW__SECRETS__BACKEND_KWARGS".to_owned(),
-            kwargs.to_string(),
-        ),
-        ("AIRFLOW_HOME".to_owned(), home.display().to_string()),
-    ];
-    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    AirflowConfig::from_vars(vars).unwrap()
+/// A moto server holding `parameters` (name, value, SecureString?), put there with the AWS SDK.
+async fn seeded_moto(parameters: &[(&str, &str, bool)]) -> ChildServer {
+    let moto = start_moto();
+    let seed = seed_client(&moto.url(), None);
+    for (name, value, secure) in parameters {
+        put(&seed, name, value, *secure).await;
+    }
+    moto
 }
 
 #[tokio::test]
 async fn airflow_configuration_strings_read_parameters_from_moto() {
     let logs = capture();
-    let moto = start_moto();
-    let seed = seed_client(&moto.url(), None);
-    put(
-        &seed,
-        "/airflow/variables/my_var",
-        "my-test-variable",
-        false,
-    )
+    let moto = seeded_moto(&[
+        ("/airflow/variables/my_var", "my-test-variable", false),
+        ("/airflow/connections/my_pg", PG_URI, true),
+        ("/airflow/connections/my_json", JSON_CONN, true),
+        ("/airflow/config/smtp_password", "hunter2", true),
+    ])
     .await;
-    put(&seed, "/airflow/connections/my_pg", PG_URI, true).await;
-    put(&seed, "/airflow/connections/my_json", JSON_CONN, true).await;
-    put(&seed, "/airflow/config/smtp_password", "hunter2", true).await;
 
     let home = tempfile::tempdir().unwrap();
     for class_path in [CLASS_PATH, LEGACY_CLASS_PATH] {
-        let secrets = Secrets::builder()
-            .config(config(
-                class_path,
-                &kwargs_json(&moto.url(), json!({})),
-                home.path(),
-                &[
-                    ("AIRFLOW_VAR_FROM_ENV", "env value"),
-                    ("AIRFLOW_VAR_MY_VAR", "shadowed by SSM"),
-                ],
-            ))
-            .error_policy(ErrorPolicy::Strict)
-            .build()
-            .await
-            .unwrap();
+        let secrets = configured_secrets(
+            class_path,
+            &kwargs_json(&moto.url(), json!({})),
+            home.path(),
+            &[
+                ("AIRFLOW_VAR_FROM_ENV", "env value"),
+                ("AIRFLOW_VAR_MY_VAR", "shadowed by SSM"),
+            ],
+            ErrorPolicy::Strict,
+        )
+        .await;
         assert_eq!(
             secrets.custom_backend().unwrap().name(),
             "SystemsManagerParameterStoreBackend"
         );
 
         // The secrets backend comes first, then environment variables, as in Airflow.
-        assert_eq!(
-            secrets.variable("my_var").await.unwrap().unwrap().expose(),
-            "my-test-variable"
-        );
-        assert_eq!(
-            secrets
-                .variable("from_env")
-                .await
-                .unwrap()
-                .unwrap()
-                .expose(),
-            "env value"
-        );
+        assert_eq!(variable_value(&secrets, "my_var").await, "my-test-variable");
+        assert_eq!(variable_value(&secrets, "from_env").await, "env value");
         assert!(secrets.variable("nowhere").await.unwrap().is_none());
 
         let pg = secrets.connection("my_pg").await.unwrap();
@@ -117,15 +88,7 @@ async fn airflow_configuration_strings_read_parameters_from_moto() {
         let err = secrets.connection("missing").await.unwrap_err();
         assert!(matches!(err, Error::ConnectionNotFound { .. }), "{err:?}");
         assert_error_clean(&err, &secrets_of_the_first_test());
-        assert_eq!(
-            secrets
-                .config("smtp_password")
-                .await
-                .unwrap()
-                .unwrap()
-                .expose(),
-            "hunter2"
-        );
+        assert_eq!(config_value(&secrets, "smtp_password").await, "hunter2");
     }
     assert!(
         logs.contents().contains("SSM.GetParameter"),
@@ -153,40 +116,29 @@ const JSON_CONN: &str = r#"{"conn_type": "http", "host": "api.example.com", "log
 #[tokio::test]
 async fn prefixes_patterns_and_per_key_overrides_as_airflow_reads_them() {
     let logs = capture();
-    let moto = start_moto();
-    let seed = seed_client(&moto.url(), None);
-    put(&seed, "/prod/vars/color", "blue", false).await;
-    put(&seed, "/root_key", "at the root", false).await;
-    put(&seed, "/airflow/connections/aws_default", "aws://", true).await;
-    put(
-        &seed,
-        "/airflow/connections/other_conn",
-        "http://from-ssm",
-        true,
-    )
+    let moto = seeded_moto(&[
+        ("/prod/vars/color", "blue", false),
+        ("/root_key", "at the root", false),
+        ("/airflow/connections/aws_default", "aws://", true),
+        ("/airflow/connections/other_conn", "http://from-ssm", true),
+        ("/airflow/config/anything", "x", false),
+    ])
     .await;
-    put(&seed, "/airflow/config/anything", "x", false).await;
 
     let home = tempfile::tempdir().unwrap();
     let kwargs = kwargs_json(
         &moto.url(),
         json!({"variables_prefix": "prod/vars/", "config_prefix": null, "connections_lookup_pattern": "^AWS_"}),
     );
-    let secrets = Secrets::builder()
-        .config(config(
-            CLASS_PATH,
-            &kwargs,
-            home.path(),
-            &[("AIRFLOW_CONN_OTHER_CONN", "http://from-env")],
-        ))
-        .error_policy(ErrorPolicy::Strict)
-        .build()
-        .await
-        .unwrap();
-    assert_eq!(
-        secrets.variable("color").await.unwrap().unwrap().expose(),
-        "blue"
-    );
+    let secrets = configured_secrets(
+        CLASS_PATH,
+        &kwargs,
+        home.path(),
+        &[("AIRFLOW_CONN_OTHER_CONN", "http://from-env")],
+        ErrorPolicy::Strict,
+    )
+    .await;
+    assert_eq!(variable_value(&secrets, "color").await, "blue");
     assert!(
         secrets.config("anything").await.unwrap().is_none(),
         "config_prefix null disables config lookups"
@@ -206,32 +158,21 @@ async fn prefixes_patterns_and_per_key_overrides_as_airflow_reads_them() {
     assert_eq!(other.value.unwrap().host.as_deref(), Some("from-env"));
 
     // Per-key overrides arrive as strings, nested objects included.
-    let secrets = Secrets::builder()
-        .config(config(
-            CLASS_PATH,
-            &kwargs,
-            home.path(),
-            &[
-                ("AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_PREFIX", ""),
-                (
-                    "AIRFLOW__SECRETS__BACKEND_KWARG__CONFIG_KWARGS",
-                    r#"{"retries": {"max_attempts": "1"}, "read_timeout": "30"}"#,
-                ),
-            ],
-        ))
-        .error_policy(ErrorPolicy::Strict)
-        .build()
-        .await
-        .unwrap();
-    assert_eq!(
-        secrets
-            .variable("root_key")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "at the root"
-    );
+    let secrets = configured_secrets(
+        CLASS_PATH,
+        &kwargs,
+        home.path(),
+        &[
+            ("AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_PREFIX", ""),
+            (
+                "AIRFLOW__SECRETS__BACKEND_KWARG__CONFIG_KWARGS",
+                r#"{"retries": {"max_attempts": "1"}, "read_timeout": "30"}"#,
+            ),
+        ],
+        ErrorPolicy::Strict,
+    )
+    .await;
+    assert_eq!(variable_value(&secrets, "root_key").await, "at the root");
     logs.assert_free_of(&["at the root", "http://from-ssm", SECRET_ACCESS_KEY]);
 }
 
@@ -248,26 +189,19 @@ async fn an_unreachable_store_falls_through_like_airflow_or_stops_in_strict_mode
     );
     let vars = [("AIRFLOW_VAR_MY_VAR", "from env")];
 
-    let secrets = Secrets::builder()
-        .config(config(CLASS_PATH, &kwargs, home.path(), &vars))
-        .build()
-        .await
-        .unwrap();
-    let lookup = secrets.variable_lookup("my_var").await.unwrap();
-    assert_eq!(lookup.value.unwrap().expose(), "from env");
-    assert_eq!(lookup.failures.len(), 1);
-    assert!(
-        matches!(lookup.failures[0].1, Error::Unavailable { .. }),
-        "{:?}",
-        lookup.failures
-    );
+    let secrets = configured_secrets(
+        CLASS_PATH,
+        &kwargs,
+        home.path(),
+        &vars,
+        ErrorPolicy::FallThrough,
+    )
+    .await;
+    let (_, failure) = fell_through(&secrets, "my_var", "from env").await;
+    assert!(matches!(failure, Error::Unavailable { .. }), "{failure:?}");
 
-    let strict = Secrets::builder()
-        .config(config(CLASS_PATH, &kwargs, home.path(), &vars))
-        .error_policy(ErrorPolicy::Strict)
-        .build()
-        .await
-        .unwrap();
+    let strict =
+        configured_secrets(CLASS_PATH, &kwargs, home.path(), &vars, ErrorPolicy::Strict).await;
     let err = strict.variable("my_var").await.unwrap_err();
     assert!(
         err.to_string()
@@ -275,7 +209,7 @@ async fn an_unreachable_store_falls_through_like_airflow_or_stops_in_strict_mode
         "{err}"
     );
     assert_error_clean(&err, &[SECRET_ACCESS_KEY]);
-    assert_error_clean(&lookup.failures[0].1, &[SECRET_ACCESS_KEY]);
+    assert_error_clean(&failure, &[SECRET_ACCESS_KEY]);
     logs.assert_free_of(&[SECRET_ACCESS_KEY]);
 }
 
@@ -297,7 +231,7 @@ async fn invalid_kwargs_fail_when_the_chain_is_built() {
         // With the static keys too, so that the errors are checked for the secret key.
         let kwargs = kwargs_json("https://ssm.example.internal", kwargs);
         let err = Secrets::builder()
-            .config(config(CLASS_PATH, &kwargs, home.path(), &[]))
+            .config(airflow_config(CLASS_PATH, &kwargs, home.path(), &[]))
             .build()
             .await
             .unwrap_err();

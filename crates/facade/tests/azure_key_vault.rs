@@ -3,10 +3,15 @@
 //! test CA). Every test runs under the TRACE log capture and ends by checking that no secret was logged.
 #![cfg(feature = "azure-key-vault")]
 
-use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets, SecretsBackend};
+mod common;
+
+use airflow_secrets::{
+    EnvironmentVariablesBackend, Error, ErrorPolicy, Kwargs, Secrets, SecretsBackend,
+};
 use airflow_secrets_azure_key_vault_mock::key_vault::forbidden_access_denied;
 use airflow_secrets_azure_key_vault_mock::{ACCESS_TOKEN, AzureFixture, CLIENT_SECRET};
 use airflow_secrets_testkit::logs::{self, Logs};
+use common::{assert_from_environment, backend_config, config_value, fell_through, variable_value};
 use serde_json::json;
 
 const CLASS: &str = "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend";
@@ -26,13 +31,7 @@ fn assert_clean(logs: &Logs, errors: &[&Error], extra: &[&str]) {
     let mut secrets = vec![CLIENT_SECRET, ACCESS_TOKEN];
     secrets.extend_from_slice(&STORED);
     secrets.extend_from_slice(extra);
-    for err in errors {
-        let text = format!("{err} {err:?}");
-        for secret in &secrets {
-            assert!(!text.contains(secret), "an error leaks a secret: {text}");
-        }
-    }
-    logs.assert_free_of(&secrets);
+    common::assert_clean(logs, errors, &secrets);
 }
 
 async fn fixture() -> AzureFixture {
@@ -48,6 +47,18 @@ async fn fixture() -> AzureFixture {
         "postgresql://airflow@db/airflow",
     );
     fx
+}
+
+/// The chain of the Key Vault backend with `kwargs`, then an environment-variables tier holding only
+/// `variable` (name, value), with `policy`.
+async fn with_env_variable(kwargs: Kwargs, variable: (&str, &str), policy: ErrorPolicy) -> Secrets {
+    Secrets::builder()
+        .backend(CLASS, kwargs)
+        .environment(EnvironmentVariablesBackend::from_vars([variable]))
+        .error_policy(policy)
+        .build()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -75,12 +86,7 @@ async fn both_class_paths_build_the_backend_from_airflow_kwargs() {
         );
         assert_eq!(conn.password.as_ref().map(|p| p.expose()), Some("p@ss"));
         assert_eq!(
-            secrets
-                .config("sql_alchemy_conn")
-                .await
-                .unwrap()
-                .unwrap()
-                .expose(),
+            config_value(&secrets, "sql_alchemy_conn").await,
             "postgresql://airflow@db/airflow"
         );
     }
@@ -94,31 +100,26 @@ async fn configured_by_airflow_environment_variables() {
     fx.vault
         .put("team-vars-hello", "from-the-overridden-prefix");
     let kwargs_json = serde_json::to_string(&fx.kwargs()).unwrap();
-    let config = AirflowConfig::from_vars([
-        ("AIRFLOW__SECRETS__BACKEND", CLASS.to_owned()),
-        ("AIRFLOW__SECRETS__BACKEND_KWARGS", kwargs_json),
-        // Per-key overrides arrive as strings.
-        (
-            "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_PREFIX",
-            "team_vars".to_owned(),
-        ),
-        (
-            "AIRFLOW__SECRETS__BACKEND_KWARG__RETRY_TOTAL",
-            "1".to_owned(),
-        ),
-        ("AIRFLOW_VAR_ONLY_IN_ENV", "from-the-environment".to_owned()),
-    ])
-    .unwrap();
+    let config = backend_config(
+        CLASS,
+        &kwargs_json,
+        &[
+            // Per-key overrides arrive as strings.
+            (
+                "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_PREFIX",
+                "team_vars",
+            ),
+            ("AIRFLOW__SECRETS__BACKEND_KWARG__RETRY_TOTAL", "1"),
+            ("AIRFLOW_VAR_ONLY_IN_ENV", "from-the-environment"),
+        ],
+    );
     let secrets = Secrets::builder().config(config).build().await.unwrap();
     assert_eq!(
-        secrets.variable("hello").await.unwrap().unwrap().expose(),
+        variable_value(&secrets, "hello").await,
         "from-the-overridden-prefix"
     );
     // Not in Key Vault (404 -> None): Airflow goes on to the environment variables.
-    let lookup = secrets.variable_lookup("only_in_env").await.unwrap();
-    assert_eq!(lookup.value.unwrap().expose(), "from-the-environment");
-    assert_eq!(lookup.found_in, Some("EnvironmentVariablesBackend"));
-    assert!(lookup.failures.is_empty());
+    assert_from_environment(&secrets, "only_in_env", "from-the-environment").await;
     let paths: Vec<String> = fx
         .vault_server
         .requests()
@@ -144,39 +145,22 @@ async fn a_denied_read_falls_through_like_airflow_or_stops_in_strict_mode() {
         "airflow-variables-guarded",
         forbidden_access_denied("my-vault"),
     );
-    let env = airflow_secrets::EnvironmentVariablesBackend::from_vars([(
-        "AIRFLOW_VAR_GUARDED",
-        "env-copy",
-    )]);
-    let secrets = Secrets::builder()
-        .backend(CLASS, fx.kwargs())
-        .environment(env.clone())
-        .build()
-        .await
-        .unwrap();
-    let lookup = secrets.variable_lookup("guarded").await.unwrap();
-    assert_eq!(lookup.value.as_ref().unwrap().expose(), "env-copy");
-    assert_eq!(lookup.failures.len(), 1);
+    let env = ("AIRFLOW_VAR_GUARDED", "env-copy");
+    let secrets = with_env_variable(fx.kwargs(), env, ErrorPolicy::FallThrough).await;
+    let (_, failure) = fell_through(&secrets, "guarded", "env-copy").await;
     assert!(
-        matches!(lookup.failures[0].1, Error::PermissionDenied { .. }),
-        "{:?}",
-        lookup.failures
+        matches!(failure, Error::PermissionDenied { .. }),
+        "{failure:?}"
     );
 
-    let strict = Secrets::builder()
-        .backend(CLASS, fx.kwargs())
-        .environment(env)
-        .error_policy(ErrorPolicy::Strict)
-        .build()
-        .await
-        .unwrap();
+    let strict = with_env_variable(fx.kwargs(), env, ErrorPolicy::Strict).await;
     let err = strict.variable("guarded").await.unwrap_err();
     assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
     assert!(
         err.to_string().contains("airflow-variables-guarded"),
         "{err}"
     );
-    assert_clean(&logs, &[&err, &lookup.failures[0].1], &["env-copy"]);
+    assert_clean(&logs, &[&err, &failure], &["env-copy"]);
 }
 
 #[tokio::test]
@@ -184,20 +168,13 @@ async fn null_prefixes_from_airflow_kwargs_disable_lookups() {
     let logs = logs::capture();
     let fx = fixture().await;
     let kwargs = fx.kwargs_with(json!({"variables_prefix": null}));
-    let env = airflow_secrets::EnvironmentVariablesBackend::from_vars([(
-        "AIRFLOW_VAR_HELLO",
-        "env-hello",
-    )]);
-    let secrets = Secrets::builder()
-        .backend(CLASS, kwargs)
-        .environment(env)
-        .build()
-        .await
-        .unwrap();
-    assert_eq!(
-        secrets.variable("hello").await.unwrap().unwrap().expose(),
-        "env-hello"
-    );
+    let secrets = with_env_variable(
+        kwargs,
+        ("AIRFLOW_VAR_HELLO", "env-hello"),
+        ErrorPolicy::FallThrough,
+    )
+    .await;
+    assert_eq!(variable_value(&secrets, "hello").await, "env-hello");
     assert_eq!(fx.vault_server.request_count(), 0);
     assert_clean(&logs, &[], &["env-hello"]);
 }
@@ -212,31 +189,20 @@ async fn lookup_patterns_from_airflow_kwargs_send_nothing_for_other_keys() {
         "variables_lookup_pattern": "prod_",
         "connections_lookup_pattern": "^(?:warehouse|lake)_",
     }));
-    let env = airflow_secrets::EnvironmentVariablesBackend::from_vars([(
-        "AIRFLOW_VAR_HELLO",
-        "env-hello",
-    )]);
-    let secrets = Secrets::builder()
-        .backend(CLASS, kwargs)
-        .environment(env)
-        .build()
-        .await
-        .unwrap();
+    let secrets = with_env_variable(
+        kwargs,
+        ("AIRFLOW_VAR_HELLO", "env-hello"),
+        ErrorPolicy::FallThrough,
+    )
+    .await;
     // `hello` does not match: Key Vault is not asked; Airflow's next backend answers.
-    let lookup = secrets.variable_lookup("hello").await.unwrap();
-    assert_eq!(lookup.value.unwrap().expose(), "env-hello");
-    assert_eq!(lookup.found_in, Some("EnvironmentVariablesBackend"));
+    assert_from_environment(&secrets, "hello", "env-hello").await;
     assert!(secrets.connection("my_db").await.is_err());
     assert_eq!(fx.vault_server.request_count(), 0);
     assert_eq!(fx.token_requests(), 0);
 
     assert_eq!(
-        secrets
-            .variable("PROD_token")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose(),
+        variable_value(&secrets, "PROD_token").await,
         "prod-only-value-19f"
     );
     assert!(fx.vault_server.request_count() > 0);
@@ -261,14 +227,7 @@ async fn lookup_patterns_from_airflow_kwargs_send_nothing_for_other_keys() {
 #[tokio::test]
 async fn configuration_errors_surface_when_the_chain_is_built() {
     let logs = logs::capture();
-    let config = AirflowConfig::from_vars([
-        ("AIRFLOW__SECRETS__BACKEND", CLASS),
-        (
-            "AIRFLOW__SECRETS__BACKEND_KWARGS",
-            r#"{"connections_prefix": "c"}"#,
-        ),
-    ])
-    .unwrap();
+    let config = backend_config(CLASS, r#"{"connections_prefix": "c"}"#, &[]);
     let err = Secrets::builder().config(config).build().await.unwrap_err();
     assert!(matches!(err, Error::InvalidKwarg { .. }), "{err:?}");
     assert!(

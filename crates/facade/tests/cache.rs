@@ -1,14 +1,17 @@
 //! The lookup cache: Airflow's `use_cache` semantics plus request coalescing, negative TTL, invalidation
 //! and the rule that a miss caused by a failing backend is not remembered.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use airflow_secrets::{
-    AirflowConfig, CacheSettings, EnvironmentVariablesBackend, Error, SecretKind, SecretValue,
-    Secrets, SecretsBackend, async_trait,
+    AirflowConfig, CacheSettings, Error, SecretKind, SecretValue, Secrets, SecretsBackend,
+    async_trait,
 };
+use common::{assert_concurrent_lookups, empty_environment, variable_value};
 
 /// Counts upstream requests; answers `value-of-<key>` for keys starting with `k`, nothing otherwise, or
 /// fails while `down` is set. Each request takes a little time so concurrent callers overlap.
@@ -47,50 +50,43 @@ impl SecretsBackend for Counting {
     }
 }
 
-async fn cached(backend: Arc<Counting>, settings: CacheSettings) -> Secrets {
-    Secrets::builder()
-        .custom_backend(backend)
-        .environment(EnvironmentVariablesBackend::from_vars(Vec::<(
-            String,
-            String,
-        )>::new()))
+impl Counting {
+    /// The upstream requests made so far.
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// A fresh [`Counting`] backend, and a chain (with an empty environment tier) caching its answers with
+/// `settings`.
+async fn counted(settings: CacheSettings) -> (Arc<Counting>, Secrets) {
+    let backend = Arc::new(Counting::default());
+    let secrets = Secrets::builder()
+        .custom_backend(backend.clone())
+        .environment(empty_environment())
         .cache(settings)
         .build()
         .await
-        .unwrap()
+        .unwrap();
+    (backend, secrets)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_lookups_of_one_key_make_one_request() {
-    let backend = Arc::new(Counting::default());
-    let secrets = Arc::new(cached(backend.clone(), CacheSettings::default()).await);
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let s = secrets.clone();
-            tokio::spawn(async move {
-                s.variable("key")
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .expose()
-                    .to_owned()
-            })
-        })
-        .collect();
-    for t in tasks {
-        assert_eq!(t.await.unwrap(), "value-of-key");
-    }
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 1);
+    let (backend, secrets) = counted(CacheSettings::default()).await;
+    let secrets = Arc::new(secrets);
+    assert_concurrent_lookups(&secrets, "key", 100, "value-of-key").await;
+    assert_eq!(backend.requests(), 1);
     // Later lookups are hits.
     let lookup = secrets.variable_lookup("key").await.unwrap();
     assert!(lookup.cached && lookup.found_in == Some("Counting"));
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(backend.requests(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_keys_many_callers_one_request_per_key() {
-    let backend = Arc::new(Counting::default());
-    let secrets = Arc::new(cached(backend.clone(), CacheSettings::default()).await);
+    let (backend, secrets) = counted(CacheSettings::default()).await;
+    let secrets = Arc::new(secrets);
     let tasks: Vec<_> = (0..1000)
         .map(|i| {
             let s = secrets.clone();
@@ -100,114 +96,97 @@ async fn many_keys_many_callers_one_request_per_key() {
     for t in tasks {
         t.await.unwrap();
     }
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 100);
+    assert_eq!(backend.requests(), 100);
 }
 
 #[tokio::test]
 async fn entries_expire_after_their_ttl() {
-    let backend = Arc::new(Counting::default());
-    let settings = CacheSettings {
+    let (backend, secrets) = counted(CacheSettings {
         ttl: Duration::from_millis(300),
         negative_ttl: Duration::from_millis(100),
         ..CacheSettings::default()
-    };
-    let secrets = cached(backend.clone(), settings).await;
+    })
+    .await;
     secrets.variable("key").await.unwrap();
     secrets.variable("key").await.unwrap();
     assert!(secrets.variable("missing").await.unwrap().is_none());
     assert!(secrets.variable("missing").await.unwrap().is_none());
-    assert_eq!(
-        backend.requests.load(Ordering::SeqCst),
-        2,
-        "one request per key while fresh"
-    );
+    assert_eq!(backend.requests(), 2, "one request per key while fresh");
     tokio::time::sleep(Duration::from_millis(150)).await;
     // The negative entry has expired, the positive one has not.
     secrets.variable("missing").await.unwrap();
     secrets.variable("key").await.unwrap();
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 3);
+    assert_eq!(backend.requests(), 3);
     tokio::time::sleep(Duration::from_millis(300)).await;
     secrets.variable("key").await.unwrap();
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 4);
+    assert_eq!(backend.requests(), 4);
 }
 
 #[tokio::test]
 async fn zero_negative_ttl_disables_negative_caching() {
-    let backend = Arc::new(Counting::default());
-    let settings = CacheSettings {
+    let (backend, secrets) = counted(CacheSettings {
         negative_ttl: Duration::ZERO,
         ..CacheSettings::default()
-    };
-    let secrets = cached(backend.clone(), settings).await;
+    })
+    .await;
     for _ in 0..3 {
         assert!(secrets.variable("missing").await.unwrap().is_none());
     }
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 3);
+    assert_eq!(backend.requests(), 3);
 }
 
 #[tokio::test]
 async fn a_miss_caused_by_a_failure_is_not_cached() {
-    let backend = Arc::new(Counting::default());
-    let secrets = cached(backend.clone(), CacheSettings::default()).await;
+    let (backend, secrets) = counted(CacheSettings::default()).await;
     backend.down.store(true, Ordering::SeqCst);
     let lookup = secrets.variable_lookup("key").await.unwrap();
     assert!(lookup.value.is_none() && lookup.failures.len() == 1);
     backend.down.store(false, Ordering::SeqCst);
-    assert_eq!(
-        secrets.variable("key").await.unwrap().unwrap().expose(),
-        "value-of-key"
-    );
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 2);
+    assert_eq!(variable_value(&secrets, "key").await, "value-of-key");
+    assert_eq!(backend.requests(), 2);
 }
 
 #[tokio::test]
 async fn invalidation_forgets_entries() {
-    let backend = Arc::new(Counting::default());
-    let secrets = cached(backend.clone(), CacheSettings::default()).await;
+    let (backend, secrets) = counted(CacheSettings::default()).await;
     secrets.variable("key").await.unwrap();
     secrets.connection("kconn").await.unwrap();
     secrets.invalidate_variable("key").await;
     secrets.variable("key").await.unwrap();
     secrets.connection("kconn").await.unwrap();
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 3);
+    assert_eq!(backend.requests(), 3);
     secrets.invalidate_connection("kconn").await;
     secrets.connection("kconn").await.unwrap();
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 4);
+    assert_eq!(backend.requests(), 4);
     secrets.clear_cache();
     secrets.variable("key").await.unwrap();
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 5);
+    assert_eq!(backend.requests(), 5);
 }
 
 #[tokio::test]
 async fn connections_are_cached_as_values_not_lossy_uris() {
-    let backend = Arc::new(Counting::default());
-    let secrets = cached(backend.clone(), CacheSettings::default()).await;
+    let (backend, secrets) = counted(CacheSettings::default()).await;
     let first = secrets.connection("kc").await.unwrap();
     let second = secrets.connection("kc").await.unwrap();
     assert_eq!(first, second);
     assert_eq!(second.host.as_deref(), Some("kc-host"));
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(backend.requests(), 1);
 }
 
 #[tokio::test]
 async fn config_is_cached_only_when_asked() {
-    let backend = Arc::new(Counting::default());
-    let secrets = cached(backend.clone(), CacheSettings::default()).await;
+    let (backend, secrets) = counted(CacheSettings::default()).await;
     secrets.config("key").await.unwrap();
     secrets.config("key").await.unwrap();
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 2);
-    let backend = Arc::new(Counting::default());
-    let secrets = cached(
-        backend.clone(),
-        CacheSettings {
-            cache_config: true,
-            ..CacheSettings::default()
-        },
-    )
+    assert_eq!(backend.requests(), 2);
+    let (backend, secrets) = counted(CacheSettings {
+        cache_config: true,
+        ..CacheSettings::default()
+    })
     .await;
     secrets.config("key").await.unwrap();
     secrets.config("key").await.unwrap();
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(backend.requests(), 1);
 }
 
 #[tokio::test]
@@ -221,7 +200,7 @@ async fn airflow_use_cache_turns_it_on_and_off_is_the_default() {
     assert!(off.cache_settings().is_none());
     off.variable("key").await.unwrap();
     off.variable("key").await.unwrap();
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 2);
+    assert_eq!(backend.requests(), 2);
 
     let config = AirflowConfig::from_vars([
         ("HOME", "/nonexistent-home"),
@@ -246,5 +225,5 @@ async fn airflow_use_cache_turns_it_on_and_off_is_the_default() {
     );
     on.variable("key").await.unwrap();
     on.variable("key").await.unwrap();
-    assert_eq!(backend.requests.load(Ordering::SeqCst), 3);
+    assert_eq!(backend.requests(), 3);
 }

@@ -7,18 +7,21 @@
 //! `--nocapture` to see them).
 #![cfg(feature = "aws-ssm")]
 
-#[path = "../../aws-ssm/tests/common/mod.rs"]
 mod common;
+#[path = "../../aws-ssm/tests/common/mod.rs"]
+mod ssm;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use airflow_secrets::{CacheSettings, Error, ErrorPolicy, Secrets};
-use airflow_secrets_testkit::logs::{Logs, capture};
+use airflow_secrets_testkit::logs::capture;
 use airflow_secrets_testkit::proxy::{Fault, FaultProxy};
-use common::*;
+use common::{
+    assert_concurrent_lookups, failed_lookup, timed, variable_value, wait_until_reachable,
+};
 use serde_json::{Value, json};
+use ssm::*;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -70,34 +73,16 @@ async fn reads_of(server: &MockServer, name: &str) -> usize {
         .count()
 }
 
-/// Waits until the proxy's new state is in force (it switches on its own task).
-async fn until(addr: SocketAddr, accepting: bool) {
-    for _ in 0..500 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() == accepting {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the proxy did not switch to accepting={accepting}");
-}
-
+/// The attempts and elapsed time of `err`, which must be `Unavailable` and free of [`SECRETS`].
 fn unavailable(err: &Error) -> (u32, Duration) {
     assert_error_clean(err, SECRETS);
-    match err {
-        Error::Unavailable {
-            attempts, elapsed, ..
-        } => (*attempts, *elapsed),
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
-}
-
-fn logs() -> Logs {
-    capture()
+    let report = common::unavailable(err);
+    (report.attempts, report.elapsed)
 }
 
 #[tokio::test]
 async fn a_slow_server_fails_with_unavailable_within_the_timeout_plus_ten_percent() {
-    let logs = logs();
+    let logs = capture();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/slow")
         .respond_with(found("/airflow/variables/slow").set_delay(Duration::from_secs(30)))
@@ -110,9 +95,7 @@ async fn a_slow_server_fails_with_unavailable_within_the_timeout_plus_ten_percen
     )
     .await;
 
-    let started = Instant::now();
-    let err = secrets.variable("slow").await.unwrap_err();
-    let measured = started.elapsed();
+    let (err, measured) = failed_lookup(&secrets, "slow").await;
     let (attempts, elapsed) = unavailable(&err);
     eprintln!(
         "slow server: failed after {measured:?} (error says {elapsed:?}) with a {timeout:?} timeout"
@@ -133,7 +116,7 @@ async fn a_slow_server_fails_with_unavailable_within_the_timeout_plus_ten_percen
 
 #[tokio::test]
 async fn a_503_twice_then_200_succeeds_after_exactly_3_requests() {
-    let logs = logs();
+    let logs = capture();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/flaky")
         .respond_with(ResponseTemplate::new(503))
@@ -152,24 +135,20 @@ async fn a_503_twice_then_200_succeeds_after_exactly_3_requests() {
     )
     .await;
 
-    let started = Instant::now();
-    let value = secrets.variable("flaky").await.unwrap().unwrap();
-    eprintln!(
-        "503, 503, 200: the value after {:?} (two jittered back-offs)",
-        started.elapsed()
-    );
-    assert_eq!(value.expose(), VALUE);
+    let (value, took) = timed(variable_value(&secrets, "flaky")).await;
+    eprintln!("503, 503, 200: the value after {took:?} (two jittered back-offs)");
+    assert_eq!(value, VALUE);
     assert_eq!(reads_of(&server, "/airflow/variables/flaky").await, 3);
     logs.assert_free_of(SECRETS);
 }
 
 #[tokio::test]
 async fn a_refused_connection_is_unavailable_well_under_the_timeout() {
-    let logs = logs();
+    let logs = capture();
     let server = MockServer::start().await;
     let proxy = FaultProxy::start(*server.address()).await;
     proxy.set(Fault::Down);
-    until(proxy.addr(), false).await;
+    wait_until_reachable(proxy.addr(), false).await;
     let secrets = secrets(
         &proxy.url(),
         json!({"config_kwargs": {"read_timeout": 10, "retries": {"total_max_attempts": 3}}}),
@@ -177,9 +156,7 @@ async fn a_refused_connection_is_unavailable_well_under_the_timeout() {
     .await;
 
     let accepted_before = proxy.connections();
-    let started = Instant::now();
-    let err = secrets.variable("hello").await.unwrap_err();
-    let measured = started.elapsed();
+    let (err, measured) = failed_lookup(&secrets, "hello").await;
     let (attempts, elapsed) = unavailable(&err);
     eprintln!(
         "connection refused: {attempts} attempts, failed after {measured:?} (error says {elapsed:?}); timeout 10 s"
@@ -202,7 +179,7 @@ async fn a_refused_connection_is_unavailable_well_under_the_timeout() {
 
 #[tokio::test]
 async fn a_server_killed_mid_run_fails_cleanly_then_recovers_without_a_rebuild() {
-    let logs = logs();
+    let logs = capture();
     let server = MockServer::start().await;
     get_parameter("/airflow/variables/hello")
         .respond_with(found("/airflow/variables/hello"))
@@ -218,15 +195,12 @@ async fn a_server_killed_mid_run_fails_cleanly_then_recovers_without_a_rebuild()
     let backend = Arc::clone(secrets.custom_backend().expect("the SSM backend"));
 
     for _ in 0..2 {
-        assert_eq!(
-            secrets.variable("hello").await.unwrap().unwrap().expose(),
-            VALUE
-        );
+        assert_eq!(variable_value(&secrets, "hello").await, VALUE);
     }
 
     // Killed: the open keep-alive connection is cut and new ones are refused.
     proxy.set(Fault::Down);
-    until(proxy.addr(), false).await;
+    wait_until_reachable(proxy.addr(), false).await;
     for _ in 0..2 {
         let err = secrets.variable("hello").await.unwrap_err();
         let (attempts, elapsed) = unavailable(&err);
@@ -241,12 +215,9 @@ async fn a_server_killed_mid_run_fails_cleanly_then_recovers_without_a_rebuild()
 
     // Back up: the same chain answers again.
     proxy.set(Fault::Forward);
-    until(proxy.addr(), true).await;
+    wait_until_reachable(proxy.addr(), true).await;
     for _ in 0..2 {
-        assert_eq!(
-            secrets.variable("hello").await.unwrap().unwrap().expose(),
-            VALUE
-        );
+        assert_eq!(variable_value(&secrets, "hello").await, VALUE);
     }
     assert!(Arc::ptr_eq(
         &backend,
@@ -258,7 +229,7 @@ async fn a_server_killed_mid_run_fails_cleanly_then_recovers_without_a_rebuild()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_concurrent_lookups_with_the_cache_make_one_request() {
-    let logs = logs();
+    let logs = capture();
     let server = MockServer::start().await;
     // Slow enough that all 100 lookups are in flight before the first answer.
     get_parameter("/airflow/variables/shared")
@@ -275,17 +246,7 @@ async fn a_hundred_concurrent_lookups_with_the_cache_make_one_request() {
             .unwrap(),
     );
 
-    let mut lookups = tokio::task::JoinSet::new();
-    for _ in 0..100 {
-        let secrets = Arc::clone(&secrets);
-        lookups.spawn(async move { secrets.variable("shared").await });
-    }
-    let mut answers = 0;
-    while let Some(answer) = lookups.join_next().await {
-        assert_eq!(answer.unwrap().unwrap().unwrap().expose(), VALUE);
-        answers += 1;
-    }
-    assert_eq!(answers, 100);
+    assert_concurrent_lookups(&secrets, "shared", 100, VALUE).await;
     assert_eq!(reads_of(&server, "/airflow/variables/shared").await, 1);
     logs.assert_free_of(SECRETS);
 }

@@ -4,16 +4,22 @@
 //! bring it back. Every test runs under the TRACE log capture and ends by checking that no secret was logged.
 #![cfg(feature = "azure-key-vault")]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use airflow_secrets::{CacheSettings, EnvironmentVariablesBackend, Error, ErrorPolicy, Secrets};
+use airflow_secrets::{CacheSettings, Error, ErrorPolicy, Secrets};
 use airflow_secrets_azure_key_vault_mock::key_vault::{secret_bundle, service_unavailable};
 use airflow_secrets_azure_key_vault_mock::{ACCESS_TOKEN, AzureFixture, CLIENT_SECRET, Reply};
 use airflow_secrets_testkit::free_port;
 use airflow_secrets_testkit::logs::{self, Logs};
 use airflow_secrets_testkit::proxy::{Fault, FaultProxy};
+use common::{
+    assert_concurrent_lookups, empty_environment, failed_lookup, unavailable, variable_value,
+    wait_until_reachable,
+};
 use serde_json::{Map, Value, json};
 
 const CLASS: &str = "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend";
@@ -23,10 +29,7 @@ const CLASS: &str = "airflow.providers.microsoft.azure.secrets.key_vault.AzureKe
 async fn secrets(kwargs: Map<String, Value>) -> Secrets {
     Secrets::builder()
         .backend(CLASS, kwargs)
-        .environment(EnvironmentVariablesBackend::from_vars(Vec::<(
-            String,
-            String,
-        )>::new()))
+        .environment(empty_environment())
         .error_policy(ErrorPolicy::Strict)
         .no_cache()
         .build()
@@ -39,21 +42,12 @@ fn start() -> Logs {
     logs::capture()
 }
 
+/// Ends a test: neither the fixture's client secret and token nor any of `values` in the captured logs,
+/// nor in `errors`.
 fn assert_clean(logs: &Logs, errors: &[&Error], values: &[&str]) {
     let mut secrets = vec![CLIENT_SECRET, ACCESS_TOKEN];
     secrets.extend_from_slice(values);
-    for err in errors {
-        for text in [err.to_string(), format!("{err:?}")] {
-            for secret in &secrets {
-                assert!(
-                    !text.contains(secret),
-                    "an error leaks a secret ({} chars): {text}",
-                    secret.len()
-                );
-            }
-        }
-    }
-    logs.assert_free_of(&secrets);
+    common::assert_clean(logs, errors, &secrets);
 }
 
 /// The fixture's kwargs with the vault reached through `proxy`.
@@ -70,19 +64,6 @@ fn vault_addr(fx: &AzureFixture) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], fx.vault_server.port()))
 }
 
-/// Waits until the proxy's state change has taken effect (it is applied by the proxy's task): connections are
-/// refused (`refused = true`) or accepted again. Not a timing assertion: it only orders the test's steps.
-async fn settle(proxy: &FaultProxy, refused: bool) {
-    for _ in 0..200 {
-        let accepted = tokio::net::TcpStream::connect(proxy.addr()).await.is_ok();
-        if accepted != refused {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the proxy did not switch (refused = {refused})");
-}
-
 /// (a) A vault that does not answer: with one attempt and `timeout: 2`, the lookup fails with `Unavailable`
 /// within the timeout + 10 %.
 #[tokio::test]
@@ -96,19 +77,13 @@ async fn a_slow_server_fails_within_the_timeout_plus_ten_percent() {
     let timeout = Duration::from_secs(2);
     let secrets = secrets(fx.kwargs_with(json!({"timeout": 2, "retry_total": 0}))).await;
 
-    let started = Instant::now();
-    let err = secrets.variable("slow").await.unwrap_err();
-    let took = started.elapsed();
+    let (err, took) = failed_lookup(&secrets, "slow").await;
 
-    let Error::Unavailable {
-        attempts, elapsed, ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
+    let report = unavailable(&err);
+    let elapsed = report.elapsed;
     assert!(took <= timeout.mul_f64(1.1), "took {took:?}");
-    assert!(*elapsed >= timeout && *elapsed <= took, "{elapsed:?}");
-    assert_eq!(*attempts, 1, "{err}");
+    assert!(elapsed >= timeout && elapsed <= took, "{elapsed:?}");
+    assert_eq!(report.attempts, 1, "{err}");
     assert!(
         err.to_string()
             .contains("no answer within the lookup timeout of 2s"),
@@ -169,24 +144,15 @@ async fn connection_refused_is_unavailable_fast() {
     })))
     .await;
 
-    let started = Instant::now();
-    let err = secrets.variable("anything").await.unwrap_err();
-    let took = started.elapsed();
+    let (err, took) = failed_lookup(&secrets, "anything").await;
 
-    let Error::Unavailable {
-        attempts,
-        elapsed,
-        location,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*attempts, 3, "{err}");
-    assert!(location.contains(&url), "{location}");
+    let report = unavailable(&err);
+    let elapsed = report.elapsed;
+    assert_eq!(report.attempts, 3, "{err}");
+    assert!(report.location.contains(&url), "{}", report.location);
     // `elapsed` covers the back-off sum at least, and never more than the caller waited.
     assert!(
-        *elapsed >= Duration::from_millis(300) && *elapsed <= took,
+        elapsed >= Duration::from_millis(300) && elapsed <= took,
         "{elapsed:?} / {took:?}"
     );
     assert!(took < Duration::from_secs(3), "took {took:?}");
@@ -211,24 +177,23 @@ async fn a_vault_that_goes_down_and_comes_back_is_used_again_without_rebuilding(
     ))
     .await;
     let backend = secrets.custom_backend().unwrap().clone();
-    let read = || async { secrets.variable("steady").await };
-
-    assert_eq!(read().await.unwrap().unwrap().expose(), "steady-value-e95");
+    assert_eq!(variable_value(&secrets, "steady").await, "steady-value-e95");
 
     proxy.set(Fault::Down);
-    settle(&proxy, true).await;
-    let err = read().await.unwrap_err();
+    wait_until_reachable(proxy.addr(), false).await;
+    let err = secrets.variable("steady").await.unwrap_err();
     assert!(
         matches!(err, Error::Unavailable { attempts: 2, .. }),
         "{err:?}"
     );
-    let again = read().await.unwrap_err();
+    let again = secrets.variable("steady").await.unwrap_err();
     assert!(matches!(again, Error::Unavailable { .. }), "{again:?}");
 
     proxy.set(Fault::Forward);
-    settle(&proxy, false).await;
-    assert_eq!(read().await.unwrap().unwrap().expose(), "steady-value-e95");
-    assert_eq!(read().await.unwrap().unwrap().expose(), "steady-value-e95");
+    wait_until_reachable(proxy.addr(), true).await;
+    for _ in 0..2 {
+        assert_eq!(variable_value(&secrets, "steady").await, "steady-value-e95");
+    }
 
     println!("vault down: {err}");
     assert!(Arc::ptr_eq(&backend, secrets.custom_backend().unwrap()));
@@ -285,28 +250,13 @@ async fn a_hundred_concurrent_lookups_with_the_cache_make_one_request() {
     let secrets = Arc::new(
         Secrets::builder()
             .backend(CLASS, fx.kwargs())
-            .environment(EnvironmentVariablesBackend::from_vars(Vec::<(
-                String,
-                String,
-            )>::new(
-            )))
+            .environment(empty_environment())
             .cache(CacheSettings::default())
             .build()
             .await
             .unwrap(),
     );
-    let mut lookups = tokio::task::JoinSet::new();
-    for _ in 0..100 {
-        let secrets = secrets.clone();
-        lookups.spawn(async move { secrets.variable("popular").await });
-    }
-    let mut answered = 0;
-    while let Some(result) = lookups.join_next().await {
-        let value = result.unwrap().unwrap().expect("found");
-        assert_eq!(value.expose(), "popular-value-4b8");
-        answered += 1;
-    }
-    assert_eq!(answered, 100);
+    assert_concurrent_lookups(&secrets, "popular", 100, "popular-value-4b8").await;
     assert_eq!(fx.vault.reads(name), 1, "exactly one upstream read");
     assert_eq!(fx.token_requests(), 1);
     assert_clean(&logs, &[], &["popular-value-4b8"]);

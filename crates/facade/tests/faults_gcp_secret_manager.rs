@@ -8,17 +8,21 @@
 //! and checks that the values it handled appear in no log line and no error.
 #![cfg(feature = "gcp-secret-manager")]
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
 
-use airflow_secrets::{
-    CacheSettings, EnvironmentVariablesBackend, Error, ErrorPolicy, Kwargs, Secrets,
-};
+use std::sync::Arc;
+use std::time::Duration;
+
+use airflow_secrets::{CacheSettings, ErrorPolicy, Kwargs, Secrets};
 use airflow_secrets_testkit::logs::{self, Logs};
 use airflow_secrets_testkit::proxy::{Fault, FaultProxy};
+use common::gcp::{found, unavailable};
+use common::leak_check::assert_clean;
+use common::{
+    assert_concurrent_lookups, empty_environment, failed_lookup, merged, timed, variable_value,
+};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
+use wiremock::{MockBuilder, MockServer};
 
 const CLASS_PATH: &str =
     "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend";
@@ -26,29 +30,12 @@ const PROJECT: &str = "faults-project";
 
 /// `AccessSecretVersion` of `projects/faults-project/secrets/{secret_id}/versions/latest`.
 fn access(secret_id: &str) -> MockBuilder {
-    Mock::given(method("GET"))
-        .and(path(format!(
-            "/v1/projects/{PROJECT}/secrets/{secret_id}/versions/latest:access"
-        )))
-        .and(query_param("$alt", "json;enum-encoding=int"))
-}
-
-fn found(secret_id: &str, value: &str) -> ResponseTemplate {
-    use base64::Engine as _;
-    ResponseTemplate::new(200).set_body_json(json!({
-        "name": format!("projects/123456789012/secrets/{secret_id}/versions/1"),
-        "payload": {"data": base64::engine::general_purpose::STANDARD.encode(value)}
-    }))
-}
-
-fn unavailable() -> ResponseTemplate {
-    ResponseTemplate::new(503).set_body_json(json!({"error": {
-        "code": 503, "message": "The service is currently unavailable.", "status": "UNAVAILABLE"}}))
+    common::gcp::access(PROJECT, secret_id)
 }
 
 /// Airflow's kwargs for a backend at `endpoint`; `extra` is merged over them.
 fn kwargs(endpoint: &str, extra: Value) -> Kwargs {
-    let mut kwargs = json!({
+    let kwargs = json!({
         "project_id": PROJECT,
         "endpoint": endpoint,
         "anonymous_credentials": true,
@@ -57,10 +44,7 @@ fn kwargs(endpoint: &str, extra: Value) -> Kwargs {
         "retry_max_backoff_seconds": 0.1,
         "timeout_seconds": 10,
     });
-    for (k, v) in extra.as_object().expect("an object") {
-        kwargs[k] = v.clone();
-    }
-    kwargs.as_object().unwrap().clone()
+    merged(kwargs, extra)
 }
 
 /// A `Secrets` chain (strict, so the backend's error is the lookup's answer) with an empty environment
@@ -69,25 +53,13 @@ async fn secrets(endpoint: &str, extra: Value, cache: Option<CacheSettings>) -> 
     let logs = logs::capture();
     let mut builder = Secrets::builder()
         .backend(CLASS_PATH, kwargs(endpoint, extra))
-        .environment(EnvironmentVariablesBackend::from_vars(Vec::<(
-            String,
-            String,
-        )>::new()))
+        .environment(empty_environment())
         .error_policy(ErrorPolicy::Strict);
     builder = match cache {
         Some(settings) => builder.cache(settings),
         None => builder.no_cache(),
     };
     (builder.build().await.expect("valid kwargs"), logs)
-}
-
-/// The error's `Display` and `Debug` do not contain any of `secrets`.
-fn assert_error_free_of(err: &Error, secrets: &[&str]) {
-    for text in [err.to_string(), format!("{err:?}")] {
-        for secret in secrets {
-            assert!(!text.contains(secret), "an error shows a secret: {text}");
-        }
-    }
 }
 
 #[tokio::test]
@@ -111,35 +83,23 @@ async fn slow_server_fails_with_unavailable_within_the_timeout_plus_10_percent()
     .await;
     // A running service has its client already: the first lookup builds it (and loads the TLS roots),
     // which is not part of what the timeout bounds.
-    assert_eq!(
-        secrets.variable("warm").await.unwrap().unwrap().expose(),
-        VALUE
-    );
+    assert_eq!(variable_value(&secrets, "warm").await, VALUE);
 
-    let started = Instant::now();
-    let err = secrets.variable("slow").await.unwrap_err();
-    let measured = started.elapsed();
+    let (err, measured) = failed_lookup(&secrets, "slow").await;
     eprintln!("slow server: failed after {measured:?} with a {timeout:?} timeout");
-    let Error::Unavailable {
-        attempts,
-        elapsed,
-        problem,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*attempts, 1);
-    assert_eq!(problem, "no answer within 2.000 s (timeout_seconds)");
+    let report = common::unavailable(&err);
+    assert_eq!(report.attempts, 1);
+    assert_eq!(report.problem, "no answer within 2.000 s (timeout_seconds)");
     assert!(
         measured <= timeout.mul_f64(1.1),
         "took {measured:?}, more than the {timeout:?} timeout + 10 %"
     );
+    let elapsed = report.elapsed;
     assert!(
-        *elapsed >= timeout && *elapsed <= measured,
+        elapsed >= timeout && elapsed <= measured,
         "elapsed {elapsed:?}, measured {measured:?}"
     );
-    assert_error_free_of(&err, &[VALUE]);
+    assert_clean(&err, &[VALUE]);
     logs.assert_free_of(&[VALUE]);
 }
 
@@ -159,9 +119,9 @@ async fn two_503s_then_200_succeeds_after_exactly_3_requests() {
         .await;
     let (secrets, logs) = secrets(&server.uri(), json!({"max_attempts": 3}), None).await;
 
-    let started = Instant::now();
-    let lookup = secrets.variable_lookup("k").await.unwrap();
-    eprintln!("503, 503, 200: succeeded after {:?}", started.elapsed());
+    let (lookup, took) = timed(secrets.variable_lookup("k")).await;
+    let lookup = lookup.unwrap();
+    eprintln!("503, 503, 200: succeeded after {took:?}");
     assert_eq!(lookup.value.unwrap().expose(), VALUE);
     assert_eq!(lookup.found_in, Some("CloudSecretManagerBackend"));
     assert!(lookup.failures.is_empty(), "{:?}", lookup.failures);
@@ -180,24 +140,15 @@ async fn connection_refused_fails_with_unavailable_fast() {
         None,
     )
     .await;
-    let started = Instant::now();
-    let err = secrets.variable("k").await.unwrap_err();
-    let measured = started.elapsed();
+    let (err, measured) = failed_lookup(&secrets, "k").await;
     eprintln!("connection refused: failed after {measured:?} (3 attempts, 10 s timeout)");
-    let Error::Unavailable {
-        attempts,
-        elapsed,
-        problem,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*attempts, 3);
-    assert!(problem.contains("connect"), "{problem}");
+    let report = common::unavailable(&err);
+    assert_eq!(report.attempts, 3);
+    assert!(report.problem.contains("connect"), "{}", report.problem);
     // Retry delays are random in [b/2, b) with b = 0.2 s then 0.4 s: the lookup took at least 0.3 s.
+    let elapsed = report.elapsed;
     assert!(
-        *elapsed >= Duration::from_millis(300) && *elapsed <= measured,
+        elapsed >= Duration::from_millis(300) && elapsed <= measured,
         "elapsed {elapsed:?}, measured {measured:?}"
     );
     // The bound: half of one attempt's 10 s timeout. A refusal is seen at connect time, so the lookup
@@ -220,29 +171,17 @@ async fn a_server_killed_and_restarted_fails_cleanly_then_recovers_with_the_same
     let (secrets, logs) = secrets(&proxy.url(), json!({"max_attempts": 3}), None).await;
     let backend = secrets.custom_backend().unwrap().clone();
 
-    assert_eq!(
-        secrets.variable("k").await.unwrap().unwrap().expose(),
-        VALUE
-    );
-    assert_eq!(
-        secrets.variable("k").await.unwrap().unwrap().expose(),
-        VALUE
-    );
+    assert_eq!(variable_value(&secrets, "k").await, VALUE);
+    assert_eq!(variable_value(&secrets, "k").await, VALUE);
 
     // The server "dies": the proxy cuts the pooled connection and refuses new ones.
     proxy.set(Fault::Down);
     tokio::time::sleep(Duration::from_millis(100)).await; // let the proxy close its listener
-    let started = Instant::now();
-    let err = secrets.variable("k").await.unwrap_err();
-    eprintln!("server down: failed after {:?}: {err}", started.elapsed());
-    let Error::Unavailable {
-        attempts, problem, ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*attempts, 3, "{problem}");
-    assert_error_free_of(&err, &[VALUE]);
+    let (err, took) = failed_lookup(&secrets, "k").await;
+    eprintln!("server down: failed after {took:?}: {err}");
+    let report = common::unavailable(&err);
+    assert_eq!(report.attempts, 3, "{}", report.problem);
+    assert_clean(&err, &[VALUE]);
     assert_eq!(
         server.received_requests().await.unwrap().len(),
         2,
@@ -252,12 +191,9 @@ async fn a_server_killed_and_restarted_fails_cleanly_then_recovers_with_the_same
     // It comes back on the same address: the same backend and client recover on their own.
     proxy.set(Fault::Forward);
     tokio::time::sleep(Duration::from_millis(100)).await; // let the proxy re-bind
-    let started = Instant::now();
-    assert_eq!(
-        secrets.variable("k").await.unwrap().unwrap().expose(),
-        VALUE
-    );
-    eprintln!("server back: succeeded after {:?}", started.elapsed());
+    let (value, took) = timed(variable_value(&secrets, "k")).await;
+    assert_eq!(value, VALUE);
+    eprintln!("server back: succeeded after {took:?}");
     assert!(Arc::ptr_eq(&backend, secrets.custom_backend().unwrap()));
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
     logs.assert_free_of(&[VALUE]);
@@ -275,22 +211,8 @@ async fn one_hundred_concurrent_lookups_with_the_cache_make_one_request() {
     let (secrets, logs) = secrets(&server.uri(), json!({}), Some(CacheSettings::default())).await;
     let secrets = Arc::new(secrets);
 
-    let started = Instant::now();
-    let mut lookups = tokio::task::JoinSet::new();
-    for _ in 0..100 {
-        let secrets = secrets.clone();
-        lookups.spawn(async move { secrets.variable("hot").await });
-    }
-    let mut answered = 0;
-    while let Some(result) = lookups.join_next().await {
-        assert_eq!(result.unwrap().unwrap().unwrap().expose(), VALUE);
-        answered += 1;
-    }
-    assert_eq!(answered, 100);
-    eprintln!(
-        "100 concurrent lookups: all answered after {:?}",
-        started.elapsed()
-    );
+    let ((), took) = timed(assert_concurrent_lookups(&secrets, "hot", 100, VALUE)).await;
+    eprintln!("100 concurrent lookups: all answered after {took:?}");
     let secret_reads = server
         .received_requests()
         .await

@@ -9,9 +9,7 @@
 
 pub(crate) use airflow_secrets_testkit as testkit;
 
-#[allow(dead_code)]
-#[path = "../../vault/tests/support/leak_check.rs"]
-mod leak_check;
+mod common;
 #[allow(dead_code)]
 #[path = "../../vault/tests/support/openbao.rs"]
 mod openbao;
@@ -19,20 +17,21 @@ mod openbao;
 #[path = "../../vault/tests/support/responses.rs"]
 mod responses;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use airflow_secrets::{
-    CacheSettings, EnvironmentVariablesBackend, Error, ErrorPolicy, Secrets, SecretsBuilder,
+use airflow_secrets::{CacheSettings, ErrorPolicy, Secrets, SecretsBuilder};
+use common::leak_check::clean;
+use common::{
+    assert_concurrent_lookups, empty_environment, merged, timed, unavailable, variable_value,
+    wait_until_reachable,
 };
-use leak_check::clean;
 use responses::{auth_response, kv2, vault_error};
 use serde_json::{Value, json};
 use testkit::logs::Logs;
 use testkit::proxy::{Fault, FaultProxy};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 const CLASS_PATH: &str = "airflow.providers.hashicorp.secrets.vault.VaultBackend";
 const ROLE_ID: &str = "airflow-role";
@@ -48,7 +47,7 @@ fn logs() -> Logs {
 
 /// Airflow's documentation kwargs for `url`, plus `extra`.
 fn kwargs(url: &str, extra: Value) -> serde_json::Map<String, Value> {
-    let mut map = json!({
+    let kwargs = json!({
         "connections_path": "connections",
         "variables_path": "variables",
         "config_path": null,
@@ -56,12 +55,8 @@ fn kwargs(url: &str, extra: Value) -> serde_json::Map<String, Value> {
         "auth_type": "approle",
         "role_id": ROLE_ID,
         "secret_id": SECRET_ID,
-    })
-    .as_object()
-    .unwrap()
-    .clone();
-    map.extend(extra.as_object().unwrap().clone());
-    map
+    });
+    merged(kwargs, extra)
 }
 
 /// The chain with the Vault backend, strict (a backend error is returned, not logged and skipped) and
@@ -69,15 +64,22 @@ fn kwargs(url: &str, extra: Value) -> serde_json::Map<String, Value> {
 fn builder(kwargs: serde_json::Map<String, Value>) -> SecretsBuilder {
     Secrets::builder()
         .backend(CLASS_PATH, kwargs)
-        .environment(EnvironmentVariablesBackend::from_vars(Vec::<(
-            String,
-            String,
-        )>::new()))
+        .environment(empty_environment())
         .error_policy(ErrorPolicy::Strict)
+}
+
+/// [`builder`]'s chain for the Vault at `url` with the documentation kwargs plus `extra`, built.
+async fn secrets(url: &str, extra: Value) -> Secrets {
+    builder(kwargs(url, extra)).build().await.unwrap()
 }
 
 fn read_path(key: &str) -> String {
     format!("/v1/secret/data/variables/{key}")
+}
+
+/// A KV v2 read of variable `key`, as the backend sends it.
+fn read(key: &str) -> MockBuilder {
+    Mock::given(method("GET")).and(path(read_path(key)))
 }
 
 /// A KV v2 answer holding `{"value": value}`.
@@ -85,13 +87,15 @@ fn kv2_value(value: &str) -> ResponseTemplate {
     kv2(json!({ "value": value }))
 }
 
-/// The AppRole login, issuing [`TOKEN`] for an hour.
-async fn mount_login(server: &MockServer) {
+/// A wiremock Vault whose AppRole login issues [`TOKEN`] for an hour.
+async fn vault_with_login() -> MockServer {
+    let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/auth/approle/login"))
         .respond_with(auth_response(TOKEN, 3600, true))
-        .mount(server)
+        .mount(&server)
         .await;
+    server
 }
 
 /// How many requests `server` received at `api_path` (secret reads only, not logins).
@@ -105,74 +109,47 @@ async fn received(server: &MockServer, api_path: &str) -> usize {
         .count()
 }
 
-/// Waits (up to 5 s) until connecting to `addr` succeeds (`true`) or is refused (`false`): the proxy
-/// switches in its own task.
-async fn wait_until_reachable(addr: SocketAddr, reachable: bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while tokio::net::TcpStream::connect(addr).await.is_ok() != reachable {
-        assert!(
-            Instant::now() < deadline,
-            "the proxy did not switch (reachable: {reachable})"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// (a) A server slower than `timeout`: one attempt (`max_retries: 0`), a 2 s timeout, a 20 s delay.
 /// The failing lookup must end within 2 s × 1.1. The login is done by a first lookup, so the measured
 /// lookup is the slow read alone.
 #[tokio::test]
 async fn a_slow_server_fails_with_unavailable_within_the_timeout_plus_10_percent() {
     let logs = logs();
-    let server = MockServer::start().await;
-    mount_login(&server).await;
-    Mock::given(method("GET"))
-        .and(path(read_path("fast")))
+    let server = vault_with_login().await;
+    read("fast")
         .respond_with(kv2_value(VALUE))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(read_path("slow")))
+    read("slow")
         .respond_with(kv2_value(VALUE).set_delay(Duration::from_secs(20)))
         .mount(&server)
         .await;
     let timeout = Duration::from_secs(2);
-    let secrets = builder(kwargs(
-        &server.uri(),
-        json!({ "timeout": 2, "max_retries": 0 }),
-    ))
-    .build()
-    .await
-    .unwrap();
-    assert_eq!(
-        secrets.variable("fast").await.unwrap().unwrap().expose(),
-        VALUE
-    );
+    let secrets = secrets(&server.uri(), json!({ "timeout": 2, "max_retries": 0 })).await;
+    assert_eq!(variable_value(&secrets, "fast").await, VALUE);
 
-    let start = Instant::now();
-    let result = secrets.variable("slow").await;
-    let took = start.elapsed();
+    let (result, took) = timed(secrets.variable("slow")).await;
     let err = clean(result, SECRETS);
     eprintln!("slow server: failed after {took:.3?} with a {timeout:?} timeout: {err}");
-    let Error::Unavailable {
-        attempts,
-        elapsed,
-        problem,
-        location,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*attempts, 1);
-    assert!(problem.starts_with("timed out"), "{problem}");
-    assert!(location.ends_with(&read_path("slow")), "{location}");
+    let report = unavailable(&err);
+    assert_eq!(report.attempts, 1);
+    assert!(
+        report.problem.starts_with("timed out"),
+        "{}",
+        report.problem
+    );
+    assert!(
+        report.location.ends_with(&read_path("slow")),
+        "{}",
+        report.location
+    );
     assert!(took >= timeout, "failed before the timeout: {took:?}");
     assert!(
         took <= timeout.mul_f64(1.1),
         "{took:?} is more than the timeout + 10 %"
     );
-    assert!(*elapsed >= timeout && *elapsed <= took, "{elapsed:?}");
+    let elapsed = report.elapsed;
+    assert!(elapsed >= timeout && elapsed <= took, "{elapsed:?}");
     assert_eq!(received(&server, &read_path("slow")).await, 1);
     logs.assert_free_of(SECRETS);
 }
@@ -181,27 +158,20 @@ async fn a_slow_server_fails_with_unavailable_within_the_timeout_plus_10_percent
 #[tokio::test]
 async fn two_503_then_200_succeeds_after_exactly_3_requests() {
     let logs = logs();
-    let server = MockServer::start().await;
-    mount_login(&server).await;
-    Mock::given(method("GET"))
-        .and(path(read_path("flaky")))
+    let server = vault_with_login().await;
+    read("flaky")
         .respond_with(vault_error(503, &["Vault is sealed"]))
         .up_to_n_times(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(read_path("flaky")))
+    read("flaky")
         .respond_with(kv2_value(VALUE))
         .mount(&server)
         .await;
-    let secrets = builder(kwargs(&server.uri(), json!({})))
-        .build()
-        .await
-        .unwrap();
-    let start = Instant::now();
-    let value = secrets.variable("flaky").await.unwrap().unwrap();
-    eprintln!("503, 503, 200: succeeded in {:.3?}", start.elapsed());
-    assert_eq!(value.expose(), VALUE);
+    let secrets = secrets(&server.uri(), json!({})).await;
+    let (value, took) = timed(variable_value(&secrets, "flaky")).await;
+    eprintln!("503, 503, 200: succeeded in {took:.3?}");
+    assert_eq!(value, VALUE);
     assert_eq!(received(&server, &read_path("flaky")).await, 3);
     logs.assert_free_of(SECRETS);
 }
@@ -214,28 +184,20 @@ async fn two_503_then_200_succeeds_after_exactly_3_requests() {
 async fn connection_refused_is_unavailable_fast() {
     let logs = logs();
     let port = testkit::free_port();
-    let secrets = builder(kwargs(
+    let secrets = secrets(
         &format!("http://127.0.0.1:{port}"),
         json!({ "timeout": 30 }),
-    ))
-    .build()
-    .await
-    .unwrap();
-    let start = Instant::now();
-    let result = secrets.variable("any").await;
-    let took = start.elapsed();
+    )
+    .await;
+    let (result, took) = timed(secrets.variable("any")).await;
     let err = clean(result, SECRETS);
     eprintln!("connection refused: failed after {took:.3?} with a 30 s timeout: {err}");
-    let Error::Unavailable {
-        attempts, elapsed, ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*attempts, 4);
+    let report = unavailable(&err);
+    assert_eq!(report.attempts, 4);
     assert!(took < Duration::from_secs(5), "{took:?}");
+    let elapsed = report.elapsed;
     assert!(
-        *elapsed >= Duration::from_millis(700) && *elapsed <= took,
+        elapsed >= Duration::from_millis(700) && elapsed <= took,
         "{elapsed:?}"
     );
     assert!(err.to_string().contains("(4 attempt(s) in "), "{err}");
@@ -248,44 +210,30 @@ async fn connection_refused_is_unavailable_fast() {
 #[tokio::test]
 async fn a_server_killed_and_restarted_fails_cleanly_then_recovers_without_a_rebuild() {
     let logs = logs();
-    let server = MockServer::start().await;
-    mount_login(&server).await;
-    Mock::given(method("GET"))
-        .and(path(read_path("steady")))
+    let server = vault_with_login().await;
+    read("steady")
         .respond_with(kv2_value(VALUE))
         .mount(&server)
         .await;
     let proxy = FaultProxy::start(*server.address()).await;
-    let secrets = builder(kwargs(&proxy.url(), json!({ "timeout": 5 })))
-        .build()
-        .await
-        .unwrap();
+    let secrets = secrets(&proxy.url(), json!({ "timeout": 5 })).await;
     for _ in 0..3 {
-        assert_eq!(
-            secrets.variable("steady").await.unwrap().unwrap().expose(),
-            VALUE
-        );
+        assert_eq!(variable_value(&secrets, "steady").await, VALUE);
     }
 
     proxy.set(Fault::Down);
     wait_until_reachable(proxy.addr(), false).await;
     for _ in 0..2 {
-        let start = Instant::now();
-        let err = clean(secrets.variable("steady").await, SECRETS);
-        eprintln!("server down: failed after {:.3?}: {err}", start.elapsed());
-        let Error::Unavailable { attempts, .. } = &err else {
-            panic!("{err:?}")
-        };
-        assert_eq!(*attempts, 4, "{err}");
+        let (result, took) = timed(secrets.variable("steady")).await;
+        let err = clean(result, SECRETS);
+        eprintln!("server down: failed after {took:.3?}: {err}");
+        assert_eq!(unavailable(&err).attempts, 4, "{err}");
     }
 
     proxy.set(Fault::Forward);
     wait_until_reachable(proxy.addr(), true).await;
     for _ in 0..3 {
-        assert_eq!(
-            secrets.variable("steady").await.unwrap().unwrap().expose(),
-            VALUE
-        );
+        assert_eq!(variable_value(&secrets, "steady").await, VALUE);
     }
     assert_eq!(
         received(&server, "/v1/auth/approle/login").await,
@@ -327,16 +275,7 @@ async fn a_token_revoked_mid_run_is_replaced_by_a_new_login() {
         .build()
         .await
         .unwrap();
-    let read = || async {
-        secrets
-            .variable("my_var")
-            .await
-            .unwrap()
-            .unwrap()
-            .expose()
-            .to_owned()
-    };
-    assert_eq!(read().await, "my-test-variable");
+    assert_eq!(variable_value(&secrets, "my_var").await, "my-test-variable");
     let first = approle_token_accessors(&bao);
     assert_eq!(first.len(), 1, "one login so far: {first:?}");
 
@@ -345,11 +284,11 @@ async fn a_token_revoked_mid_run_is_replaced_by_a_new_login() {
     }
     assert!(approle_token_accessors(&bao).is_empty(), "revoked");
 
-    assert_eq!(read().await, "my-test-variable");
+    assert_eq!(variable_value(&secrets, "my_var").await, "my-test-variable");
     let second = approle_token_accessors(&bao);
     assert_eq!(second.len(), 1, "exactly one new login: {second:?}");
     assert_ne!(second, first, "a new token");
-    assert_eq!(read().await, "my-test-variable");
+    assert_eq!(variable_value(&secrets, "my_var").await, "my-test-variable");
     assert_eq!(
         approle_token_accessors(&bao),
         second,
@@ -372,10 +311,8 @@ async fn a_token_revoked_mid_run_is_replaced_by_a_new_login() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_concurrent_cached_lookups_send_one_read() {
     let logs = logs();
-    let server = MockServer::start().await;
-    mount_login(&server).await;
-    Mock::given(method("GET"))
-        .and(path(read_path("hot")))
+    let server = vault_with_login().await;
+    read("hot")
         // Slow enough that all 100 lookups are waiting while the one read is in flight.
         .respond_with(kv2_value(VALUE).set_delay(Duration::from_millis(300)))
         .mount(&server)
@@ -387,17 +324,7 @@ async fn a_hundred_concurrent_cached_lookups_send_one_read() {
             .await
             .unwrap(),
     );
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..100 {
-        let secrets = secrets.clone();
-        tasks.spawn(async move { secrets.variable("hot").await });
-    }
-    let mut answers = 0;
-    while let Some(joined) = tasks.join_next().await {
-        assert_eq!(joined.unwrap().unwrap().unwrap().expose(), VALUE);
-        answers += 1;
-    }
-    assert_eq!(answers, 100);
+    assert_concurrent_lookups(&secrets, "hot", 100, VALUE).await;
     assert_eq!(received(&server, &read_path("hot")).await, 1);
     logs.assert_free_of(SECRETS);
 }

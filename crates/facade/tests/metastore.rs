@@ -3,12 +3,14 @@
 //! directory) → environment variables → Airflow's metadata database (a SQLite file with Airflow's tables
 //! and Fernet-encrypted rows), all configured through Airflow's own settings.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets, SecretsBackend};
 use airflow_secrets_metastore::FernetKeys;
-use sqlx::{ConnectOptions, Connection, Executor};
+use common::{airflow_db, variable_value};
 
 const KEY_NEW: &str = "Y2hhbmdlLW1lLXRvLWEtcmVhbC1rZXktMzItYnl0ZXM=";
 const KEY_OLD: &str = "bm90LWEtcmVhbC1rZXktanVzdC0zMi1ieXRlcy0hIT8=";
@@ -26,15 +28,7 @@ impl Deployment {
         let new = FernetKeys::parse(KEY_NEW).unwrap();
         let old = FernetKeys::parse(KEY_OLD).unwrap();
         let enc = |keys: &FernetKeys, v: &str| keys.encrypt(v).unwrap();
-        let statements = [
-            "CREATE TABLE variable (id INTEGER NOT NULL, \"key\" VARCHAR(250), val TEXT, description TEXT, \
-             is_encrypted BOOLEAN, CONSTRAINT variable_pkey PRIMARY KEY (id), CONSTRAINT variable_key_uq UNIQUE (\"key\"))"
-                .to_owned(),
-            "CREATE TABLE connection (id INTEGER NOT NULL, conn_id VARCHAR(250) NOT NULL, conn_type VARCHAR(500) NOT NULL, \
-             description VARCHAR(5000), host VARCHAR(500), schema VARCHAR(500), login TEXT, password TEXT, port INTEGER, \
-             is_encrypted BOOLEAN, is_extra_encrypted BOOLEAN, extra TEXT, CONSTRAINT connection_pkey PRIMARY KEY (id), \
-             CONSTRAINT connection_conn_id_uq UNIQUE (conn_id))"
-                .to_owned(),
+        let inserts = [
             format!(
                 "INSERT INTO variable (\"key\", val, is_encrypted) VALUES ('everywhere', '{}', 1), ('db_only', '{}', 1), \
                  ('db_plain', 'plain in the database', 0)",
@@ -50,18 +44,7 @@ impl Deployment {
                 enc(&new, r#"{"charset": "utf8mb4"}"#),
             ),
         ];
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(dir.path().join("airflow.db"))
-            .create_if_missing(true)
-            .connect()
-            .await
-            .unwrap();
-        for s in statements {
-            conn.execute(sqlx::AssertSqlSafe(s.clone()))
-                .await
-                .unwrap_or_else(|e| panic!("{s}: {e}"));
-        }
-        conn.close().await.unwrap();
+        airflow_db::create(&dir.path().join("airflow.db"), &inserts).await;
         std::fs::write(
             dir.path().join("variables.json"),
             r#"{"everywhere": "from the backend"}"#,
@@ -140,39 +123,54 @@ fn with(mut env: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, 
     env
 }
 
+/// `env` with `name` set to `value` instead of what it held.
+fn replaced(env: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
+    with(without(env, &[name]), &[(name, value)])
+}
+
 fn names(secrets: &Secrets) -> Vec<&'static str> {
     secrets.backends().iter().map(|b| b.name()).collect()
+}
+
+/// The full chain: custom backend, environment variables, metadata database.
+const THREE_TIERS: [&str; 3] = [
+    "LocalFilesystemBackend",
+    "EnvironmentVariablesBackend",
+    "MetastoreBackend",
+];
+
+/// The value of variable `key` and the backend that had it; fails the test unless one had it.
+async fn found(s: &Secrets, key: &str) -> (String, Option<&'static str>) {
+    let v = s.variable_lookup(key).await.unwrap();
+    let Some(value) = &v.value else {
+        panic!("variable {key} not found: {v:?}")
+    };
+    (value.expose().to_owned(), v.found_in)
 }
 
 #[tokio::test]
 async fn the_chain_is_backend_then_environment_then_database() {
     let d = Deployment::new().await;
     let s = d.secrets(d.env()).await.unwrap();
-    assert_eq!(
-        names(&s),
-        [
-            "LocalFilesystemBackend",
-            "EnvironmentVariablesBackend",
-            "MetastoreBackend"
-        ]
-    );
+    assert_eq!(names(&s), THREE_TIERS);
 
     // In all three tiers: the custom backend's value.
-    let v = s.variable_lookup("everywhere").await.unwrap();
     assert_eq!(
-        (v.value.unwrap().expose(), v.found_in),
-        ("from the backend", Some("LocalFilesystemBackend"))
+        found(&s, "everywhere").await,
+        (
+            "from the backend".to_owned(),
+            Some("LocalFilesystemBackend")
+        )
     );
     let c = s.connection_lookup("everywhere_conn").await.unwrap();
     assert_eq!(c.found_in, Some("LocalFilesystemBackend"));
     assert_eq!(c.value.unwrap().host.as_deref(), Some("backend.host"));
 
     // Only in the environment.
-    let v = s.variable_lookup("env_only").await.unwrap();
     assert_eq!(
-        (v.value.unwrap().expose(), v.found_in),
+        found(&s, "env_only").await,
         (
-            "only in the environment",
+            "only in the environment".to_owned(),
             Some("EnvironmentVariablesBackend")
         )
     );
@@ -183,13 +181,12 @@ async fn the_chain_is_backend_then_environment_then_database() {
     );
 
     // Only in the database (encrypted with the key before the rotation).
-    let v = s.variable_lookup("db_only").await.unwrap();
     assert_eq!(
-        (v.value.unwrap().expose(), v.found_in),
-        ("only in the database", Some("MetastoreBackend"))
+        found(&s, "db_only").await,
+        ("only in the database".to_owned(), Some("MetastoreBackend"))
     );
     assert_eq!(
-        s.variable("db_plain").await.unwrap().unwrap().expose(),
+        variable_value(&s, "db_plain").await,
         "plain in the database"
     );
     let c = s.connection_lookup("db_only_conn").await.unwrap();
@@ -230,10 +227,7 @@ async fn without_the_other_tiers_the_database_answers() {
         names(&s),
         ["EnvironmentVariablesBackend", "MetastoreBackend"]
     );
-    assert_eq!(
-        s.variable("everywhere").await.unwrap().unwrap().expose(),
-        "from the database"
-    );
+    assert_eq!(variable_value(&s, "everywhere").await, "from the database");
     let c = s.connection("everywhere_conn").await.unwrap();
     assert_eq!(
         (c.host.as_deref(), c.password.unwrap().expose()),
@@ -247,24 +241,11 @@ async fn no_database_configured_means_no_third_tier_unless_the_default_file_exis
     let env = without(d.env(), &["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]);
     // $AIRFLOW_HOME/airflow.db exists: Airflow's default sql_alchemy_conn is used.
     let s = d.secrets(env.clone()).await.unwrap();
-    assert_eq!(
-        names(&s),
-        [
-            "LocalFilesystemBackend",
-            "EnvironmentVariablesBackend",
-            "MetastoreBackend"
-        ]
-    );
-    assert_eq!(
-        s.variable("db_only").await.unwrap().unwrap().expose(),
-        "only in the database"
-    );
+    assert_eq!(names(&s), THREE_TIERS);
+    assert_eq!(variable_value(&s, "db_only").await, "only in the database");
     // An AIRFLOW_HOME without airflow.db: two tiers only.
     let empty_home = tempfile::tempdir().unwrap();
-    let env = with(
-        without(env, &["AIRFLOW_HOME"]),
-        &[("AIRFLOW_HOME", empty_home.path().to_str().unwrap())],
-    );
+    let env = replaced(env, "AIRFLOW_HOME", empty_home.path().to_str().unwrap());
     let s = d.secrets(env).await.unwrap();
     assert_eq!(
         names(&s),
@@ -384,10 +365,7 @@ async fn a_sql_alchemy_conn_cmd_runs_once() {
         &[("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD", cmd.as_str())],
     );
     let s = d.secrets(env).await.unwrap();
-    assert_eq!(
-        s.variable("db_only").await.unwrap().unwrap().expose(),
-        "only in the database"
-    );
+    assert_eq!(variable_value(&s, "db_only").await, "only in the database");
     assert_eq!(std::fs::read_to_string(&runs).unwrap(), "run\n");
 }
 
@@ -395,14 +373,11 @@ async fn a_sql_alchemy_conn_cmd_runs_once() {
 async fn a_failing_database_falls_through_and_strict_mode_stops() {
     let d = Deployment::new().await;
     let missing = format!("sqlite:///{}", d.path("gone/airflow.db").display());
-    let env = with(
-        without(d.env(), &["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]),
-        &[("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", missing.as_str())],
-    );
+    let env = replaced(d.env(), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", &missing);
     let s = d.secrets(env.clone()).await.unwrap();
     // Earlier tiers still answer; a key only the database could have is not found, with the failure kept.
     assert_eq!(
-        s.variable("env_only").await.unwrap().unwrap().expose(),
+        variable_value(&s, "env_only").await,
         "only in the environment"
     );
     let v = s.variable_lookup("db_only").await.unwrap();
@@ -426,10 +401,7 @@ async fn a_failing_database_falls_through_and_strict_mode_stops() {
     assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
 
     // A key the deployment does not have: the rotated value is an error that falls through too.
-    let env = with(
-        without(d.env(), &["AIRFLOW__CORE__FERNET_KEY"]),
-        &[("AIRFLOW__CORE__FERNET_KEY", KEY_NEW)],
-    );
+    let env = replaced(d.env(), "AIRFLOW__CORE__FERNET_KEY", KEY_NEW);
     let s = d.secrets(env).await.unwrap();
     let v = s.variable_lookup("db_only").await.unwrap();
     assert!(v.value.is_none());
@@ -443,12 +415,10 @@ async fn a_failing_database_falls_through_and_strict_mode_stops() {
 #[tokio::test]
 async fn bad_settings_are_configuration_errors_naming_their_source() {
     let d = Deployment::new().await;
-    let env = with(
-        without(d.env(), &["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]),
-        &[(
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
-            "mssql+pyodbc://sa:Pa55-w0rd@mssql/airflow",
-        )],
+    let env = replaced(
+        d.env(),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "mssql+pyodbc://sa:Pa55-w0rd@mssql/airflow",
     );
     let err = d.secrets(env).await.unwrap_err();
     assert_eq!(
@@ -457,10 +427,7 @@ async fn bad_settings_are_configuration_errors_naming_their_source() {
          AIRFLOW__DATABASE__SQL_ALCHEMY_CONN): unsupported database dialect `mssql+pyodbc`; airflow-secrets \
          reads Airflow's metadata database from sqlite, postgresql and mysql (the dialects Airflow supports)"
     );
-    let env = with(
-        without(d.env(), &["AIRFLOW__CORE__FERNET_KEY"]),
-        &[("AIRFLOW__CORE__FERNET_KEY", "Pa55-w0rd")],
-    );
+    let env = replaced(d.env(), "AIRFLOW__CORE__FERNET_KEY", "Pa55-w0rd");
     let err = d.secrets(env).await.unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -495,10 +462,9 @@ async fn metastore_backend_as_the_custom_backend() {
             "MetastoreBackend"
         ]
     );
-    let v = s.variable_lookup("everywhere").await.unwrap();
     assert_eq!(
-        (v.value.unwrap().expose(), v.found_in),
-        ("from the database", Some("MetastoreBackend"))
+        found(&s, "everywhere").await,
+        ("from the database".to_owned(), Some("MetastoreBackend"))
     );
     let custom: &Arc<dyn SecretsBackend> = s.custom_backend().unwrap();
     assert!(

@@ -9,25 +9,22 @@
 
 pub(crate) use airflow_secrets_testkit as testkit;
 
-#[allow(dead_code)]
-#[path = "../../vault/tests/support/leak_check.rs"]
-mod leak_check;
+mod common;
 #[allow(dead_code)]
 #[path = "../../vault/tests/support/openbao.rs"]
 mod openbao;
 
-use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets};
-use leak_check::assert_clean;
+use airflow_secrets::{Error, ErrorPolicy, Secrets};
+use common::leak_check::assert_clean;
+use common::{
+    airflow_config, assert_from_environment, configured_secrets, fell_through, variable_value,
+};
 use openbao::{AppRole, OpenBao};
 use serde_json::{Value, json};
 use testkit::logs::Logs;
 
 const CLASS_PATH: &str = "airflow.providers.hashicorp.secrets.vault.VaultBackend";
 const LEGACY_CLASS_PATH: &str = "airflow.contrib.secrets.hashicorp_vault.VaultBackend";
-
-fn logs() -> Logs {
-    testkit::logs::capture()
-}
 
 /// What the documentation's setup puts in OpenBao that must never be logged or shown in an error.
 fn stored_secrets<'a>(bao: &'a OpenBao, approle: &'a AppRole) -> [&'a str; 4] {
@@ -39,46 +36,25 @@ fn stored_secrets<'a>(bao: &'a OpenBao, approle: &'a AppRole) -> [&'a str; 4] {
     ]
 }
 
-/// The two environment variables of the documentation (plus a private AIRFLOW_HOME so no airflow.cfg of
-/// the machine is read, and any extra variables).
-fn config(
-    class_path: &str,
-    kwargs: &Value,
-    home: &std::path::Path,
-    extra: &[(&str, &str)],
-) -> AirflowConfig {
-    let mut vars = vec![
-        (
-            "AIRFLOW__SECRETS__BACKEND".to_owned(),
-            class_path.to_owned(),
-        ),
-        (
-            "AIRFLOW__SECRETS__BACKEND_KWARGS".to_owned(),
-            kwargs.to_string(),
-        ),
-        ("AIRFLOW_HOME".to_owned(), home.display().to_string()),
-    ];
-    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    AirflowConfig::from_vars(vars).unwrap()
+/// The documentation's walk-through, set up: the TRACE capture, an OpenBao dev server seeded as the
+/// documentation does, its AppRole, and the kwargs of the documentation's `AIRFLOW__SECRETS__BACKEND_KWARGS`.
+fn documentation_setup() -> (Logs, OpenBao, AppRole, Value) {
+    let logs = testkit::logs::capture();
+    let bao = OpenBao::start();
+    let approle = bao.documentation_setup();
+    let kwargs = bao.documentation_kwargs(&approle);
+    (logs, bao, approle, kwargs)
 }
 
 #[tokio::test]
 async fn the_documentation_walkthrough_gives_airflows_values() {
-    let logs = logs();
-    let bao = OpenBao::start();
-    let approle = bao.documentation_setup();
-    let kwargs = bao.documentation_kwargs(&approle);
+    let (logs, bao, approle, kwargs) = documentation_setup();
     let home = tempfile::tempdir().unwrap();
     for class_path in [CLASS_PATH, LEGACY_CLASS_PATH] {
-        let secrets = Secrets::builder()
-            .config(config(class_path, &kwargs, home.path(), &[]))
-            .error_policy(ErrorPolicy::Strict)
-            .build()
-            .await
-            .unwrap();
+        let secrets =
+            configured_secrets(class_path, &kwargs, home.path(), &[], ErrorPolicy::Strict).await;
         assert_eq!(secrets.custom_backend().unwrap().name(), "VaultBackend");
-        let my_var = secrets.variable("my_var").await.unwrap().unwrap();
-        assert_eq!(my_var.expose(), "my-test-variable");
+        assert_eq!(variable_value(&secrets, "my_var").await, "my-test-variable");
         let my_pg = secrets.connection("my_pg").await.unwrap();
         assert_eq!(my_pg.conn_type.as_deref(), Some("postgres"));
         assert_eq!(my_pg.host.as_deref(), Some("db.example.com"));
@@ -94,10 +70,7 @@ async fn the_documentation_walkthrough_gives_airflows_values() {
 
 #[tokio::test]
 async fn the_same_through_an_explicit_backend_and_the_lookup_chain() {
-    let logs = logs();
-    let bao = OpenBao::start();
-    let approle = bao.documentation_setup();
-    let kwargs = bao.documentation_kwargs(&approle);
+    let (logs, bao, approle, kwargs) = documentation_setup();
     let secrets = Secrets::builder()
         .backend(CLASS_PATH, kwargs.as_object().unwrap().clone())
         .environment(airflow_secrets::EnvironmentVariablesBackend::from_vars([(
@@ -107,15 +80,9 @@ async fn the_same_through_an_explicit_backend_and_the_lookup_chain() {
         .build()
         .await
         .unwrap();
-    assert_eq!(
-        secrets.variable("my_var").await.unwrap().unwrap().expose(),
-        "my-test-variable"
-    );
+    assert_eq!(variable_value(&secrets, "my_var").await, "my-test-variable");
     // Not in Vault: the chain goes on to the environment variables, as Airflow's does.
-    let lookup = secrets.variable_lookup("only_in_env").await.unwrap();
-    assert_eq!(lookup.value.unwrap().expose(), "from the environment");
-    assert_eq!(lookup.found_in, Some("EnvironmentVariablesBackend"));
-    assert!(lookup.failures.is_empty());
+    assert_from_environment(&secrets, "only_in_env", "from the environment").await;
     let missing = secrets.connection("nope").await.unwrap_err();
     assert!(
         matches!(missing, Error::ConnectionNotFound { .. }),
@@ -127,11 +94,8 @@ async fn the_same_through_an_explicit_backend_and_the_lookup_chain() {
 
 #[tokio::test]
 async fn a_path_outside_the_policy_is_a_permission_error_that_falls_through_or_stops() {
-    let logs = logs();
-    let bao = OpenBao::start();
-    let approle = bao.documentation_setup();
+    let (logs, bao, approle, mut kwargs) = documentation_setup();
     bao.cli(&["kv", "put", "secret/restricted/token", "value=never-read"]);
-    let mut kwargs = bao.documentation_kwargs(&approle);
     kwargs["variables_path"] = json!("restricted");
     let mut leaks = stored_secrets(&bao, &approle).to_vec();
     leaks.push("never-read");
@@ -139,30 +103,26 @@ async fn a_path_outside_the_policy_is_a_permission_error_that_falls_through_or_s
     let env = [("AIRFLOW_VAR_TOKEN", "from env")];
 
     // Airflow's behaviour: log the failure and ask the next backend.
-    let secrets = Secrets::builder()
-        .config(config(CLASS_PATH, &kwargs, home.path(), &env))
-        .build()
-        .await
-        .unwrap();
-    let lookup = secrets.variable_lookup("token").await.unwrap();
-    assert_eq!(lookup.value.unwrap().expose(), "from env");
-    assert_eq!(lookup.failures.len(), 1);
-    let (backend, error) = &lookup.failures[0];
-    assert_eq!(*backend, "VaultBackend");
+    let secrets = configured_secrets(
+        CLASS_PATH,
+        &kwargs,
+        home.path(),
+        &env,
+        ErrorPolicy::FallThrough,
+    )
+    .await;
+    let (backend, error) = fell_through(&secrets, "token", "from env").await;
+    assert_eq!(backend, "VaultBackend");
     assert!(matches!(error, Error::PermissionDenied { .. }), "{error:?}");
     assert!(
         error.to_string().contains("secret/data/restricted/token"),
         "{error}"
     );
-    assert_clean(error, &leaks);
+    assert_clean(&error, &leaks);
 
     // Strict: the denial is returned, not hidden by the environment's value.
-    let strict = Secrets::builder()
-        .config(config(CLASS_PATH, &kwargs, home.path(), &env))
-        .error_policy(ErrorPolicy::Strict)
-        .build()
-        .await
-        .unwrap();
+    let strict =
+        configured_secrets(CLASS_PATH, &kwargs, home.path(), &env, ErrorPolicy::Strict).await;
     let err = strict.variable("token").await.unwrap_err();
     assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
     assert_clean(&err, &leaks);
@@ -171,10 +131,7 @@ async fn a_path_outside_the_policy_is_a_permission_error_that_falls_through_or_s
 
 #[tokio::test]
 async fn per_key_kwarg_overrides_reach_the_backend() {
-    let logs = logs();
-    let bao = OpenBao::start();
-    let approle = bao.documentation_setup();
-    let mut kwargs = bao.documentation_kwargs(&approle);
+    let (logs, bao, approle, mut kwargs) = documentation_setup();
     kwargs["secret_id"] = json!("wrong-secret-id-4e0b");
     let home = tempfile::tempdir().unwrap();
     // Airflow's AIRFLOW__SECRETS__BACKEND_KWARG__<KEY> override arrives as a string.
@@ -182,16 +139,9 @@ async fn per_key_kwarg_overrides_reach_the_backend() {
         "AIRFLOW__SECRETS__BACKEND_KWARG__SECRET_ID",
         approle.secret_id.as_str(),
     )];
-    let secrets = Secrets::builder()
-        .config(config(CLASS_PATH, &kwargs, home.path(), &env))
-        .error_policy(ErrorPolicy::Strict)
-        .build()
-        .await
-        .unwrap();
-    assert_eq!(
-        secrets.variable("my_var").await.unwrap().unwrap().expose(),
-        "my-test-variable"
-    );
+    let secrets =
+        configured_secrets(CLASS_PATH, &kwargs, home.path(), &env, ErrorPolicy::Strict).await;
+    assert_eq!(variable_value(&secrets, "my_var").await, "my-test-variable");
     let mut leaks = stored_secrets(&bao, &approle).to_vec();
     leaks.push("wrong-secret-id-4e0b");
     logs.assert_free_of(&leaks);
@@ -199,11 +149,11 @@ async fn per_key_kwarg_overrides_reach_the_backend() {
 
 #[tokio::test]
 async fn invalid_kwargs_fail_when_the_chain_is_built() {
-    let logs = logs();
+    let logs = testkit::logs::capture();
     let home = tempfile::tempdir().unwrap();
     let kwargs = json!({ "url": "http://127.0.0.1:1", "auth_type": "approle", "secret_id": "invalid-kwargs-secret-id-19" });
     let err = Secrets::builder()
-        .config(config(CLASS_PATH, &kwargs, home.path(), &[]))
+        .config(airflow_config(CLASS_PATH, &kwargs, home.path(), &[]))
         .build()
         .await
         .unwrap_err();

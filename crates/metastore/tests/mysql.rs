@@ -3,19 +3,9 @@
 
 mod common;
 
-use std::time::Duration;
-
 use airflow_secrets_core::{Error, SecretsBackend};
-use airflow_secrets_metastore::{MetastoreBackend, MetastoreSettings};
 use common::mysql::MySqlServer;
 use common::*;
-
-fn backend(url: &str, fernet_key: &str) -> MetastoreBackend {
-    let settings = MetastoreSettings::from_strings(url, fernet_key)
-        .unwrap()
-        .with_connect_timeout(Duration::from_secs(3));
-    MetastoreBackend::new(settings).unwrap()
-}
 
 #[tokio::test]
 async fn reads_airflow_tables_over_the_mysql_protocol() {
@@ -31,9 +21,8 @@ async fn reads_airflow_tables_over_the_mysql_protocol() {
         ],
     )
     .await;
-    let mut statements: Vec<String> = ddl(Engine::MySql).into_iter().map(String::from).collect();
-    statements.extend(standard_rows(Engine::MySql));
-    db.exec(Some("airflow"), &statements).await;
+    db.exec(Some("airflow"), &airflow_database(Engine::MySql, false))
+        .await;
 
     let port = db.port();
     let url = format!("mysql+mysqldb://airflow:{SECRET}@127.0.0.1:{port}/airflow?charset=utf8mb4");
@@ -48,18 +37,21 @@ async fn reads_airflow_tables_over_the_mysql_protocol() {
     // Wrong password; a user without privileges; the server gone.
     let wrong = format!("mysql://airflow:nope@127.0.0.1:{port}/airflow");
     let err = backend(&wrong, "").get_variable("x").await.unwrap_err();
-    assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
-    assert_clean(&err, &["MetastoreBackend", "Access denied"]);
+    assert_error!(
+        err,
+        Error::Authentication { .. },
+        &["MetastoreBackend", "Access denied"]
+    );
     let reader = format!("mysql://reader:{SECRET}@127.0.0.1:{port}/airflow");
     let err = backend(&reader, "").get_variable("x").await.unwrap_err();
-    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
-    assert_clean(&err, &["variable `x`", "reader"]);
+    assert_error!(
+        err,
+        Error::PermissionDenied { .. },
+        &["variable `x`", "reader"]
+    );
 
     // Multi-team: rows of a team are invisible without a team.
-    let mut team: Vec<String> = add_team_columns(Engine::MySql)
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let mut team = add_team_columns(Engine::MySql);
     team.push("INSERT INTO variable (`key`, val, is_encrypted, team_name) VALUES ('team_only', 'x', 0, 'team_a')".into());
     db.exec(Some("airflow"), &team).await;
     let b = backend(&url, &rotated_keys());
@@ -68,7 +60,10 @@ async fn reads_airflow_tables_over_the_mysql_protocol() {
 
     db.stop();
     let err = b.get_connection("pg_enc").await.unwrap_err();
-    assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
-    assert_clean(&err, &["connection `pg_enc`", "airflow:***@127.0.0.1"]);
+    assert_error!(
+        err,
+        Error::Unavailable { .. },
+        &["connection `pg_enc`", "airflow:***@127.0.0.1"]
+    );
     common::assert_logs_clean();
 }

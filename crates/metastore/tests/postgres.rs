@@ -3,19 +3,14 @@
 
 mod common;
 
-use std::time::Duration;
-
 use airflow_secrets_core::{Error, SecretsBackend};
-use airflow_secrets_metastore::{MetastoreBackend, MetastoreSettings};
+use airflow_secrets_metastore::MetastoreBackend;
 use common::pg::{PgServer, enc};
 use common::*;
 
+/// [`common::backend`], reading Airflow's tables from `schema` (`[database] sql_alchemy_schema`) if given.
 fn backend(url: &str, fernet_key: &str, schema: Option<&str>) -> MetastoreBackend {
-    let settings = MetastoreSettings::from_strings(url, fernet_key)
-        .unwrap()
-        .with_schema(schema.map(String::from))
-        .with_connect_timeout(Duration::from_secs(3));
-    MetastoreBackend::new(settings).unwrap()
+    MetastoreBackend::new(settings(url, fernet_key).with_schema(schema.map(String::from))).unwrap()
 }
 
 /// A server with an `airflow` database holding Airflow's tables and the standard rows, owned by the role
@@ -31,8 +26,7 @@ async fn airflow_server() -> PgServer {
     )
     .await;
     let mut statements: Vec<String> = vec!["SET ROLE airflow".into()];
-    statements.extend(ddl(Engine::Postgres).into_iter().map(String::from));
-    statements.extend(standard_rows(Engine::Postgres));
+    statements.extend(airflow_database(Engine::Postgres, false));
     pg.exec("airflow", &statements).await;
     pg
 }
@@ -45,23 +39,18 @@ async fn reads_plain_encrypted_and_rotated_rows_and_reports_key_problems() {
     check_standard_rows(&backend(&url, &rotated_keys(), None)).await;
     check_key_problems(&backend(&url, KEY_NEW, None), &backend(&url, "", None)).await;
     // The other spellings of the same database.
-    let port = pg.port();
-    let plain = format!(
-        "postgresql://airflow:{}@127.0.0.1:{port}/airflow?sslmode=disable",
-        enc(SECRET)
-    );
-    assert_eq!(
-        var(&backend(&plain, KEY_NEW, None), "enc_var").await,
-        "encrypted value"
-    );
-    let libpq = format!(
-        "postgres://airflow:{}@localhost:{port}/airflow?application_name=airflow-secrets",
-        enc(SECRET)
-    );
-    assert_eq!(
-        var(&backend(&libpq, KEY_NEW, None), "enc_var").await,
-        "encrypted value"
-    );
+    let (port, password) = (pg.port(), enc(SECRET));
+    for spelling in [
+        format!("postgresql://airflow:{password}@127.0.0.1:{port}/airflow?sslmode=disable"),
+        format!(
+            "postgres://airflow:{password}@localhost:{port}/airflow?application_name=airflow-secrets"
+        ),
+    ] {
+        assert_eq!(
+            var(&backend(&spelling, KEY_NEW, None), "enc_var").await,
+            "encrypted value"
+        );
+    }
     common::assert_logs_clean();
 }
 
@@ -77,9 +66,9 @@ async fn authentication_permissions_schema_and_teams() {
         .get_variable("enc_var")
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
-    assert_clean(
-        &err,
+    assert_error!(
+        err,
+        Error::Authentication { .. },
         &[
             "MetastoreBackend",
             "password authentication failed",
@@ -99,9 +88,9 @@ async fn authentication_permissions_schema_and_teams() {
         .get_connection("pg_enc")
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
-    assert_clean(
-        &err,
+    assert_error!(
+        err,
+        Error::PermissionDenied { .. },
         &[
             "connection `pg_enc`",
             "table `connection`",
@@ -126,8 +115,11 @@ async fn authentication_permissions_schema_and_teams() {
         .get_variable("x")
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
-    assert_clean(&err, &["does not exist", "airflow db migrate"]);
+    assert_error!(
+        err,
+        Error::Rejected { .. },
+        &["does not exist", "airflow db migrate"]
+    );
 
     // `[database] sql_alchemy_schema`: Airflow's tables in their own schema, off the search path, with
     // the multi-team column; rows of a team are invisible without a team.
@@ -136,13 +128,7 @@ async fn authentication_permissions_schema_and_teams() {
         "CREATE SCHEMA airflow_meta".into(),
         "SET search_path TO airflow_meta".into(),
     ];
-    statements.extend(ddl(Engine::Postgres).into_iter().map(String::from));
-    statements.extend(
-        add_team_columns(Engine::Postgres)
-            .into_iter()
-            .map(String::from),
-    );
-    statements.extend(standard_rows(Engine::Postgres));
+    statements.extend(airflow_database(Engine::Postgres, true));
     statements.push(
         "INSERT INTO variable (key, val, is_encrypted, team_name) VALUES ('plain_var', 'team a value', false, 'team_a'), \
          ('team_only', 'x', false, 'team_a')"
@@ -200,9 +186,9 @@ async fn a_database_that_is_down_is_unavailable() {
     pg.stop();
     // The pooled connection is gone with the server; reconnecting is refused until the connect timeout.
     let err = b.get_variable("enc_var").await.unwrap_err();
-    assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
-    assert_clean(
-        &err,
+    assert_error!(
+        err,
+        Error::Unavailable { .. },
         &[
             "MetastoreBackend",
             "variable `enc_var`",

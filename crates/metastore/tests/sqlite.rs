@@ -2,47 +2,33 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use airflow_secrets_core::{Error, SecretsBackend};
 use airflow_secrets_metastore::{MetastoreBackend, MetastoreSettings};
 use common::*;
-use sqlx::{ConnectOptions, Connection, Executor};
+use sqlx::ConnectOptions;
 
-/// Creates `path` with Airflow's tables (plus `extra` statements) and the standard rows.
-async fn create_db(path: &Path, extra: &[&str]) {
-    let statements = ddl(Engine::Sqlite)
-        .into_iter()
-        .chain(extra.iter().copied())
-        .map(String::from)
-        .chain(standard_rows(Engine::Sqlite));
-    exec(path, statements).await;
+/// A temporary directory holding `name`: a SQLite file with Airflow's tables (with the multi-team
+/// columns if `with_teams`) and the standard rows.
+async fn airflow_db(name: &str, with_teams: bool) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(name);
+    exec(&db, airflow_database(Engine::Sqlite, with_teams)).await;
+    (dir, db)
 }
 
 /// Runs `statements` on the SQLite file at `path`, creating the file if needed.
 async fn exec(path: &Path, statements: impl IntoIterator<Item = String>) {
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+    let conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
         .disable_statement_logging()
         .connect()
         .await
         .expect("opening the SQLite file");
-    for s in statements {
-        conn.execute(sqlx::AssertSqlSafe(s.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{s}: {e}"));
-    }
-    conn.close().await.unwrap();
-}
-
-fn backend(url: &str, fernet_key: &str) -> MetastoreBackend {
-    let settings = MetastoreSettings::from_strings(url, fernet_key)
-        .unwrap()
-        .with_connect_timeout(Duration::from_secs(3));
-    MetastoreBackend::new(settings).unwrap()
+    execute_all(conn, statements).await;
 }
 
 /// `sqlite:////abs/path` (SQLAlchemy's four-slash absolute form).
@@ -53,9 +39,7 @@ fn url(path: &Path) -> String {
 #[tokio::test]
 async fn reads_plain_encrypted_and_rotated_rows() {
     common::capture_logs();
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("airflow.db");
-    create_db(&db, &[]).await;
+    let (_dir, db) = airflow_db("airflow.db", false).await;
     let b = backend(&url(&db), &rotated_keys());
     check_standard_rows(&b).await;
     common::assert_logs_clean();
@@ -64,9 +48,7 @@ async fn reads_plain_encrypted_and_rotated_rows() {
 #[tokio::test]
 async fn a_wrong_or_missing_key_is_a_clear_error() {
     common::capture_logs();
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("airflow.db");
-    create_db(&db, &[]).await;
+    let (_dir, db) = airflow_db("airflow.db", false).await;
     check_key_problems(&backend(&url(&db), KEY_NEW), &backend(&url(&db), "")).await;
     common::assert_logs_clean();
 }
@@ -74,9 +56,7 @@ async fn a_wrong_or_missing_key_is_a_clear_error() {
 #[tokio::test]
 async fn relative_paths_uri_form_and_driver_options_are_understood() {
     common::capture_logs();
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("my airflow.db");
-    create_db(&db, &[]).await;
+    let (_dir, db) = airflow_db("my airflow.db", false).await;
     let uri_form = format!(
         "sqlite:///file:{}?mode=ro&uri=true&timeout=2",
         db.display().to_string().replace(' ', "%20")
@@ -116,9 +96,7 @@ fn pathdiff(target: &Path, base: &Path) -> String {
 #[tokio::test]
 async fn rows_of_a_team_are_invisible_without_a_team() {
     common::capture_logs();
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("airflow.db");
-    create_db(&db, &add_team_columns(Engine::Sqlite)).await;
+    let (_dir, db) = airflow_db("airflow.db", true).await;
     exec(
         &db,
         [
@@ -146,9 +124,9 @@ async fn a_missing_file_is_unavailable_and_a_foreign_database_is_rejected() {
     let missing = dir.path().join("nope").join("airflow.db");
     let b = backend(&url(&missing), "");
     let err = b.get_variable("x").await.unwrap_err();
-    assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
-    assert_clean(
-        &err,
+    assert_error!(
+        err,
+        Error::Unavailable { .. },
         &[
             "MetastoreBackend",
             "variable `x`",
@@ -166,9 +144,9 @@ async fn a_missing_file_is_unavailable_and_a_foreign_database_is_rejected() {
     exec(&other, ["CREATE TABLE t (a INTEGER)".to_owned()]).await;
     let b = backend(&url(&other), "");
     let err = b.get_connection("c").await.unwrap_err();
-    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
-    assert_clean(
-        &err,
+    assert_error!(
+        err,
+        Error::Rejected { .. },
         &["connection `c`", "no such table", "airflow db migrate"],
     );
 
@@ -186,9 +164,7 @@ async fn a_missing_file_is_unavailable_and_a_foreign_database_is_rejected() {
 #[tokio::test]
 async fn concurrent_first_lookups_share_the_lazy_pool() {
     common::capture_logs();
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("airflow.db");
-    create_db(&db, &[]).await;
+    let (_dir, db) = airflow_db("airflow.db", false).await;
     let b = Arc::new(backend(&url(&db), &rotated_keys()));
     let tasks: Vec<_> = (0..16)
         .map(|i| {
@@ -270,7 +246,6 @@ fn kwargs_and_settings_errors_are_clear() {
         .unwrap(),
     )
     .unwrap_err();
-    assert!(matches!(err, Error::InvalidSetting { .. }), "{err:?}");
-    assert_clean(&err, &["sql_alchemy_conn"]);
+    assert_error!(err, Error::InvalidSetting { .. }, &["sql_alchemy_conn"]);
     common::assert_logs_clean();
 }

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use airflow_secrets_core::{Connection, ConnectionFlavor, SecretsBackend};
+
 /// A committed fixture in `tests/data/local_filesystem/`.
 pub fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,6 +19,29 @@ pub fn file(name: &str, content: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBu
     let path = dir.path().join(name);
     std::fs::write(&path, content).unwrap();
     (dir, path)
+}
+
+/// The connection `conn_id` read in `flavor`; fails the test unless it is found.
+pub async fn connection_as(
+    b: &impl SecretsBackend,
+    conn_id: &str,
+    flavor: ConnectionFlavor,
+) -> Connection {
+    b.get_connection_as(conn_id, flavor)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{conn_id} not found"))
+}
+
+/// Fails the test with every collected failure, counted: `"{n} {what}:"`, then one failure a line.
+#[track_caller]
+pub fn assert_no_failures(failures: &[String], what: &str) {
+    assert!(
+        failures.is_empty(),
+        "{} {what}:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Deterministic pseudo-random numbers (xorshift64*), so the sweeps need no dependency.

@@ -5,11 +5,14 @@
 pub mod mysql;
 pub mod pg;
 
+use std::os::unix::fs::{PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use airflow_secrets_core::{ConnectionFlavor, Error, SecretsBackend};
-use airflow_secrets_metastore::MetastoreBackend;
+use airflow_secrets_metastore::{MetastoreBackend, MetastoreSettings};
 use fernet::Fernet;
 
 /// The deployment's current key.
@@ -52,36 +55,10 @@ fn key_column(sql: Engine) -> &'static str {
 }
 
 /// Airflow's `variable` and `connection` tables (the squashed 2.6.2 migration, unchanged in 3.x apart
-/// from the multi-team column added by [`ADD_TEAM_COLUMNS`]), as SQLAlchemy creates them.
-pub fn ddl(sql: Engine) -> Vec<&'static str> {
+/// from the multi-team column added by [`add_team_columns`]), as SQLAlchemy creates them.
+pub fn ddl(sql: Engine) -> Vec<String> {
     match sql {
-        Engine::Sqlite => vec![
-            "CREATE TABLE connection (
-                id INTEGER NOT NULL,
-                conn_id VARCHAR(250) NOT NULL,
-                conn_type VARCHAR(500) NOT NULL,
-                description VARCHAR(5000),
-                host VARCHAR(500),
-                schema VARCHAR(500),
-                login TEXT,
-                password TEXT,
-                port INTEGER,
-                is_encrypted BOOLEAN,
-                is_extra_encrypted BOOLEAN,
-                extra TEXT,
-                CONSTRAINT connection_pkey PRIMARY KEY (id),
-                CONSTRAINT connection_conn_id_uq UNIQUE (conn_id)
-            )",
-            "CREATE TABLE variable (
-                id INTEGER NOT NULL,
-                \"key\" VARCHAR(250),
-                val TEXT,
-                description TEXT,
-                is_encrypted BOOLEAN,
-                CONSTRAINT variable_pkey PRIMARY KEY (id),
-                CONSTRAINT variable_key_uq UNIQUE (\"key\")
-            )",
-        ],
+        Engine::Sqlite => sqlite_or_postgres_ddl("INTEGER", "VARCHAR(5000)", "\"key\""),
         // Airflow's `StringID` columns use a binary collation on MySQL (`[database]
         // sql_engine_collation_for_ids`, default utf8mb3_bin), so ids are case-sensitive there too.
         Engine::MySql => vec![
@@ -100,7 +77,8 @@ pub fn ddl(sql: Engine) -> Vec<&'static str> {
                 extra TEXT,
                 CONSTRAINT connection_pkey PRIMARY KEY (id),
                 CONSTRAINT connection_conn_id_uq UNIQUE (conn_id)
-            )",
+            )"
+            .into(),
             "CREATE TABLE variable (
                 id INTEGER NOT NULL AUTO_INCREMENT,
                 `key` VARCHAR(250) CHARACTER SET utf8mb3 COLLATE utf8mb3_bin,
@@ -109,14 +87,23 @@ pub fn ddl(sql: Engine) -> Vec<&'static str> {
                 is_encrypted BOOL,
                 CONSTRAINT variable_pkey PRIMARY KEY (id),
                 CONSTRAINT variable_key_uq UNIQUE (`key`)
-            )",
+            )"
+            .into(),
         ],
-        Engine::Postgres => vec![
+        Engine::Postgres => sqlite_or_postgres_ddl("SERIAL", "TEXT", "key"),
+    }
+}
+
+/// [`ddl`] for SQLite and PostgreSQL, whose tables differ only in the type of `id` (`id_type`) and of
+/// `connection.description` (`description_type`), and in how the `key` column is written (`key`).
+fn sqlite_or_postgres_ddl(id_type: &str, description_type: &str, key: &str) -> Vec<String> {
+    vec![
+        format!(
             "CREATE TABLE connection (
-                id SERIAL NOT NULL,
+                id {id_type} NOT NULL,
                 conn_id VARCHAR(250) NOT NULL,
                 conn_type VARCHAR(500) NOT NULL,
-                description TEXT,
+                description {description_type},
                 host VARCHAR(500),
                 schema VARCHAR(500),
                 login TEXT,
@@ -127,29 +114,31 @@ pub fn ddl(sql: Engine) -> Vec<&'static str> {
                 extra TEXT,
                 CONSTRAINT connection_pkey PRIMARY KEY (id),
                 CONSTRAINT connection_conn_id_uq UNIQUE (conn_id)
-            )",
+            )"
+        ),
+        format!(
             "CREATE TABLE variable (
-                id SERIAL NOT NULL,
-                key VARCHAR(250),
+                id {id_type} NOT NULL,
+                {key} VARCHAR(250),
                 val TEXT,
                 description TEXT,
                 is_encrypted BOOLEAN,
                 CONSTRAINT variable_pkey PRIMARY KEY (id),
-                CONSTRAINT variable_key_uq UNIQUE (key)
-            )",
-        ],
-    }
+                CONSTRAINT variable_key_uq UNIQUE ({key})
+            )"
+        ),
+    ]
 }
 
 /// Airflow 3.x multi-team: a nullable `team_name` on both tables (values are unique per team).
-pub fn add_team_columns(sql: Engine) -> Vec<&'static str> {
-    match sql {
+pub fn add_team_columns(sql: Engine) -> Vec<String> {
+    let statements: &[&str] = match sql {
         // SQLite cannot drop a constraint; a fresh database is created with the team column instead.
-        Engine::Sqlite => vec![
+        Engine::Sqlite => &[
             "ALTER TABLE variable ADD COLUMN team_name VARCHAR(50)",
             "ALTER TABLE connection ADD COLUMN team_name VARCHAR(50)",
         ],
-        Engine::MySql => vec![
+        Engine::MySql => &[
             "ALTER TABLE variable ADD COLUMN team_name VARCHAR(50)",
             "ALTER TABLE variable DROP INDEX variable_key_uq",
             "ALTER TABLE variable ADD CONSTRAINT variable_key_team_uq UNIQUE (`key`, team_name)",
@@ -157,7 +146,7 @@ pub fn add_team_columns(sql: Engine) -> Vec<&'static str> {
             "ALTER TABLE connection DROP INDEX connection_conn_id_uq",
             "ALTER TABLE connection ADD CONSTRAINT connection_conn_id_team_uq UNIQUE (conn_id, team_name)",
         ],
-        Engine::Postgres => vec![
+        Engine::Postgres => &[
             "ALTER TABLE variable ADD COLUMN team_name VARCHAR(50)",
             "ALTER TABLE variable DROP CONSTRAINT variable_key_uq",
             "ALTER TABLE variable ADD CONSTRAINT variable_key_team_uq UNIQUE (key, team_name)",
@@ -165,7 +154,19 @@ pub fn add_team_columns(sql: Engine) -> Vec<&'static str> {
             "ALTER TABLE connection DROP CONSTRAINT connection_conn_id_uq",
             "ALTER TABLE connection ADD CONSTRAINT connection_conn_id_team_uq UNIQUE (conn_id, team_name)",
         ],
+    };
+    statements.iter().map(|s| s.to_string()).collect()
+}
+
+/// The statements that create Airflow's tables ([`ddl`], then [`add_team_columns`] if `with_teams`)
+/// and write the [`standard_rows`].
+pub fn airflow_database(sql: Engine, with_teams: bool) -> Vec<String> {
+    let mut statements = ddl(sql);
+    if with_teams {
+        statements.extend(add_team_columns(sql));
     }
+    statements.extend(standard_rows(sql));
+    statements
 }
 
 /// A SQL string literal (backslashes doubled too: MySQL reads them as escapes).
@@ -338,6 +339,35 @@ pub fn standard_rows(sql: Engine) -> Vec<String> {
     ]
 }
 
+/// Settings for `url` and `fernet_key`, with a short connect timeout (some tests wait for it to expire).
+pub fn settings(url: &str, fernet_key: &str) -> MetastoreSettings {
+    MetastoreSettings::from_strings(url, fernet_key)
+        .unwrap()
+        .with_connect_timeout(Duration::from_secs(3))
+}
+
+/// A backend reading the database at `url` with `fernet_key` ([`settings`]).
+pub fn backend(url: &str, fernet_key: &str) -> MetastoreBackend {
+    MetastoreBackend::new(settings(url, fernet_key)).unwrap()
+}
+
+/// Runs each of `statements` on `conn` (a failure names the statement), then closes the connection.
+pub async fn execute_all<C>(mut conn: C, statements: impl IntoIterator<Item = impl AsRef<str>>)
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+{
+    use sqlx::Executor;
+    for s in statements {
+        let s = s.as_ref();
+        (&mut conn)
+            .execute(sqlx::AssertSqlSafe(s.to_owned()))
+            .await
+            .unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+    conn.close().await.expect("closing");
+}
+
 /// The value of a variable that must be found.
 pub async fn var(b: &MetastoreBackend, key: &str) -> String {
     b.get_variable(key)
@@ -359,6 +389,16 @@ pub fn assert_clean(err: &Error, must_contain: &[&str]) {
     }
 }
 
+/// Asserts `$err` (an [`Error`]) matches `$pattern` and passes [`assert_clean`] with `$must_contain`.
+macro_rules! assert_error {
+    ($err:expr, $pattern:pat, $must_contain:expr $(,)?) => {{
+        let err = &$err;
+        assert!(matches!(err, $pattern), "{err:?}");
+        $crate::common::assert_clean(err, $must_contain);
+    }};
+}
+pub(crate) use assert_error;
+
 /// Every check on [`standard_rows`], for a backend configured with `fernet_key = new,old`.
 pub async fn check_standard_rows(b: &MetastoreBackend) {
     // Plain, encrypted and rotated variables.
@@ -377,9 +417,9 @@ pub async fn check_standard_rows(b: &MetastoreBackend) {
 
     // A value encrypted with a key we do not have: a clear error without the value or any key.
     let err = b.get_variable("foreign_var").await.unwrap_err();
-    assert!(matches!(err, Error::MalformedSecret { .. }), "{err:?}");
-    assert_clean(
-        &err,
+    assert_error!(
+        err,
+        Error::MalformedSecret { .. },
         &[
             "MetastoreBackend",
             "foreign_var",
@@ -513,6 +553,39 @@ fn server_user(preferred: &str, server: &str, hint: &str) -> Option<(u32, u32)> 
             "running as root, but there is no `{preferred}` (or `nobody`) user to run {server} as; {hint}"
         ),
     }
+}
+
+/// A fresh temporary directory (named `prefix`...) for a database server's files, handed over to the
+/// server's `user` with mode 0700 when one is given.
+fn server_dir(prefix: &str, user: Option<(u32, u32)>) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("temporary directory");
+    hand_over(dir.path(), user);
+    if user.is_some() {
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    dir
+}
+
+/// Makes the server's `user` (when one is given) the owner of `path`.
+fn hand_over(path: &Path, user: Option<(u32, u32)>) {
+    if let Some((uid, gid)) = user {
+        chown(path, Some(uid), Some(gid)).expect("handing the directory to the server user");
+    }
+}
+
+/// Fails the test, with the command's output, unless `out` is a success; `what` names the command.
+#[track_caller]
+fn assert_succeeded(what: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `command`, run as `user` (with `HOME=/tmp`) when one is given.

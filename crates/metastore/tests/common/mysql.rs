@@ -3,7 +3,6 @@
 //!
 //! As root the server runs as the `mysql` user (created by Debian's package), or `nobody`.
 
-use std::os::unix::fs::{PermissionsExt, chown};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -44,15 +43,7 @@ impl MySqlServer {
         let mariadbd = find(&["mariadbd", "mysqld"]);
         let install_db = find(&["mariadb-install-db", "mysql_install_db"]);
         let user = super::server_user("mysql", "MariaDB", HINT);
-        let dir = tempfile::Builder::new()
-            .prefix("my")
-            .tempdir()
-            .expect("temporary directory");
-        if let Some((uid, gid)) = user {
-            chown(dir.path(), Some(uid), Some(gid))
-                .expect("handing the directory to the server user");
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
-        }
+        let dir = super::server_dir("my", user);
         let data = dir.path().join("data");
         let socket = dir.path().join("mysqld.sock");
         let out = super::as_user(Command::new(&install_db), user)
@@ -61,13 +52,7 @@ impl MySqlServer {
             .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}; {HINT}", install_db.display()));
-        assert!(
-            out.status.success(),
-            "mariadb-install-db failed ({}):\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        super::assert_succeeded("mariadb-install-db", &out);
         let port = free_port();
         let mut cmd = super::as_user(Command::new(&mariadbd), user);
         cmd.arg("--no-defaults")
@@ -103,24 +88,19 @@ impl MySqlServer {
 
     /// Runs SQL statements as root (over the Unix socket), in database `db` if given.
     pub async fn exec(&self, db: Option<&str>, statements: &[String]) {
-        use sqlx::{ConnectOptions, Connection, Executor};
+        use sqlx::ConnectOptions;
         let mut options = sqlx::mysql::MySqlConnectOptions::new()
             .socket(&self.socket)
             .username("root");
         if let Some(db) = db {
             options = options.database(db);
         }
-        let mut conn = options
+        let conn = options
             .disable_statement_logging()
             .connect()
             .await
             .unwrap_or_else(|e| panic!("connecting as root: {e}\n{}", self.log()));
-        for s in statements {
-            conn.execute(sqlx::AssertSqlSafe(s.clone()))
-                .await
-                .unwrap_or_else(|e| panic!("{s}: {e}"));
-        }
-        conn.close().await.expect("closing");
+        super::execute_all(conn, statements).await;
     }
 
     /// Stops the server cleanly (SIGTERM, then waits for it to exit).

@@ -4,7 +4,6 @@
 //! PostgreSQL refuses to run as root; as root the server runs as the `postgres` user (created by
 //! Debian's package), or `nobody`, with the temporary directory handed over to that user.
 
-use std::os::unix::fs::{PermissionsExt, chown};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -73,19 +72,11 @@ impl PgServer {
     pub fn start(password: &str) -> PgServer {
         let bin = bin_dir();
         let user = super::server_user("postgres", "PostgreSQL", HINT);
-        let dir = tempfile::Builder::new()
-            .prefix("pg")
-            .tempdir()
-            .expect("temporary directory");
+        let dir = super::server_dir("pg", user);
         let data = dir.path().join("data");
         let pwfile = dir.path().join("pwfile");
         std::fs::write(&pwfile, format!("{password}\n")).expect("writing the password file");
-        if let Some((uid, gid)) = user {
-            for p in [dir.path(), &pwfile] {
-                chown(p, Some(uid), Some(gid)).expect("handing the directory to the server user");
-            }
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
-        }
+        super::hand_over(&pwfile, user);
         let mut initdb = as_user(Command::new(bin.join("initdb")), user);
         initdb
             .arg("-D")
@@ -96,13 +87,7 @@ impl PgServer {
         let out = initdb
             .output()
             .unwrap_or_else(|e| panic!("cannot run initdb: {e}; {HINT}"));
-        assert!(
-            out.status.success(),
-            "initdb failed ({}):\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        super::assert_succeeded("initdb", &out);
         let port = free_port();
         let mut postgres = as_user(Command::new(bin.join("postgres")), user);
         postgres
@@ -149,7 +134,7 @@ impl PgServer {
 
     /// Runs SQL statements as the superuser in database `db`.
     pub async fn exec(&self, db: &str, statements: &[String]) {
-        use sqlx::{ConnectOptions, Connection, Executor};
+        use sqlx::ConnectOptions;
         let options = sqlx::postgres::PgConnectOptions::new_without_pgpass()
             .host("127.0.0.1")
             .port(self.port())
@@ -160,7 +145,7 @@ impl PgServer {
         // The port opens before the server accepts sessions ("the database system is starting up",
         // SQLSTATE 57P03): retry that for a while.
         let mut attempts = 0;
-        let mut conn = loop {
+        let conn = loop {
             match options.connect().await {
                 Ok(conn) => break conn,
                 Err(sqlx::Error::Database(e))
@@ -172,12 +157,7 @@ impl PgServer {
                 Err(e) => panic!("connecting as the superuser: {e}"),
             }
         };
-        for s in statements {
-            conn.execute(sqlx::AssertSqlSafe(s.clone()))
-                .await
-                .unwrap_or_else(|e| panic!("{s}: {e}"));
-        }
-        conn.close().await.expect("closing");
+        super::execute_all(conn, statements).await;
     }
 
     /// Stops the server cleanly (`pg_ctl stop -m fast`, waiting for it to exit).
