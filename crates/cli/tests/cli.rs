@@ -180,6 +180,20 @@ fn backends_lists_builtins_providers_and_legacy_paths() {
     ] {
         assert!(out.contains(path), "{path} missing from:\n{out}");
     }
+    // The table is aligned: every column starts at the header's offset on every line.
+    let header = out.lines().next().unwrap();
+    let offsets: Vec<usize> = ["PROVIDER", "FEATURE", "INCLUDED"]
+        .map(|h| header.find(h).unwrap())
+        .into();
+    for line in out.lines().skip(1) {
+        for &at in &offsets {
+            let (before, after) = line.split_at(at);
+            assert!(
+                before.ends_with("  ") && !after.starts_with(' '),
+                "column at {at} misaligned in:\n{out}"
+            );
+        }
+    }
     let (code, out, _) = run(cli(dir.path()).args(["backends", "--output", "json"]));
     assert_eq!(code, 0);
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();

@@ -26,30 +26,43 @@ pub fn run(output: TableOrJson) -> Status {
             print_json(&json!(rows));
         }
         TableOrJson::Table => {
-            let width = KNOWN_CLASS_PATHS
+            let rows: Vec<[String; 4]> = KNOWN_CLASS_PATHS
                 .iter()
-                .map(|k| k.class_path.len())
-                .max()
-                .unwrap_or(0);
-            println!(
-                "{:<width$}  {:<26}  {:<20}  INCLUDED",
-                "CLASS PATH", "PROVIDER", "FEATURE"
-            );
-            for k in KNOWN_CLASS_PATHS {
-                let provider = if k.legacy {
-                    format!("{} (legacy path)", k.class.display_name())
-                } else {
-                    k.class.display_name().to_owned()
-                };
-                println!(
-                    "{:<width$}  {:<26}  {:<20}  {}",
-                    k.class_path,
-                    provider,
-                    k.class.feature().unwrap_or("built in"),
-                    if k.class.is_compiled() { "yes" } else { "no" }
-                );
-            }
+                .map(|k| {
+                    let provider = if k.legacy {
+                        format!("{} (legacy path)", k.class.display_name())
+                    } else {
+                        k.class.display_name().to_owned()
+                    };
+                    [
+                        k.class_path.to_owned(),
+                        provider,
+                        k.class.feature().unwrap_or("built in").to_owned(),
+                        if k.class.is_compiled() { "yes" } else { "no" }.to_owned(),
+                    ]
+                })
+                .collect();
+            let header = ["CLASS PATH", "PROVIDER", "FEATURE", "INCLUDED"].map(str::to_owned);
+            print_table(&header, &rows);
         }
     }
     Status::Ok
+}
+
+/// Prints `rows` under `header`, each column as wide as its widest cell, two spaces apart.
+fn print_table(header: &[String; 4], rows: &[[String; 4]]) {
+    let mut widths = header.clone().map(|h| h.len());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    for row in std::iter::once(header).chain(rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
 }
