@@ -26,12 +26,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
       # what is configured, with secrets masked; probe one key\n  \
       airflow-secrets check --variable my_var\n\n  \
       # build or check a connection URI by hand\n  \
-      airflow-secrets connection uri --json '{\"conn_type\": \"postgres\", \"host\": \"db\", \"password\": \"p@ss\"}'\n  \
+      airflow-secrets connection uri \\\n    \
+        --json '{\"conn_type\": \"postgres\", \"host\": \"db\", \"password\": \"p@ss\"}'\n  \
       airflow-secrets connection parse 'postgres://user:p%40ss@db:5432/mydb'\n\n\
     EXIT STATUS:\n  \
       0  found / success\n  \
       1  not found in any backend\n  \
-      2  usage or configuration error (bad kwargs, unknown class path, provider not compiled in, bad URI)\n  \
+      2  usage or configuration error: bad kwargs, unknown class path, provider not compiled in,\n     \
+         bad URI\n  \
       3  a backend failed (denied, unreachable, malformed stored value)"
 )]
 pub struct Cli {
@@ -188,4 +190,25 @@ pub enum ConnOutput {
     Json,
     /// `AIRFLOW_CONN_<ID>='<uri>'`, ready for a shell or an env file.
     Env,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// clap wraps help text at 100 columns; an example command wrapped mid-JSON could not be pasted.
+    #[test]
+    fn help_examples_fit_in_100_columns_unwrapped() {
+        let after = Cli::command().get_after_help().unwrap().to_string();
+        for line in after.lines() {
+            assert!(line.len() <= 100, "{} columns: {line}", line.len());
+        }
+    }
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }
