@@ -314,11 +314,19 @@ fn check_masks_secrets_and_probes() {
         "{out}"
     );
     assert!(
-        out.contains("probe variable my_var") && out.contains("LocalFilesystemBackend"),
+        out.contains("probe variable my_var: found in LocalFilesystemBackend\n"),
         "{out}"
     );
-    let (code, _, _) = run(f.cmd().args(["check", "--variable", "absent"]));
+    assert!(
+        out.contains("probe connection my_pg: found in LocalFilesystemBackend\n"),
+        "{out}"
+    );
+    let (code, out, _) = run(f.cmd().args(["check", "--variable", "absent"]));
     assert_eq!(code, 1);
+    assert!(
+        out.contains("probe variable absent: not found in any backend\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -420,4 +428,17 @@ fn verbose_logs_never_show_secrets() {
             "{args:?} leaked: {err}"
         );
     }
+    // A probe that fails says which backend failed and why, without the stored value.
+    let (code, out, err) = run(f.cmd().args(["check", "--connection", "bad"]));
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        out.contains(
+            "probe connection bad: not found; failed: LocalFilesystemBackend: the stored connection `bad` is malformed"
+        ),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Tr4ce-S3cret") && !err.contains("Tr4ce-S3cret"),
+        "{out}{err}"
+    );
 }

@@ -214,12 +214,33 @@ fn print_table(report: &Value) {
                 .or_else(|| p.get("conn_id"))
                 .map(s)
                 .unwrap_or_default();
-            println!("probe {label} {key}: {}", p["result"]);
+            println!("probe {label} {key}: {}", describe_probe(&p["result"]));
         }
     }
     if let Some(errors) = report["errors"].as_array() {
         for e in errors {
             println!("error:        {}", s(e));
         }
+    }
+}
+
+/// A probe result (as [`probe`] reports it) in words, for the table output.
+fn describe_probe(result: &Value) -> String {
+    let failed: Vec<&str> = result["failed"]
+        .as_array()
+        .map(|f| f.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let answer = match (result["found_in"].as_str(), result["error"].as_str()) {
+        (_, Some(error)) => {
+            return format!("{}: {error}", result["kind"].as_str().unwrap_or("error"));
+        }
+        (Some(backend), None) => format!("found in {backend}"),
+        (None, None) if failed.is_empty() => return "not found in any backend".to_owned(),
+        (None, None) => "not found".to_owned(),
+    };
+    if failed.is_empty() {
+        answer
+    } else {
+        format!("{answer}; failed: {}", failed.join("; "))
     }
 }
