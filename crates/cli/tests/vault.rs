@@ -112,3 +112,21 @@ fn trace_logging_on_stderr_shows_no_secret() {
         assert_no_secret_on_stderr(&stderr, &secrets, &format!("{args:?}"));
     }
 }
+
+/// At the default verbosity an unreachable Vault is one warning and one error naming the key, the URL and
+/// the attempts — not vaultrs' and rustify's ERROR events for every attempt.
+#[test]
+fn an_unreachable_vault_is_reported_without_library_noise() {
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{}", testkit::free_port());
+    let kwargs = serde_json::json!({"url": url, "token": "s.unused-token"});
+    let (code, _, stderr) = run(cli(home.path(), &kwargs).args(["get", "variable", "my_var"]));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("the secrets store is unavailable for variable `my_var` at token login at")
+            && stderr.contains("(4 attempt(s) in "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("ERROR"), "library noise: {stderr}");
+    assert_no_secret_on_stderr(&stderr, &["s.unused-token"], "unreachable");
+}
