@@ -64,7 +64,7 @@ pub fn exercise(c: &Connection) {
 }
 
 /// Airflow's `_normalize_conn_type`.
-fn normalize_conn_type(t: &str) -> String {
+pub fn normalize_conn_type(t: &str) -> String {
     if t == "postgresql" {
         "postgres".into()
     } else {
@@ -73,7 +73,7 @@ fn normalize_conn_type(t: &str) -> String {
 }
 
 /// The scheme `get_uri` writes (`None` for `//`).
-fn written_scheme(c: &Connection) -> Option<String> {
+pub fn written_scheme(c: &Connection) -> Option<String> {
     c.conn_type
         .as_deref()
         .filter(|t| !t.is_empty())
@@ -88,7 +88,7 @@ fn is_scheme(s: &str) -> bool {
 }
 
 /// How `get_uri` splits the host: `(protocol written before the host, host written)`.
-fn split_host(c: &Connection) -> (Option<&str>, &str) {
+pub fn split_host(c: &Connection) -> (Option<&str>, &str) {
     let host = c.host.as_deref().unwrap_or("");
     match host.split_once("://") {
         Some((protocol, rest))
@@ -107,7 +107,7 @@ fn split_host(c: &Connection) -> (Option<&str>, &str) {
 /// * the host has its own protocol and the URI has no type (`//p://h` is one `://`), or the
 ///   protocol is not a URL scheme, or it ends with the written type (`http://http://x`,
 ///   `db://mydb://x`: Airflow's `uri.replace("db://", "")` removes both) — all Airflow's own behaviour.
-fn uri_round_trips(c: &Connection) -> bool {
+pub fn uri_round_trips(c: &Connection) -> bool {
     let scheme = written_scheme(c);
     if scheme.as_deref().is_some_and(|s| !is_scheme(s)) {
         return false;
@@ -136,7 +136,8 @@ fn reparsed_plain_host(h: &str) -> String {
     format!("{}{}", h[..split].to_ascii_lowercase(), &h[split..])
 }
 
-fn expected_host(c: &Connection) -> String {
+/// The host Airflow reads back from `get_uri(c)`: the written host re-parsed, after its own protocol.
+pub fn expected_host(c: &Connection) -> String {
     match split_host(c) {
         (Some(protocol), rest) => {
             let rest = reparsed_plain_host(rest);

@@ -191,75 +191,12 @@ fn connection() -> impl Strategy<Value = Connection> {
 
 // ----- what Airflow's rules predict --------------------------------------------------------------
 
-fn normalize_conn_type(t: &str) -> String {
-    if t == "postgresql" {
-        "postgres".into()
-    } else {
-        t.replace('-', "_")
-    }
-}
-
-fn written_scheme(c: &Connection) -> Option<String> {
-    c.conn_type
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .map(|t| t.to_lowercase().replace('_', "-"))
-}
-
-fn is_scheme(s: &str) -> bool {
-    s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-}
-
-/// `get_uri`'s host split: `(protocol written before the host, host text written)`.
-fn split_host(c: &Connection) -> (Option<&str>, &str) {
-    let host = c.host.as_deref().unwrap_or("");
-    match host.split_once("://") {
-        Some((protocol, rest))
-            if !(c.flavor == SDK && Some(protocol) == c.conn_type.as_deref()) =>
-        {
-            (Some(protocol), rest)
-        }
-        _ => (None, host),
-    }
-}
-
-/// A host protocol Airflow cannot read back: no type (`//p://h` has one `://`), or a protocol that
-/// ends with the written type (`http://http://x`, `db://mydb://x`: `uri.replace("db://", "")` removes
-/// both). The generator
-/// only makes protocols that are URL schemes.
-fn protocol_round_trips(c: &Connection) -> bool {
-    match split_host(c) {
-        (Some(protocol), _) => written_scheme(c).is_some_and(|s| !protocol.ends_with(&s)),
-        (None, _) => true,
-    }
-}
-
-/// Python's `hostname` lower-cases the leading run of unquoted characters (up to the first `%` of
-/// the quoted host), unless the decoded host contains `/` (then the raw netloc is used as is).
-fn reparsed_plain_host(h: &str) -> String {
-    if h.contains('/') {
-        return h.to_owned();
-    }
-    let unreserved = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '~');
-    let split = h.find(|c: char| !unreserved(c)).unwrap_or(h.len());
-    format!("{}{}", h[..split].to_ascii_lowercase(), &h[split..])
-}
-
 /// `from_uri_as(get_uri(c))` as Airflow's rules predict it (§6.1, §6.2 of the spec).
 fn expected_from_uri(c: &Connection) -> Connection {
     let orm = c.flavor == ORM;
-    let conn_type = normalize_conn_type(&written_scheme(c).unwrap_or_default());
-    let (protocol, host_written) = split_host(c);
-    let host = match protocol {
-        Some(p) if !reparsed_plain_host(host_written).is_empty() => format!(
-            "{}://{}",
-            p.to_ascii_lowercase(),
-            reparsed_plain_host(host_written)
-        ),
-        _ => reparsed_plain_host(host_written),
-    };
+    let conn_type = checks::normalize_conn_type(&checks::written_scheme(c).unwrap_or_default());
+    let host = checks::expected_host(c);
+    let (_, host_written) = checks::split_host(c);
     let port = c.port.filter(|p| !orm || *p != 0);
     // `@` is written after a non-empty login or any password, and before `:port` when there is no
     // host; an `@` reads back a login, "" if none was written.
@@ -312,7 +249,7 @@ fn expected_from_json(c: &Connection) -> Connection {
             .conn_type
             .as_deref()
             .filter(|t| !t.is_empty())
-            .map(normalize_conn_type),
+            .map(checks::normalize_conn_type),
         description: c.description.clone(),
         host: c.host.clone(),
         schema: c.schema.clone(),
@@ -346,8 +283,9 @@ proptest! {
     /// trip, and they reach a fixed point (`from_uri_as(get_uri(e)) == e`) within two steps.
     #[test]
     fn uri_round_trip_is_airflows(c in connection()) {
-        prop_assume!(written_scheme(&c).is_none_or(|s| is_scheme(&s)));
-        prop_assume!(protocol_round_trips(&c));
+        // Airflow itself cannot read back a type or host protocol that is not a URL scheme, or a
+        // protocol ending with the written type.
+        prop_assume!(checks::uri_round_trips(&c));
         settles(&c, uri_round_trip, expected_from_uri, Connection::get_uri)?;
     }
 
