@@ -554,22 +554,6 @@ fn check_lenient_bool(kwargs: &Kwargs, key: &str, got: Option<bool>) {
 
 // ----- local files -------------------------------------------------------------------------------
 
-/// Python's `str.splitlines()` separators, which can never be inside a `.env` key or value.
-fn is_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\u{b}'
-            | '\u{c}'
-            | '\u{1c}'
-            | '\u{1d}'
-            | '\u{1e}'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
-}
-
 /// `local_files`: arbitrary bytes as a `.env`, `.json` and `.yaml` file, then as a connections
 /// file in both flavours.
 pub fn check_local_files(data: &[u8]) {
@@ -584,13 +568,13 @@ pub fn check_local_files(data: &[u8]) {
         let mut rewritten = String::new();
         for (key, values) in &entries {
             assert!(
-                !key.is_empty() && !key.contains('=') && !key.contains(is_line_break),
+                !key.is_empty() && !key.contains('=') && !key.contains(fuzzing::is_line_break),
                 "key {key:?}"
             );
             assert!(!values.is_empty());
             for value in values {
                 assert!(
-                    !value.is_empty() && !value.contains(is_line_break),
+                    !value.is_empty() && !value.contains(fuzzing::is_line_break),
                     "value {value:?}"
                 );
                 rewritten.push_str(&format!("{key}={value}\n"));

@@ -47,6 +47,11 @@ pub fn parse_env_file(text: &str) -> Result<Vec<(String, Vec<String>)>, Vec<File
     env_file::parse(text).map(|entries| entries.into_iter().collect())
 }
 
+/// Whether the `.env` parser (Python's `str.splitlines()`) ends a line at `c`.
+pub fn is_line_break(c: char) -> bool {
+    env_file::is_line_break(c)
+}
+
 /// The `.json` parser (`json.loads`): the document as Python's `json.dumps` writes it.
 pub fn parse_json_file(text: &str) -> Result<String, FileParseError> {
     json_file::loads(text).map(|v| v.dumps())

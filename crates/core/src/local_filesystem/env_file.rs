@@ -58,26 +58,31 @@ pub(crate) fn parse(text: &str) -> Result<EnvEntries, Vec<FileParseError>> {
     }
 }
 
-/// Python's `str.splitlines()`: splits on `\n`, `\r`, `\r\n`, `\v`, `\f`, `\x1c`, `\x1d`, `\x1e`,
-/// `\x85`, U+2028 and U+2029; a final line break does not start an extra empty line.
+/// Whether Python's `str.splitlines()` breaks a line at `c`: `\n`, `\r`, `\v`, `\f`, `\x1c`, `\x1d`,
+/// `\x1e`, `\x85`, U+2028 or U+2029.
+pub(crate) fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\u{b}'
+            | '\u{c}'
+            | '\u{1c}'
+            | '\u{1d}'
+            | '\u{1e}'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// Python's `str.splitlines()`: splits at every [`is_line_break`] (`\r\n` counts as one); a final line
+/// break does not start an extra empty line.
 fn splitlines(text: &str) -> Vec<&str> {
     let mut lines = Vec::new();
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        let is_break = matches!(
-            c,
-            '\n' | '\r'
-                | '\u{b}'
-                | '\u{c}'
-                | '\u{1c}'
-                | '\u{1d}'
-                | '\u{1e}'
-                | '\u{85}'
-                | '\u{2028}'
-                | '\u{2029}'
-        );
-        if !is_break {
+        if !is_line_break(c) {
             continue;
         }
         lines.push(&text[start..i]);
