@@ -140,19 +140,9 @@ async fn failed_lookup(key: &str, response: ResponseTemplate, extra: Value) -> (
 /// Checks that `err` is `Unavailable` after exactly `attempts` attempts; returns its `location`,
 /// `elapsed` and `problem`.
 fn assert_unavailable(err: &Error, attempts: u32) -> (&str, Duration, &str) {
-    match err {
-        Error::Unavailable {
-            attempts: made,
-            location,
-            elapsed,
-            problem,
-            ..
-        } => {
-            assert_eq!(*made, attempts, "{err:?}");
-            (location, *elapsed, problem)
-        }
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
+    let report = airflow_secrets_testkit::errors::unavailable(err);
+    assert_eq!(report.attempts, attempts, "{err:?}");
+    (report.location, report.elapsed, report.problem)
 }
 
 #[tokio::test]

@@ -16,11 +16,12 @@ use airflow_secrets_azure_key_vault_mock::{
     TENANT_ID,
 };
 use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
+use airflow_secrets_testkit::errors::{Unavailable, unavailable};
 use airflow_secrets_testkit::free_port;
 use common::{
-    Unavailable, assert_absent, assert_found, assert_logs_clean, assert_says, assert_variable,
-    assert_vault_requested, authorized_paths, backend, expect_err, logs, no_env, unavailable,
-    variable_err, vault_trace,
+    assert_absent, assert_found, assert_logs_clean, assert_says, assert_variable,
+    assert_vault_requested, authorized_paths, backend, expect_err, logs, no_env, variable_err,
+    vault_trace,
 };
 use serde_json::{Map, Value, json};
 
@@ -471,6 +472,7 @@ async fn an_unreachable_vault_is_unavailable() {
         attempts,
         location,
         elapsed,
+        ..
     } = unavailable(&err);
     assert_eq!(attempts, 3);
     assert!(location.contains(&url), "{location}");

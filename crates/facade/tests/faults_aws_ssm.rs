@@ -76,7 +76,7 @@ async fn reads_of(server: &MockServer, name: &str) -> usize {
 /// The attempts and elapsed time of `err`, which must be `Unavailable` and free of [`SECRETS`].
 fn unavailable(err: &Error) -> (u32, Duration) {
     assert_error_clean(err, SECRETS);
-    let report = common::unavailable(err);
+    let report = airflow_secrets_testkit::errors::unavailable(err);
     (report.attempts, report.elapsed)
 }
 

@@ -13,11 +13,12 @@ use std::time::Duration;
 use airflow_secrets::{CacheSettings, Error, ErrorPolicy, Secrets};
 use airflow_secrets_azure_key_vault_mock::key_vault::{secret_bundle, service_unavailable};
 use airflow_secrets_azure_key_vault_mock::{ACCESS_TOKEN, AzureFixture, CLIENT_SECRET, Reply};
+use airflow_secrets_testkit::errors::unavailable;
 use airflow_secrets_testkit::free_port;
 use airflow_secrets_testkit::logs::{self, Logs};
 use airflow_secrets_testkit::proxy::{Fault, FaultProxy};
 use common::{
-    assert_concurrent_lookups, empty_environment, failed_lookup, unavailable, variable_value,
+    assert_concurrent_lookups, empty_environment, failed_lookup, variable_value,
     wait_until_reachable,
 };
 use serde_json::{Map, Value, json};

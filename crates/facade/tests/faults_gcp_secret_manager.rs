@@ -87,7 +87,7 @@ async fn slow_server_fails_with_unavailable_within_the_timeout_plus_10_percent()
 
     let (err, measured) = failed_lookup(&secrets, "slow").await;
     eprintln!("slow server: failed after {measured:?} with a {timeout:?} timeout");
-    let report = common::unavailable(&err);
+    let report = airflow_secrets_testkit::errors::unavailable(&err);
     assert_eq!(report.attempts, 1);
     assert_eq!(report.problem, "no answer within 2.000 s (timeout_seconds)");
     assert!(
@@ -142,7 +142,7 @@ async fn connection_refused_fails_with_unavailable_fast() {
     .await;
     let (err, measured) = failed_lookup(&secrets, "k").await;
     eprintln!("connection refused: failed after {measured:?} (3 attempts, 10 s timeout)");
-    let report = common::unavailable(&err);
+    let report = airflow_secrets_testkit::errors::unavailable(&err);
     assert_eq!(report.attempts, 3);
     assert!(report.problem.contains("connect"), "{}", report.problem);
     // Retry delays are random in [b/2, b) with b = 0.2 s then 0.4 s: the lookup took at least 0.3 s.
@@ -179,7 +179,7 @@ async fn a_server_killed_and_restarted_fails_cleanly_then_recovers_with_the_same
     tokio::time::sleep(Duration::from_millis(100)).await; // let the proxy close its listener
     let (err, took) = failed_lookup(&secrets, "k").await;
     eprintln!("server down: failed after {took:?}: {err}");
-    let report = common::unavailable(&err);
+    let report = airflow_secrets_testkit::errors::unavailable(&err);
     assert_eq!(report.attempts, 3, "{}", report.problem);
     assert_clean(&err, &[VALUE]);
     assert_eq!(

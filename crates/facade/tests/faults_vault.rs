@@ -21,9 +21,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use airflow_secrets::{CacheSettings, ErrorPolicy, Secrets, SecretsBuilder};
+use airflow_secrets_testkit::errors::unavailable;
 use common::leak_check::clean;
 use common::{
-    assert_concurrent_lookups, empty_environment, merged, timed, unavailable, variable_value,
+    assert_concurrent_lookups, empty_environment, merged, timed, variable_value,
     wait_until_reachable,
 };
 use responses::{auth_response, kv2, vault_error};

@@ -45,18 +45,10 @@ async fn unavailable_after(response: ResponseTemplate, attempts: u32) -> (Error,
         json!({"max_attempts": attempts}),
     )
     .await;
-    let Error::Unavailable {
-        attempts: made,
-        location,
-        problem,
-        ..
-    } = &err
-    else {
-        panic!("{err:?}")
-    };
-    assert_eq!(*made, attempts);
-    assert_eq!(location, &format!("{NAME} at {uri}"));
-    let problem = problem.clone();
+    let report = airflow_secrets_testkit::errors::unavailable(&err);
+    assert_eq!(report.attempts, attempts);
+    assert_eq!(report.location, format!("{NAME} at {uri}"));
+    let problem = report.problem.to_owned();
     assert_no_leak(&[&err], &[]);
     (err, problem)
 }

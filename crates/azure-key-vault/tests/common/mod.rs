@@ -2,7 +2,6 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::fmt::{Debug, Display};
-use std::time::Duration;
 
 use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, Environment};
 use airflow_secrets_azure_key_vault_mock::{ACCESS_TOKEN, AzureFixture, CLIENT_SECRET};
@@ -101,32 +100,6 @@ pub fn assert_says(err: &impl Display, parts: &[&str]) {
     let text = err.to_string();
     for part in parts {
         assert!(text.contains(part), "{text}");
-    }
-}
-
-/// The fields of an [`Error::Unavailable`] that the tests check.
-pub struct Unavailable<'a> {
-    pub attempts: u32,
-    pub location: &'a str,
-    pub elapsed: Duration,
-}
-
-/// `err` as an [`Error::Unavailable`]; panics with its Debug when it is another error.
-#[track_caller]
-pub fn unavailable(err: &Error) -> Unavailable<'_> {
-    let Error::Unavailable {
-        attempts,
-        location,
-        elapsed,
-        ..
-    } = err
-    else {
-        panic!("{err:?}")
-    };
-    Unavailable {
-        attempts: *attempts,
-        location,
-        elapsed: *elapsed,
     }
 }
 

@@ -129,35 +129,6 @@ pub async fn failed_lookup(secrets: &Secrets, key: &str) -> (Error, Duration) {
     (err, started.elapsed())
 }
 
-/// What an [`Error::Unavailable`] reports.
-#[derive(Debug)]
-pub struct Unavailable<'a> {
-    pub attempts: u32,
-    pub elapsed: Duration,
-    pub location: &'a str,
-    pub problem: &'a str,
-}
-
-/// The fields of `err`, which must be [`Error::Unavailable`].
-#[track_caller]
-pub fn unavailable(err: &Error) -> Unavailable<'_> {
-    match err {
-        Error::Unavailable {
-            attempts,
-            elapsed,
-            location,
-            problem,
-            ..
-        } => Unavailable {
-            attempts: *attempts,
-            elapsed: *elapsed,
-            location,
-            problem,
-        },
-        other => panic!("expected Unavailable, got {other:?}"),
-    }
-}
-
 /// Waits (up to 5 s) until connecting to `addr` succeeds (`true`) or is refused (`false`): a
 /// `FaultProxy` switches in its own task. Not a timing assertion: it only orders the test's steps.
 pub async fn wait_until_reachable(addr: SocketAddr, reachable: bool) {

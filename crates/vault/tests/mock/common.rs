@@ -9,10 +9,10 @@
 
 use std::fmt::Debug;
 use std::sync::Arc;
-use std::time::Duration;
 
 use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{Error, SecretsBackend};
+pub use airflow_secrets_testkit::errors::{Unavailable, unavailable};
 pub use airflow_secrets_testkit::logs::Logs;
 use airflow_secrets_vault::{VaultBackend, VaultEnv};
 use serde_json::{Value, json};
@@ -113,35 +113,6 @@ impl<T: Debug> CleanErr for Result<T, Error> {
     #[track_caller]
     fn clean_err(self) -> Error {
         leak_check::clean(self, SUITE_SECRETS)
-    }
-}
-
-/// The fields of an [`Error::Unavailable`] that the tests check.
-pub struct Unavailable<'a> {
-    pub attempts: u32,
-    pub location: &'a str,
-    pub problem: &'a str,
-    pub elapsed: Duration,
-}
-
-/// `err` as an [`Error::Unavailable`]; panics with its Debug when it is another error.
-#[track_caller]
-pub fn unavailable(err: &Error) -> Unavailable<'_> {
-    let Error::Unavailable {
-        attempts,
-        location,
-        problem,
-        elapsed,
-        ..
-    } = err
-    else {
-        panic!("{err:?}")
-    };
-    Unavailable {
-        attempts: *attempts,
-        location,
-        problem,
-        elapsed: *elapsed,
     }
 }
 
