@@ -286,14 +286,14 @@ proptest! {
         // Airflow itself cannot read back a type or host protocol that is not a URL scheme, or a
         // protocol ending with the written type.
         prop_assume!(checks::uri_round_trips(&c));
-        settles(&c, uri_round_trip, expected_from_uri, Connection::get_uri)?;
+        settles(&c, uri_round_trip, expected_from_uri, Connection::get_uri, checks::uri_round_trips)?;
     }
 
     /// `from_json_as(as_json(c))` is the connection Airflow's rules predict; so is every further
     /// round trip, and they reach a fixed point within two steps.
     #[test]
     fn json_round_trip_is_airflows(c in connection()) {
-        settles(&c, json_round_trip, expected_from_json, Connection::as_json)?;
+        settles(&c, json_round_trip, expected_from_json, Connection::as_json, |_| true)?;
     }
 
     /// The fuzz targets' round-trip invariants (fixed points reached, nothing but the documented
@@ -364,16 +364,23 @@ proptest! {
 
 /// Round trips from `c`: each gives `expected(previous)`; the connection stops changing after at
 /// most two steps (one normalises it; a second drops the login `""` left by an `@` with nothing
-/// before it), unless its extra still changes ([`still_decodes`]).
+/// before it), unless its extra still changes ([`still_decodes`]). The chain ends early, as Airflow's
+/// does, at a connection that Airflow itself cannot read back (`readable` false): a round trip
+/// lower-cases a host's protocol, so `aV://a` with type `v` reads back as `av://a`, whose next
+/// `v://av://a` loses the protocol to Airflow's `uri.replace("v://", "")`.
 fn settles(
     c: &Connection,
     round_trip: fn(&Connection) -> Result<Connection, String>,
     expected: fn(&Connection) -> Connection,
     render: fn(&Connection) -> String,
+    readable: fn(&Connection) -> bool,
 ) -> Result<(), TestCaseError> {
     let mut current = c.clone();
     let mut allowed = 2;
     for step in 0..24 {
+        if !readable(&current) {
+            return Ok(());
+        }
         let got = round_trip(&current).map_err(TestCaseError::fail)?;
         let want = expected(&current);
         prop_assert_eq!(
