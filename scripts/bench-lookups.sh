@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The lookup benchmark in one command: starts OpenBao and moto on 127.0.0.1, seeds one variable in each,
-# runs examples/bench_lookups.rs in release mode against both, and stops the servers (by PID).
+# runs crates/bench (the bench-lookups program) in release mode against both, and stops the servers (by PID).
 #
 #   scripts/bench-lookups.sh                 # table
 #   scripts/bench-lookups.sh --json          # JSON
-#   scripts/bench-lookups.sh -n 5000 -c 32   # any bench_lookups option
+#   scripts/bench-lookups.sh -n 5000 -c 32   # any bench-lookups option
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-test-env.sh >/dev/null
@@ -50,5 +50,5 @@ urllib.request.urlopen(req).read()
 PY
 
 AWS_EC2_METADATA_DISABLED=true BENCH_VAULT_TOKEN="$token" \
-  cargo run -q --release --features vault,aws-ssm --example bench_lookups -- \
+  cargo run -q --release -p airflow-secrets-bench -- \
   --vault-url "http://127.0.0.1:$vault_port" --ssm-endpoint "http://127.0.0.1:$ssm_port" "$@"

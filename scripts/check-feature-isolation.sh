@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Crates that belong to some provider, or to a TLS stack no build may contain (ring, OpenSSL).
+# Crates that belong to some provider (vaultrs/rustify: no build uses them any more, keep them out),
+# or to a TLS stack no build may contain (ring, OpenSSL).
 FAMILIES='^(aws-|aws_|google-|google_|gcp|gcloud|azure-|azure_|typespec|vaultrs|rustify|sqlx|fernet|ring$|openssl$|openssl-sys$)'
 # aws-lc-rs/aws-lc-sys are rustls' crypto provider in every build.
 TLS='aws-lc-rs|aws-lc-sys'
@@ -22,7 +23,7 @@ allowed_for() {
     # sts:AssumeRole's XML with aws-smithy-xml; the aws-smithy-* below come with those two. No AWS SDK
     # service crate, no aws-config (no credential chain, no IMDS), no Google or Azure crate: gcp login
     # JWTs are signed locally with jsonwebtoken.
-    vault) echo "^($TLS|vaultrs|rustify|rustify_derive|aws-sigv4|aws-credential-types|aws-smithy-(async|http|runtime-api|runtime-api-macros|schema|types|xml))\$" ;;
+    vault) echo "^($TLS|aws-sigv4|aws-credential-types|aws-smithy-(async|http|runtime-api|runtime-api-macros|schema|types|xml))\$" ;;
     aws-ssm) echo "^($TLS|aws-.*)\$" ;;
     gcp-secret-manager) echo "^($TLS|google-cloud-.*)\$" ;;
     azure-key-vault) echo "^($TLS|azure_.*|typespec.*)\$" ;;

@@ -89,7 +89,7 @@ run() {
     shift || true
     local targets=("$@")
     [ ${#targets[@]} -gt 0 ] || targets=("${TARGETS[@]}")
-    build
+    for t in "${targets[@]}"; do build "$t"; done
     seed
     mkdir -p "$FUZZ_DIR/logs"
     for t in "${targets[@]}"; do
@@ -97,9 +97,13 @@ run() {
         local log=$FUZZ_DIR/logs/$t
         mkdir -p "$log"
         # -jobs=1 runs the fuzzer in one worker process whose output goes to $log/fuzz-0.log.
+        # Memory bounds: one allocation over 256 MiB is a crash, and so is a process past 2 GiB of RSS
+        # (ASan's quarantine and the loaded corpus included: replaying a 2,800-input local_files
+        # corpus alone reaches ~850 MB). local_files also counts every allocation: at most 256 MiB
+        # live per input (fuzz/fuzz_targets/local_files.rs).
         (cd "$log" && nice -n 10 cargo fuzz run --fuzz-dir "$FUZZ_DIR" "$t" "$FUZZ_DIR/corpus/$t" -- \
             -max_total_time="$seconds" -jobs=1 -workers=1 -dict="$FUZZ_DIR/dicts/$t.dict" \
-            -max_len=4096 -timeout=20 -rss_limit_mb=2048 -print_final_stats=1) || status=$?
+            -max_len=4096 -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=256 -print_final_stats=1) || status=$?
         tail -n 25 "$log/fuzz-0.log" >&2 || true
         echo "== $t: corpus $(ls "$FUZZ_DIR/corpus/$t" | wc -l) inputs, exit ${status:-0}" >&2
         if [ -n "${status:-}" ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's test command (README "Run the tests"; CI runs exactly this via .ci/run).
+# The project's test command (README "Quick start: the two commands"; CI runs exactly this via .ci/run).
 # On a fresh machine it installs what the suites need (Python venv with OpenBao and moto, PostgreSQL and
 # MariaDB server binaries),
 # then checks formatting and lints, runs every test of every crate with every provider compiled in, and
@@ -28,7 +28,7 @@ echo "$out"
 grep -qx 'My variable is: my-test-variable' <<<"$out"
 grep -qx 'My connection is: postgres://user:\*\*\*@db.example.com:5432/mydb' <<<"$out"
 scripts/check-feature-isolation.sh
-# The criterion benches are built, not run (cargo bench runs them; numbers in the README).
+# The criterion benches are built, not run (cargo bench runs them; numbers in docs/performance.md).
 cargo bench --no-run -p airflow-secrets-core -p airflow-secrets
 # The fuzz targets are built, not run (scripts/fuzz.sh run does that).
 scripts/fuzz.sh build

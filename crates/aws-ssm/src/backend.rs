@@ -1,47 +1,20 @@
 //! [`SystemsManagerParameterStoreBackend`] and its builder.
 
 use std::fmt;
-use std::time::Instant;
+use std::sync::Arc;
 
 use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
-use airflow_secrets_core::{
-    Error, LookupPattern, SecretKind, SecretValue, SecretsBackend, async_trait,
-};
+use airflow_secrets_core::provider::context::{LookupContext, invalid_kwarg};
+use airflow_secrets_core::provider::deadline;
+use airflow_secrets_core::provider::routes::Routes;
+use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
 use aws_runtime::env_config::file::EnvConfigFiles;
 use tokio::sync::OnceCell;
 
 use crate::BACKEND;
-use crate::errors::{self, AttemptCounter};
+use crate::config::Config;
 use crate::kwargs::SsmKwargs;
-use crate::names;
-use crate::retry::TransientOnly;
-use crate::settings::ClientSettings;
-
-/// Where one kind of value lives: its prefix (`None`: lookups disabled) and optional key filter.
-#[derive(Debug, Clone)]
-struct KindLookup {
-    prefix: Option<String>,
-    pattern: Option<LookupPattern>,
-}
-
-impl KindLookup {
-    fn new(
-        prefix: &Option<String>,
-        pattern: &Option<String>,
-        pattern_kwarg: &str,
-    ) -> Result<Self, Error> {
-        let pattern =
-            LookupPattern::optional(pattern.as_deref()).map_err(|e| Error::InvalidKwarg {
-                backend: BACKEND,
-                kwarg: pattern_kwarg.to_owned(),
-                problem: format!("not a valid regular expression: {e}"),
-            })?;
-        Ok(KindLookup {
-            prefix: prefix.as_deref().map(names::normalize_prefix),
-            pattern,
-        })
-    }
-}
+use crate::{auth, client, errors, names};
 
 /// Airflow's `SystemsManagerParameterStoreBackend`: reads connections, variables and config values from
 /// AWS Systems Manager Parameter Store with `GetParameter(Name=prefix/key, WithDecryption=true)`.
@@ -65,10 +38,9 @@ impl KindLookup {
 /// assert_eq!(backend.parameter_name(airflow_secrets_core::SecretKind::Variable, "dev_db"), None);
 /// ```
 pub struct SystemsManagerParameterStoreBackend {
-    connections: KindLookup,
-    variables: KindLookup,
-    config: KindLookup,
-    settings: ClientSettings,
+    /// Per kind: the normalised prefix (`None`: disabled) and lookup pattern.
+    routes: Routes,
+    config: Config,
     /// For authentication errors: where the credentials come from.
     credentials: String,
     client: OnceCell<aws_sdk_ssm::Client>,
@@ -77,10 +49,8 @@ pub struct SystemsManagerParameterStoreBackend {
 impl fmt::Debug for SystemsManagerParameterStoreBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SystemsManagerParameterStoreBackend")
-            .field("connections", &self.connections)
-            .field("variables", &self.variables)
+            .field("routes", &self.routes)
             .field("config", &self.config)
-            .field("settings", &self.settings)
             .field("client_built", &self.client.initialized())
             .finish()
     }
@@ -103,29 +73,17 @@ impl SystemsManagerParameterStoreBackend {
         SsmBackendBuilder::default()
     }
 
-    fn lookup(&self, kind: SecretKind) -> &KindLookup {
-        match kind {
-            SecretKind::Connection => &self.connections,
-            SecretKind::Variable => &self.variables,
-            SecretKind::Config => &self.config,
-        }
-    }
-
     /// The parameter name a lookup would read, or `None` when that lookup is disabled (`null` prefix) or
     /// filtered out by its lookup pattern (then no request is sent).
     pub fn parameter_name(&self, kind: SecretKind, key: &str) -> Option<String> {
-        let lookup = self.lookup(kind);
-        let prefix = lookup.prefix.as_deref()?;
-        if lookup.pattern.as_ref().is_some_and(|p| !p.matches(key)) {
-            return None;
-        }
-        Some(names::parameter_name(prefix, key))
+        let prefix = self.routes.route(kind, key)?;
+        Some(names::location(prefix, key))
     }
 
     /// The SDK client, built on first use.
     pub async fn client(&self) -> &aws_sdk_ssm::Client {
         self.client
-            .get_or_init(|| crate::client::build(&self.settings))
+            .get_or_init(|| client::build(&self.config))
             .await
     }
 }
@@ -137,49 +95,47 @@ impl SecretsBackend for SystemsManagerParameterStoreBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        // Errors report the whole lookup: first use of the client, every attempt and back-off.
-        let started = Instant::now();
         let Some(name) = self.parameter_name(kind, key) else {
-            tracing::trace!(backend = BACKEND, %kind, key, "lookup disabled or filtered by its lookup pattern");
             return Ok(None);
         };
-        let attempts = AttemptCounter::default();
-        let result = self
-            .client()
-            .await
-            .get_parameter()
-            .name(&name)
-            .with_decryption(true)
-            .customize()
-            .interceptor(attempts.clone())
-            // Per operation rather than on the client, so that it also holds for a client given to the
-            // builder.
-            .config_override(aws_sdk_ssm::Config::builder().retry_classifier(TransientOnly))
-            .send()
-            .await;
-        match result {
+        // Errors report the whole lookup: first use of the client, every attempt and back-off. The
+        // SDK's interceptor counts the attempts in it, hence the `Arc`.
+        let ctx = Arc::new(LookupContext::new(
+            BACKEND,
+            kind,
+            key,
+            format!("parameter `{name}`"),
+        ));
+        // No whole-lookup deadline: botocore has none. Each attempt is bounded by `read_timeout`
+        // (attempt timeout included) and the attempts by `config_kwargs.retries`.
+        deadline::within(&ctx, None, self.read(&ctx, &name)).await
+    }
+}
+
+impl SystemsManagerParameterStoreBackend {
+    /// One `GetParameter` of `name`, with its retries, mapped to the lookup's answer.
+    async fn read(
+        &self,
+        ctx: &Arc<LookupContext>,
+        name: &str,
+    ) -> Result<Option<SecretValue>, Error> {
+        if !self.client.initialized() {
+            // Before the SDK reads the profile and token files itself, unbounded and blocking.
+            auth::profile_files::check(&self.config).map_err(|problem| {
+                ctx.authentication(
+                    errors::login(ctx, &self.credentials),
+                    format!("no usable AWS credentials: {problem}"),
+                )
+            })?;
+        }
+        match client::get_parameter(self.client().await, name, ctx).await {
             Ok(output) => match output.parameter.and_then(|p| p.value) {
                 Some(value) => Ok(Some(SecretValue::new(value))),
-                None => Err(Error::MalformedSecret {
-                    backend: BACKEND,
-                    kind,
-                    key: key.to_owned(),
-                    problem: format!(
-                        "the GetParameter response for `{name}` has no Parameter.Value"
-                    ),
-                }),
+                None => Err(ctx.malformed(format!(
+                    "the GetParameter response for `{name}` has no Parameter.Value"
+                ))),
             },
-            Err(err) => {
-                let lookup = errors::Lookup {
-                    kind,
-                    key,
-                    name: &name,
-                    attempts: attempts.get(),
-                    elapsed: started.elapsed(),
-                    credentials: &self.credentials,
-                };
-                errors::classify(err, &lookup)
-            }
+            Err(err) => errors::classify(err, ctx, name, &self.credentials),
         }
     }
 }
@@ -233,45 +189,40 @@ impl SsmBackendBuilder {
     /// Validates everything and builds the backend. Sends nothing.
     pub fn build(self) -> Result<SystemsManagerParameterStoreBackend, Error> {
         let k = &self.kwargs;
-        let connections = KindLookup::new(
-            &k.connections_prefix,
-            &k.connections_lookup_pattern,
-            "connections_lookup_pattern",
-        )?;
-        let variables = KindLookup::new(
-            &k.variables_prefix,
-            &k.variables_lookup_pattern,
-            "variables_lookup_pattern",
-        )?;
-        let config = KindLookup::new(
-            &k.config_prefix,
-            &k.config_lookup_pattern,
-            "config_lookup_pattern",
-        )?;
-        let mut settings = ClientSettings::from_kwargs(k)?;
-        settings.profile_files = self.profile_files;
-        let mut credentials = settings.credentials_description();
+        // Prefixes as Airflow stores them (`rstrip("/")`), before routing.
+        let routes = Routes::new(BACKEND, |kind| {
+            let (prefix, pattern) = match kind {
+                SecretKind::Connection => (&k.connections_prefix, &k.connections_lookup_pattern),
+                SecretKind::Variable => (&k.variables_prefix, &k.variables_lookup_pattern),
+                SecretKind::Config => (&k.config_prefix, &k.config_lookup_pattern),
+            };
+            (
+                prefix.as_deref().map(names::normalize_prefix),
+                pattern.clone(),
+            )
+        })?;
+        let mut config = Config::from_kwargs(k)?;
+        config.profile_files = self.profile_files;
+        let mut credentials = config.credentials_description();
         let client = match self.client {
             Some(client) => {
                 credentials =
                     "AWS credentials: those of the SDK client given to the builder".to_owned();
                 let set = aws_kwargs_set(k);
                 if !set.is_empty() {
-                    return Err(Error::InvalidKwarg {
-                        backend: BACKEND,
-                        kwarg: set.join(", "),
-                        problem: "not used when a ready-made SDK client is given; configure the client instead".into(),
-                    });
+                    return Err(invalid_kwarg(
+                        BACKEND,
+                        set.join(", "),
+                        "not used when a ready-made SDK client is given; configure the client instead",
+                    ));
                 }
                 OnceCell::new_with(Some(client))
             }
             None => OnceCell::new(),
         };
         Ok(SystemsManagerParameterStoreBackend {
-            connections,
-            variables,
+            routes,
             config,
-            settings,
             credentials,
             client,
         })

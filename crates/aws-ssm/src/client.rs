@@ -1,28 +1,45 @@
-//! Building the one SSM client of a backend from its validated settings (on the first lookup).
+//! Building the one SSM client of a backend from its validated [`Config`] (on the first lookup), and
+//! the `GetParameter` call with its retry glue (the status rule, the attempt count).
 //!
 //! Mirrors Airflow's `SessionFactory` + `session.client("ssm", region_name, verify, endpoint_url)`:
-//! base credentials (static keys, a profile, or the default chain), optionally exchanged for a role's
-//! through STS `AssumeRole`; `endpoint_url` and `verify` apply to the SSM client only.
+//! the session's settings here (region, timeouts, retries), its credentials in [`crate::auth`];
+//! `endpoint_url` and `verify` apply to the SSM client only.
 
-use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_config::provider_config::ProviderConfig;
-use aws_config::sts::AssumeRoleProvider;
-use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
-use std::fmt;
+use std::sync::Arc;
 
-use aws_credential_types::provider::future;
-use aws_sdk_ssm::config::{Credentials, ProvideCredentials, Region, SharedCredentialsProvider};
-use secrecy::ExposeSecret;
+use airflow_secrets_core::provider::context::LookupContext;
+use airflow_secrets_core::provider::retry::TransientStatuses;
+use aws_config::{BehaviorVersion, ConfigLoader};
+use aws_sdk_ssm::config::Region;
+use aws_sdk_ssm::config::http::HttpResponse;
+use aws_sdk_ssm::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_ssm::config::{ConfigBag, Intercept, RuntimeComponents, SharedHttpClient};
+use aws_sdk_ssm::error::{BoxError, SdkError};
+use aws_sdk_ssm::operation::get_parameter::{GetParameterError, GetParameterOutput};
 
-use crate::settings::{AssumeRole, ClientSettings, CredentialSource};
+use crate::config::Config;
+use crate::retry::TransientOnly;
+use crate::{auth, body_limit};
 
-/// The name the SDK records as the source of the static credentials (shown in its debug logs).
-const STATIC_PROVIDER_NAME: &str = "airflow-secrets backend kwargs";
+/// The HTTP statuses retried (then reported as `Unavailable`): the kernel's rule, 429 and every 5xx.
+///
+/// botocore's is narrower — legacy mode (Airflow's default) retries 429, 500, 502, 503, 504 and 509;
+/// standard mode 500, 502, 503 and 504 (a 429 only with a throttling error code) — and so is the Rust
+/// SDK's (500, 502, 503, 504). This crate keeps the workspace's rule on purpose: a proxy's bare 429 or a
+/// 501/507 from a load balancer is just as transient, and the extra statuses only add attempts within
+/// the same `config_kwargs.retries` bound. AWS throttling and transient error codes (sent with HTTP 400)
+/// are retried as well (`retry.rs`).
+pub(crate) const TRANSIENT: TransientStatuses = TransientStatuses::DEFAULT;
 
-pub(crate) async fn build(s: &ClientSettings) -> aws_sdk_ssm::Client {
-    let sdk = base_config(s).await;
+/// Every request of the backend — SSM, STS, the credential providers of the default chain — goes
+/// through an http client whose response bodies are capped at [`crate::MAX_RESPONSE_BYTES`] (the SDK
+/// would otherwise read any body whole into memory). The CA bundle of `verify`, when given, replaces
+/// the client of SSM only, capped as well.
+pub(crate) async fn build(s: &Config) -> aws_sdk_ssm::Client {
+    let http = body_limit::default_client();
+    let sdk = auth::base_config(s, loader(s, &http), http).await;
     let sdk = match &s.assume_role {
-        Some(role) => assume_role(sdk, role).await,
+        Some(role) => auth::assume_role(sdk, role).await,
         None => sdk,
     };
     let mut ssm = aws_sdk_ssm::config::Builder::from(&sdk);
@@ -35,9 +52,55 @@ pub(crate) async fn build(s: &ClientSettings) -> aws_sdk_ssm::Client {
     aws_sdk_ssm::Client::from_conf(ssm.build())
 }
 
-fn loader(s: &ClientSettings) -> ConfigLoader {
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).timeout_config(s.timeouts.clone());
+/// `GetParameter(Name=name, WithDecryption=True)`, Airflow's one call. The SDK's own loop retries (as
+/// boto3's does), with [`TransientOnly`] having the last word on what is retried; every attempt is
+/// counted in `ctx`.
+pub(crate) async fn get_parameter(
+    client: &aws_sdk_ssm::Client,
+    name: &str,
+    ctx: &Arc<LookupContext>,
+) -> Result<GetParameterOutput, SdkError<GetParameterError, HttpResponse>> {
+    client
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .customize()
+        .interceptor(CountAttempts(ctx.clone()))
+        // Per operation rather than on the client, so that it also holds for a client given to the
+        // builder.
+        .config_override(
+            aws_sdk_ssm::Config::builder().retry_classifier(TransientOnly::new(TRANSIENT)),
+        )
+        .send()
+        .await
+}
+
+/// Counts each attempt of one operation in its lookup's context (the SDK retries inside `send()` and
+/// does not report how often).
+#[derive(Debug)]
+struct CountAttempts(Arc<LookupContext>);
+
+impl Intercept for CountAttempts {
+    fn name(&self) -> &'static str {
+        "airflow-secrets attempt counter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.attempt();
+        Ok(())
+    }
+}
+
+/// The session's loader: region, retries, timeouts, profile; no credentials yet (see [`auth`]).
+fn loader(s: &Config, http: &SharedHttpClient) -> ConfigLoader {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(s.timeouts.clone())
+        .http_client(http.clone());
     if let Some(files) = &s.profile_files {
         loader = loader.profile_files(files.clone());
     }
@@ -59,97 +122,17 @@ fn loader(s: &ClientSettings) -> ConfigLoader {
     loader
 }
 
-/// The "basic session": region, retries, timeouts and the base credentials. No endpoint override here:
-/// the global `endpoint_url` must not reach STS.
-async fn base_config(s: &ClientSettings) -> SdkConfig {
-    match &s.credentials {
-        CredentialSource::Static {
-            access_key_id,
-            secret_access_key,
-            session_token,
-        } => {
-            let credentials = Credentials::new(
-                access_key_id,
-                secret_access_key.expose_secret(),
-                session_token.as_ref().map(|t| t.expose_secret().to_owned()),
-                None,
-                STATIC_PROVIDER_NAME,
-            );
-            loader(s).credentials_provider(credentials).load().await
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_statuses_are_429_and_5xx() {
+        for status in [429, 500, 501, 502, 503, 504, 507, 509, 599] {
+            assert!(TRANSIENT.is_transient(status), "{status}");
         }
-        CredentialSource::Profile(profile) => {
-            // Resolve region & co. first: the profile provider needs the region for profiles that chain
-            // roles (`role_arn` + `source_profile`).
-            let sdk = loader(s).no_credentials().load().await;
-            let mut provider = ProfileFileCredentialsProvider::builder()
-                .profile_name(profile)
-                .configure(&ProviderConfig::without_region().with_region(sdk.region().cloned()));
-            if let Some(files) = &s.profile_files {
-                provider = provider.profile_files(files.clone());
-            }
-            sdk.to_builder()
-                .credentials_provider(SharedCredentialsProvider::new(provider.build()))
-                .build()
+        for status in [200, 400, 401, 403, 404, 408, 409, 412, 428, 430, 499, 600] {
+            assert!(!TRANSIENT.is_transient(status), "{status}");
         }
-        CredentialSource::DefaultChain => loader(s).load().await,
-    }
-}
-
-/// Airflow's `_refresh_credentials`: an STS client made from the basic session (its credentials, region
-/// and `config_kwargs`), at `service_config.sts.endpoint_url` if set. The SDK's identity cache keeps the
-/// assumed credentials until shortly before they expire, so STS is called once per session, not per lookup.
-async fn assume_role(sdk: SdkConfig, role: &AssumeRole) -> SdkConfig {
-    let sts_config = match &role.sts_endpoint_url {
-        Some(url) => sdk.to_builder().endpoint_url(url).build(),
-        None => sdk.clone(),
-    };
-    let mut builder = AssumeRoleProvider::builder(&role.role_arn)
-        .session_name(&role.session_name)
-        .configure(&sts_config);
-    if let Some(id) = &role.external_id {
-        builder = builder.external_id(id);
-    }
-    if let Some(duration) = role.duration {
-        builder = builder.session_length(duration);
-    }
-    if let Some(policy) = &role.policy {
-        builder = builder.policy(policy);
-    }
-    if !role.policy_arns.is_empty() {
-        builder = builder.policy_arns(role.policy_arns.clone());
-    }
-    if !role.tags.is_empty() {
-        builder = builder.tags(role.tags.clone());
-    }
-    let provider = RoleCredentials {
-        role_arn: role.role_arn.clone(),
-        inner: builder.build().await,
-    };
-    sdk.to_builder()
-        .credentials_provider(SharedCredentialsProvider::new(provider))
-        .build()
-}
-
-/// The SDK's `AssumeRoleProvider` with a Debug that shows the role only: the provider's own Debug prints
-/// its whole request (ExternalId, inline policy), and the SDK logs runtime components at trace level.
-struct RoleCredentials {
-    role_arn: String,
-    inner: AssumeRoleProvider,
-}
-
-impl fmt::Debug for RoleCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AssumeRoleProvider")
-            .field("role_arn", &self.role_arn)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ProvideCredentials for RoleCredentials {
-    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        self.inner.provide_credentials()
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use airflow_secrets_core::kwargs::de;
+use airflow_secrets_core::provider::redact;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
@@ -153,7 +154,10 @@ impl fmt::Debug for SsmKwargs {
                 &set(self.aws_secret_access_key.is_some()),
             )
             .field("aws_session_token", &set(self.aws_session_token.is_some()))
-            .field("endpoint_url", &self.endpoint_url)
+            .field(
+                "endpoint_url",
+                &self.endpoint_url.as_deref().map(redact::url),
+            )
             .field("role_arn", &self.role_arn)
             .field("assume_role_method", &self.assume_role_method)
             .field("assume_role_kwargs", &self.assume_role_kwargs)
@@ -331,13 +335,24 @@ pub struct ServiceConfig {
     pub sts: Option<ServiceEndpoint>,
 }
 
-/// The part of one service's `service_config` entry that is used.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The part of one service's `service_config` entry that is used. `Debug` masks URL userinfo.
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceEndpoint {
     /// `endpoint_url`.
     #[serde(default)]
     pub endpoint_url: Option<String>,
+}
+
+impl fmt::Debug for ServiceEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceEndpoint")
+            .field(
+                "endpoint_url",
+                &self.endpoint_url.as_deref().map(redact::url),
+            )
+            .finish()
+    }
 }
 
 impl ServiceEndpoint {
@@ -453,11 +468,9 @@ fn typed<T: DeserializeOwned>(map: Map<String, Value>) -> Result<T, String> {
     })
 }
 
-/// serde messages for wrong types quote the value ("invalid type: string \"...\""); keep only what was
-/// expected, split at the *last* `, expected ` as core's kwarg-level redaction does (the value comes
-/// first and may itself contain that phrase). Messages about keys name keys only; they are reworded
-/// without ", expected " so that the outer kwarg-level redaction (which cuts at that phrase) keeps the
-/// offending key's name.
+/// serde's messages, made safe to show: messages about keys are reworded without ", expected " (so that
+/// the outer kwarg-level redaction, which cuts at that phrase, keeps the offending key's name); all others
+/// go through the workspace's one redaction, [`redact::serde_message`].
 fn redact(message: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown field ") {
         return match rest.split_once(", expected ") {
@@ -468,14 +481,7 @@ fn redact(message: &str) -> String {
             None => format!("unknown key {rest}"),
         };
     }
-    if message.starts_with("missing field") {
-        return message.to_owned();
-    }
-    match message.rsplit_once(", expected ") {
-        Some((_, expected)) => format!("expected {expected}"),
-        None if message.starts_with("invalid ") => "has a value of the wrong type".into(),
-        None => message.to_owned(),
-    }
+    redact::serde_message(message)
 }
 
 #[cfg(test)]

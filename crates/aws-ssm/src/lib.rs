@@ -1,42 +1,19 @@
-//! # airflow-secrets-aws-ssm
-//!
-//! Apache Airflow's `SystemsManagerParameterStoreBackend`
-//! (`airflow.providers.amazon.aws.secrets.systems_manager`) for Rust: the same kwargs, the same parameter
-//! names (`prefix + "/" + key`, leading `/` forced), the same lookup patterns (Python `re.match`,
-//! case-insensitive), and the same answers — `ParameterNotFound` is "not found", everything else is an
-//! error with the parameter name, the AWS error code and message, and (when the store is unavailable)
-//! the number of attempts and the time they took. Only transient failures are retried.
-//!
-//! Most users reach it through the `airflow-secrets` facade (feature `aws-ssm`) with
-//! `AIRFLOW__SECRETS__BACKEND=airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend`.
-//! Used directly:
-//!
-//! ```no_run
-//! use airflow_secrets_aws_ssm::{SsmKwargs, SystemsManagerParameterStoreBackend};
-//! use airflow_secrets_core::SecretsBackend;
-//! # async fn demo() -> Result<(), airflow_secrets_core::Error> {
-//! let kwargs: airflow_secrets_core::kwargs::Kwargs =
-//!     serde_json::from_str(r#"{"connections_prefix": "/airflow/connections", "region_name": "eu-west-1"}"#).unwrap();
-//! let backend = SystemsManagerParameterStoreBackend::from_kwargs(&kwargs)?;
-//! if let Some(conn) = backend.get_connection("smtp_default").await? {
-//!     println!("{:?}", conn.host);
-//! }
-//! # Ok(()) }
-//! ```
-//!
-//! See the crate README for every kwarg, the credential order, error mapping and deviations from Airflow.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod auth;
 mod backend;
+mod body_limit;
 mod client;
+mod config;
 mod errors;
 mod kwargs;
 mod names;
 mod retry;
-mod settings;
 mod tls;
 
 pub use backend::{SsmBackendBuilder, SystemsManagerParameterStoreBackend};
+pub use body_limit::MAX_RESPONSE_BYTES;
 pub use kwargs::{
     AssumeRoleKwargs, ConfigKwargs, PolicyArn, RetriesKwargs, RetryModeKwarg, ServiceConfig,
     ServiceEndpoint, SsmKwargs, Tag, Verify,
@@ -50,5 +27,5 @@ pub use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 pub use aws_config;
 pub use aws_sdk_ssm;
 
-/// Airflow's class name for this backend, used in logs and errors.
-pub(crate) const BACKEND: &str = "SystemsManagerParameterStoreBackend";
+/// Airflow's class name for this backend, as errors and logs show it.
+pub const BACKEND: &str = "SystemsManagerParameterStoreBackend";

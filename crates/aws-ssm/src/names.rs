@@ -1,4 +1,4 @@
-//! Parameter names, exactly as Airflow builds them (spec §2.1).
+//! Key → store location: parameter names, exactly as Airflow builds them (spec §2.1).
 
 /// A prefix as Airflow stores it: `rstrip("/")`, so `"/airflow/connections/"` becomes
 /// `"/airflow/connections"`, `"/"` becomes `""`, and `""` stays `""`.
@@ -8,7 +8,7 @@ pub(crate) fn normalize_prefix(prefix: &str) -> String {
 
 /// `build_path(prefix, key)` = `prefix + "/" + key`, then a leading `/` is added if missing
 /// (`_ensure_leading_slash`). The key is used as given: no quoting, no case change.
-pub(crate) fn parameter_name(prefix: &str, key: &str) -> String {
+pub(crate) fn location(prefix: &str, key: &str) -> String {
     let name = format!("{prefix}/{key}");
     if name.starts_with('/') {
         name
@@ -50,7 +50,7 @@ mod tests {
         ];
         for (prefix, key, expected) in cases {
             assert_eq!(
-                parameter_name(&normalize_prefix(prefix), key),
+                location(&normalize_prefix(prefix), key),
                 expected,
                 "{prefix:?} + {key:?}"
             );

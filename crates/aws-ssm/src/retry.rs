@@ -1,12 +1,16 @@
-//! Which failures are retried: transient ones only (connect errors, timeouts, 429, 5xx, AWS throttling
-//! codes), never another 4xx, nor a response that arrived whole but cannot be understood.
+//! Which failures the SDK's retry loop retries: transient ones only (connect errors, timeouts, AWS
+//! throttling codes, the statuses of the crate's [`TransientStatuses`] rule — `client::TRANSIENT`),
+//! never another 4xx, nor a response that arrived whole but cannot be understood, nor one whose body is
+//! larger than [`crate::MAX_RESPONSE_BYTES`].
 //!
 //! The SDK's standard classifiers retry 500/502/503/504, the AWS throttling and transient error codes,
 //! timeouts and I/O errors — but not a bare 429 nor the other 5xx statuses, and they retry a *complete*
 //! success response that fails to parse as if it were a network fault. [`TransientOnly`] runs after them
-//! and has the last word, so the rule is the one airflow-secrets documents for every provider. Back-off
-//! and jitter stay the SDK's (exponential, full jitter); the attempt bound stays `config_kwargs.retries`.
+//! and has the last word, so the status rule is the kernel's. Back-off and jitter stay the SDK's
+//! (exponential from 1 s, capped at 20 s, full jitter: botocore's); the attempt bound stays
+//! `config_kwargs.retries`.
 
+use airflow_secrets_core::provider::retry::TransientStatuses;
 use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_sdk_ssm::config::interceptors::InterceptorContext;
 use aws_sdk_ssm::config::retry::{ClassifyRetry, RetryAction};
@@ -25,11 +29,6 @@ const CLOCK_SKEW_CODES: &[&str] = &[
     "RequestTimeTooSkewed",
     "AccessDeniedException",
 ];
-
-/// `true` for statuses that mean "try again later": 429 and every 5xx.
-pub(crate) fn is_transient_status(status: u16) -> bool {
-    status == 429 || (500..=599).contains(&status)
-}
 
 /// `true` for AWS error codes that mean throttling (AWS sends most with HTTP 400: its form of a 429).
 pub(crate) fn is_throttling_code(code: &str) -> bool {
@@ -56,10 +55,15 @@ enum Verdict {
     Never,
 }
 
-fn verdict(ctx: &InterceptorContext) -> Option<Verdict> {
+fn verdict(ctx: &InterceptorContext, statuses: &TransientStatuses) -> Option<Verdict> {
     let Some(Err(error)) = ctx.output_or_error() else {
         return None;
     };
+    // A response body over the cap (a connector error when announced, a response error when streamed):
+    // the same endpoint would send it again.
+    if crate::body_limit::is_body_too_large(error) {
+        return Some(Verdict::Never);
+    }
     if error.is_timeout_error() {
         return Some(Verdict::Transient);
     }
@@ -82,7 +86,7 @@ fn verdict(ctx: &InterceptorContext) -> Option<Verdict> {
             (Some(code), _) if is_throttling_code(code) => Verdict::Throttling,
             (_, Some(429)) => Verdict::Throttling,
             (Some(code), _) if is_transient_code(code) => Verdict::Transient,
-            (_, Some(status)) if is_transient_status(status) => Verdict::Transient,
+            (_, Some(status)) if statuses.is_transient(status) => Verdict::Transient,
             (Some(code), _) if CLOCK_SKEW_CODES.contains(&code) => Verdict::LeaveToSdk,
             _ => Verdict::Never,
         });
@@ -91,7 +95,7 @@ fn verdict(ctx: &InterceptorContext) -> Option<Verdict> {
     // (the SDK reports these as "response" or "other" errors). Transient when the status says so or
     // the body never arrived whole.
     if let Some(response) = ctx.response() {
-        let transient = is_transient_status(response.status().as_u16()) || body_unread(response);
+        let transient = statuses.is_transient(response.status().as_u16()) || body_unread(response);
         return Some(if transient {
             Verdict::Transient
         } else {
@@ -102,9 +106,19 @@ fn verdict(ctx: &InterceptorContext) -> Option<Verdict> {
     Some(Verdict::Never)
 }
 
-/// The last retry classifier of every `GetParameter`: transient failures only.
-#[derive(Debug, Default)]
-pub(crate) struct TransientOnly;
+/// The last retry classifier of every `GetParameter`: transient failures only, with `statuses` as the
+/// rule for HTTP statuses.
+#[derive(Debug)]
+pub(crate) struct TransientOnly {
+    statuses: TransientStatuses,
+}
+
+impl TransientOnly {
+    /// The classifier, with the crate's status rule.
+    pub(crate) fn new(statuses: TransientStatuses) -> TransientOnly {
+        TransientOnly { statuses }
+    }
+}
 
 impl ClassifyRetry for TransientOnly {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
@@ -113,7 +127,7 @@ impl ClassifyRetry for TransientOnly {
 
     fn classify_retry_v2(&self, ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
         let already_retrying = previous.should_retry();
-        match verdict(ctx) {
+        match verdict(ctx, &self.statuses) {
             None | Some(Verdict::LeaveToSdk) => RetryAction::NoActionIndicated,
             // Keep an earlier verdict: it may carry the server's `x-amz-retry-after`.
             Some(Verdict::Throttling | Verdict::Transient) if already_retrying => {
@@ -140,16 +154,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn transient_statuses_are_429_and_5xx() {
-        for status in [429, 500, 501, 502, 503, 504, 509, 599] {
-            assert!(is_transient_status(status), "{status}");
-        }
-        for status in [200, 400, 401, 403, 404, 409, 412, 428, 430, 499, 600] {
-            assert!(!is_transient_status(status), "{status}");
-        }
-    }
-
-    #[test]
     fn aws_codes_follow_the_sdk_lists() {
         assert!(is_throttling_code("ThrottlingException"));
         assert!(is_throttling_code("TooManyRequestsException"));
@@ -169,7 +173,7 @@ mod tests {
 
     #[test]
     fn runs_after_the_sdk_classifiers() {
-        let mine = TransientOnly.priority();
+        let mine = TransientOnly::new(TransientStatuses::DEFAULT).priority();
         for sdk in [
             RetryClassifierPriority::http_status_code_classifier(),
             RetryClassifierPriority::modeled_as_retryable_classifier(),

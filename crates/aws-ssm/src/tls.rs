@@ -8,6 +8,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use airflow_secrets_core::provider::files;
 use aws_sdk_ssm::config::SharedHttpClient;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use rustls_pki_types::CertificateDer;
@@ -36,7 +37,9 @@ impl CaBundle {
     /// Reads a PEM bundle and checks every certificate in it: the SDK only parses the bundle when it
     /// opens the first connection, and panics on a certificate it cannot use, so we fail here instead.
     pub(crate) fn load(path: &Path) -> Result<CaBundle, String> {
-        let pem = std::fs::read(path)
+        // A regular file of at most 1 MiB, opened without blocking: a FIFO, `/dev/zero` or a huge file
+        // is an error here rather than a hang or an out-of-memory abort.
+        let pem = files::read_bounded(path, files::MAX_CREDENTIAL_FILE_BYTES)
             .map_err(|e| format!("cannot read the CA bundle `{}`: {e}", path.display()))?;
         let certs = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
@@ -65,19 +68,22 @@ impl CaBundle {
     }
 
     /// An https client trusting exactly these certificates (botocore replaces its roots with the bundle
-    /// too), on the same rustls/aws-lc stack as the SDK's default client.
+    /// too), on the same rustls/aws-lc stack as the SDK's default client; response bodies capped at
+    /// [`crate::MAX_RESPONSE_BYTES`].
     pub(crate) fn https_client(&self) -> SharedHttpClient {
         let trust = TrustStore::empty().with_pem_certificate(self.pem.clone());
         let context = TlsContext::builder()
             .with_trust_store(trust)
             .build()
             .expect("a TLS context with a trust store always builds");
-        aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .tls_context(context)
-            .build_https()
+        crate::body_limit::capped(
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::AwsLc,
+                ))
+                .tls_context(context)
+                .build_https(),
+        )
     }
 }
 

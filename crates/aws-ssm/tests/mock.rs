@@ -432,7 +432,7 @@ async fn client_errors_are_never_retried() {
 }
 
 #[tokio::test]
-async fn a_whole_response_that_does_not_parse_is_rejected_without_retry() {
+async fn a_whole_success_response_that_does_not_parse_is_malformed_without_retry() {
     let logs = logs();
     let (err, sent) = failed_lookup(
         "odd",
@@ -440,7 +440,7 @@ async fn a_whole_response_that_does_not_parse_is_rejected_without_retry() {
         json!({}),
     )
     .await;
-    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
+    assert!(matches!(err, Error::MalformedSecret { .. }), "{err:?}");
     assert!(
         err.to_string().contains("unreadable HTTP 200 response"),
         "{err}"
@@ -805,7 +805,10 @@ async fn no_secret_in_debug_errors_or_trace_logs() {
     let conn = b.get_connection("nope").await;
     let conn = clean(conn.unwrap_err());
     let garbled = clean(b.get_variable("garbled").await.unwrap_err());
-    assert!(matches!(garbled, Error::Rejected { .. }), "{garbled:?}");
+    assert!(
+        matches!(garbled, Error::MalformedSecret { .. }),
+        "{garbled:?}"
+    );
 
     let shown = format!("{b:?}\n{err}\n{conn}\n{garbled}");
     assert!(

@@ -2,22 +2,27 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
 
 use airflow_secrets_core::connection::pyurl::quote;
 use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
+use airflow_secrets_core::provider::context::LookupContext;
+use airflow_secrets_core::provider::deadline;
+use airflow_secrets_core::provider::env::EnvSnapshot;
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
 use azure_core::http::{ClientMethodOptions, Context};
 use azure_security_keyvault_secrets::SecretClient;
 use azure_security_keyvault_secrets::models::SecretClientGetSecretOptions;
 use tokio::sync::OnceCell;
 
-use crate::BACKEND_NAME;
-use crate::client::{Tries, build_client};
-use crate::env::Environment;
-use crate::errors::{Lookup, classify, error_chain};
-use crate::kwargs::{AzureKeyVaultKwargs, Config};
+use crate::BACKEND;
+use crate::auth::build_credential;
+use crate::client;
+use crate::config::Config;
+use crate::env;
+use crate::errors::{self, Target, error_chain};
+use crate::kwargs::AzureKeyVaultKwargs;
 use crate::names::{build_path, is_team_scoped};
+use crate::transport::transport;
 
 /// Reads Airflow connections, variables and config values from Azure Key Vault, as Airflow's
 /// `AzureKeyVaultBackend` does.
@@ -34,7 +39,7 @@ pub struct AzureKeyVaultBackend {
     config: Config,
     /// `config.credential` described for errors (never a secret).
     credential: String,
-    env: Environment,
+    env: EnvSnapshot,
     client: OnceCell<Arc<SecretClient>>,
 }
 
@@ -42,17 +47,7 @@ impl fmt::Debug for AzureKeyVaultBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AzureKeyVaultBackend")
             .field("vault_url", &self.config.vault_url)
-            .field("connections_prefix", &self.config.connections_prefix)
-            .field("variables_prefix", &self.config.variables_prefix)
-            .field("config_prefix", &self.config.config_prefix)
-            .field(
-                "lookup_patterns",
-                &[
-                    self.config.connections_pattern.as_ref().map(|p| p.as_str()),
-                    self.config.variables_pattern.as_ref().map(|p| p.as_str()),
-                    self.config.config_pattern.as_ref().map(|p| p.as_str()),
-                ],
-            )
+            .field("routes", &self.config.routes)
             .field("sep", &self.config.sep)
             .field("credential", &self.config.credential)
             .field("authority_host", &self.config.authority_host)
@@ -73,7 +68,7 @@ impl AzureKeyVaultBackend {
     /// Builds the backend from Airflow's kwargs JSON object (`AIRFLOW__SECRETS__BACKEND_KWARGS`). Every kwarg
     /// is validated; unknown ones are refused with the list of accepted ones.
     pub fn from_kwargs(kwargs: &Kwargs) -> Result<Self, Error> {
-        Self::new(parse_kwargs::<AzureKeyVaultKwargs>(BACKEND_NAME, kwargs)?)
+        Self::new(parse_kwargs::<AzureKeyVaultKwargs>(BACKEND, kwargs)?)
     }
 
     /// Builds the backend from typed kwargs.
@@ -90,18 +85,19 @@ impl AzureKeyVaultBackend {
     ///            Some("airflow-connections-smtp-default"));
     /// ```
     pub fn new(kwargs: AzureKeyVaultKwargs) -> Result<Self, Error> {
-        let config = kwargs.validate()?;
+        let config = Config::from_kwargs(kwargs)?;
         Ok(AzureKeyVaultBackend {
             credential: config.credential.describe(),
             config,
-            env: Environment::Process,
+            env: env::process(),
             client: OnceCell::new(),
         })
     }
 
-    /// Uses `env` instead of the process environment for `AZURE_AUTHORITY_HOST` and the default credential
-    /// chain. Takes effect only before the first lookup (the client is built then).
-    pub fn with_environment(mut self, env: Environment) -> Self {
+    /// Uses `env` instead of the process environment (captured when the backend is built) for
+    /// `AZURE_AUTHORITY_HOST` and the default credential chain; only the [`HONOURED`](crate::HONOURED) names
+    /// count. Takes effect only before the first lookup (the client is built then).
+    pub fn with_environment(mut self, env: EnvSnapshot) -> Self {
         self.env = env;
         self
     }
@@ -110,10 +106,13 @@ impl AzureKeyVaultBackend {
     /// disabled, the key does not match the kind's `*_lookup_pattern`, or it is a team-scoped `team--key` without
     /// a team (Airflow's multi-team guard).
     pub fn secret_name(&self, kind: SecretKind, key: &str) -> Option<String> {
-        let prefix = self.config.prefix(kind)?;
-        if self.config.pattern(kind).is_some_and(|p| !p.matches(key)) {
-            return None;
-        }
+        let route = self.config.routes.get(kind);
+        let prefix = route.prefix().filter(|_| route.admits(key))?;
+        self.name(kind, key, prefix)
+    }
+
+    /// The secret name of `key` under `prefix`, `None` for a team-scoped key (Airflow's multi-team guard).
+    fn name(&self, kind: SecretKind, key: &str, prefix: &str) -> Option<String> {
         if kind != SecretKind::Config && is_team_scoped(key, &self.config.sep) {
             return None;
         }
@@ -125,99 +124,111 @@ impl AzureKeyVaultBackend {
         &self.config.vault_url
     }
 
-    /// `GET {vault_url}/secrets/{name}/`: the latest version's value, `None` for 404.
+    /// `GET {vault_url}/secrets/{name}/`: the latest version's value, `None` for 404. `lookup` goes into the
+    /// call's context, where the pipeline records the tries.
     async fn read(
         &self,
         name: &str,
-        tries: &Tries,
-        lookup: &Lookup<'_>,
+        lookup: &Arc<LookupContext>,
     ) -> Result<Option<SecretValue>, Error> {
-        let client = self.client().await?;
+        let client = self.client(lookup).await?;
         let options = SecretClientGetSecretOptions {
             method_options: ClientMethodOptions {
-                context: Context::new().with_value(tries.clone()),
+                context: Context::new().with_value(Arc::clone(lookup)),
             },
             ..SecretClientGetSecretOptions::default()
         };
         // Python's `quote(name, safe="")`, as the Python SDK does: the Rust SDK inserts the name verbatim, so
         // `a/b` would read version `b` of secret `a`.
-        let encoded = quote(name, "");
-        match client.get_secret(&encoded, Some(options)).await {
-            Ok(response) => {
-                let secret = response.into_model().map_err(|e| {
-                    // serde messages can quote parts of the body (the secret); keep only the position.
-                    lookup.malformed(format!(
-                        "Key Vault answered 200 for `{name}` with a body that is not a secret bundle ({})",
-                        e.downcast_ref::<serde_json::Error>()
-                            .map(|j| format!("JSON error at line {}, column {}", j.line(), j.column()))
-                            .unwrap_or_else(|| "unreadable body".to_owned())
-                    ))
-                })?;
-                match secret.value {
-                    Some(value) => Ok(Some(SecretValue::new(value))),
-                    None => Err(lookup.malformed(format!(
-                        "Key Vault returned the secret `{name}` without a `value`"
-                    ))),
-                }
-            }
-            Err(error) => classify(error, lookup, tries.get()),
-        }
+        let answer = client.get_secret(&quote(name, ""), Some(options)).await;
+        let target = Target {
+            name,
+            vault_url: &self.config.vault_url,
+            credential: &self.credential,
+        };
+        errors::secret_value(answer, lookup, target)
     }
 
-    async fn client(&self) -> Result<&Arc<SecretClient>, Error> {
+    /// The SDK client, built on the first lookup: one transport (TLS trust and timeouts from the kwargs)
+    /// shared by Key Vault and token requests, the bounded retry policy, and the credential Airflow would pick.
+    async fn client(&self, lookup: &LookupContext) -> Result<&Arc<SecretClient>, Error> {
         self.client
             .get_or_try_init(|| async {
-                build_client(&self.config, &self.env)
-                    .map(Arc::new)
-                    .map_err(|e| Error::Authentication {
-                        backend: BACKEND_NAME,
-                        location: format!(
+                self.build_client().map(Arc::new).map_err(|e| {
+                    lookup.authentication(
+                        format!(
                             "setting up the {} for {}",
                             self.credential, self.config.vault_url
                         ),
-                        problem: error_chain(&e),
-                    })
+                        error_chain(&e),
+                    )
+                })
             })
             .await
+    }
+
+    fn build_client(&self) -> azure_core::Result<SecretClient> {
+        let config = &self.config;
+        let http_client = config.http.http_client().map_err(|e| {
+            azure_core::Error::with_error(
+                azure_core::error::ErrorKind::Other,
+                e,
+                "cannot build the HTTP client",
+            )
+        })?;
+        let transport = transport(http_client);
+        let credential = build_credential(
+            &config.credential,
+            config.authority_host.as_deref(),
+            &self.env,
+            &config.http,
+            &transport,
+        )?;
+        client::secret_client(
+            &config.vault_url,
+            config.api_version.as_deref(),
+            config.verify_challenge_resource,
+            &config.http,
+            &transport,
+            credential,
+        )
     }
 }
 
 #[async_trait]
 impl SecretsBackend for AzureKeyVaultBackend {
     fn name(&self) -> &'static str {
-        BACKEND_NAME
+        BACKEND
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        let started = Instant::now();
-        let Some(name) = self.secret_name(kind, key) else {
-            tracing::trace!(backend = BACKEND_NAME, %kind, key, "lookup disabled, filtered by its lookup pattern or team-scoped: not sent");
+        let Some(prefix) = self.config.routes.route(kind, key) else {
+            return Ok(None); // disabled or filtered: logged by `route`
+        };
+        let Some(name) = self.name(kind, key, prefix) else {
+            tracing::trace!(backend = BACKEND, %kind, key, "lookup skipped: team-scoped key without a team");
             return Ok(None);
         };
-        if name.is_empty() {
-            // No Key Vault secret has an empty name; the SDK would refuse the call.
+        if name.is_empty() || name == "." || name == ".." || name.contains('\\') {
+            // No Key Vault secret has an empty name (the SDK would refuse the call), a dot name or a
+            // backslash (names are letters, digits and `-`). `.`/`..` would also be resolved by the URL
+            // parser and read `/secrets/` or the vault root instead; a backslash is sent as `%5C`, which
+            // servers that read it as `/` would resolve with the name's dot segments (`a\..\..\x`).
+            tracing::trace!(backend = BACKEND, %kind, key, "no Key Vault secret can have this name: not sent");
             return Ok(None);
         }
-        let tries = Tries::default();
-        let lookup = Lookup {
+        let lookup = Arc::new(LookupContext::new(
+            BACKEND,
             kind,
             key,
-            name: &name,
-            vault_url: &self.config.vault_url,
-            credential: &self.credential,
-            started,
-        };
+            errors::error_location(&name, &self.config.vault_url),
+        ));
         // `timeout` bounds the whole lookup: building the client, the token request, every try and back-off.
-        match tokio::time::timeout(self.config.timeout, self.read(&name, &tries, &lookup)).await {
-            Ok(result) => result,
-            Err(_) => Err(lookup.unavailable(
-                tries.get(),
-                format!(
-                    "no answer within the lookup timeout of {:?} (the `timeout` kwarg, which covers the token \
-                     request, every attempt and back-off)",
-                    self.config.timeout
-                ),
-            )),
-        }
+        deadline::within(
+            &lookup,
+            Some(self.config.timeout),
+            self.read(&name, &lookup),
+        )
+        .await
     }
 }

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use airflow_secrets_azure_key_vault::{
-    AzureKeyVaultBackend, DefaultAzureCredentialChain, DefaultCredentialOptions, Environment,
-    KEY_VAULT_SCOPE,
+    AzureKeyVaultBackend, DefaultAzureCredentialChain, DefaultCredentialOptions, EnvSnapshot,
+    HONOURED, KEY_VAULT_SCOPE,
 };
 use airflow_secrets_azure_key_vault_mock::{
     ACCESS_TOKEN, AzureFixture, CLIENT_ID, CLIENT_SECRET, ClientProof, FakeEntra, MockServer,
@@ -40,17 +40,17 @@ fn base_env(scratch: &Path) -> Vec<(String, String)> {
     ]
 }
 
-fn env_with(scratch: &Path, extra: &[(&str, String)]) -> Environment {
+fn env_with(scratch: &Path, extra: &[(&str, String)]) -> EnvSnapshot {
     let mut vars = base_env(scratch);
     for (k, v) in extra {
         vars.retain(|(key, _)| key != k);
         vars.push(((*k).to_owned(), v.clone()));
     }
-    Environment::from_vars(vars)
+    EnvSnapshot::from_vars(HONOURED, vars)
 }
 
 /// A backend without client-secret kwargs (so the chain is used), reading the fixture's vault.
-fn chain_backend(fx: &AzureFixture, overrides: Value, env: Environment) -> AzureKeyVaultBackend {
+fn chain_backend(fx: &AzureFixture, overrides: Value, env: EnvSnapshot) -> AzureKeyVaultBackend {
     let mut kwargs = fx.kwargs_with(json!({"tenant_id": null, "client_id": null, "client_secret": null, "authority_host": null}));
     for (k, v) in overrides.as_object().unwrap() {
         kwargs.insert(k.clone(), v.clone());
@@ -171,7 +171,7 @@ async fn workload_setup(
     fx: &AzureFixture,
     (tenant, client_id): (&str, &str),
     (env_tenant, env_client): (&str, &str),
-) -> (MockServer, Environment) {
+) -> (MockServer, EnvSnapshot) {
     let token_file = fx.ca.scratch_dir().join("federated-token");
     std::fs::write(&token_file, FEDERATED_TOKEN).unwrap();
     let entra = FakeEntra {
@@ -431,7 +431,7 @@ async fn unsupported_or_unassigned_managed_identities_fall_through_to_the_cli() 
     assert_logs_clean(&logs, &["cli-fallback-value-d72"]);
 }
 
-fn chain(env: Environment, az_timeout: Duration) -> DefaultAzureCredentialChain {
+fn chain(env: EnvSnapshot, az_timeout: Duration) -> DefaultAzureCredentialChain {
     DefaultAzureCredentialChain::new(DefaultCredentialOptions {
         environment: env,
         az_timeout,

@@ -4,7 +4,9 @@
 
 mod common;
 
-use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, AzureKeyVaultKwargs, Environment};
+use airflow_secrets_azure_key_vault::{
+    AzureKeyVaultBackend, AzureKeyVaultKwargs, EnvSnapshot, HONOURED,
+};
 use airflow_secrets_azure_key_vault_mock::key_vault::{
     forbidden_access_denied, secret_disabled, throttled,
 };
@@ -45,12 +47,15 @@ fn debug_output_is_redacted() {
         ..AzureKeyVaultKwargs::default()
     };
     assert_clean("kwargs Debug", &format!("{kwargs:?}"));
-    let env = Environment::from_vars([
-        ("AZURE_CLIENT_SECRET", CLIENT_SECRET),
-        ("IDENTITY_HEADER", IDENTITY_HEADER),
-    ]);
+    let env = EnvSnapshot::from_vars(
+        HONOURED,
+        [
+            ("AZURE_CLIENT_SECRET", CLIENT_SECRET),
+            ("IDENTITY_HEADER", IDENTITY_HEADER),
+        ],
+    );
     let debug = format!("{env:?}");
-    assert_clean("Environment Debug", &debug);
+    assert_clean("EnvSnapshot Debug", &debug);
     assert!(
         debug.contains("AZURE_CLIENT_SECRET"),
         "names are shown: {debug}"
@@ -124,18 +129,21 @@ async fn errors_and_logs_never_contain_secrets() {
     // The chain: a wrong AZURE_CLIENT_SECRET, then a managed identity whose header is a secret.
     let chain_kwargs =
         fx.kwargs_with(json!({"tenant_id": null, "client_id": null, "client_secret": null}));
-    let env = Environment::from_vars([
-        ("AZURE_TENANT_ID", TENANT_ID.to_owned()),
-        ("AZURE_CLIENT_ID", CLIENT_ID.to_owned()),
-        ("AZURE_CLIENT_SECRET", WRONG_SECRET.to_owned()),
-        ("AZURE_AUTHORITY_HOST", fx.entra_server.url()),
-        // Never reached (the failing environment step stops the chain), but kept local all the same.
-        (
-            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-            format!("http://127.0.0.1:{}", free_port()),
-        ),
-        ("PATH", String::new()),
-    ]);
+    let env = EnvSnapshot::from_vars(
+        HONOURED,
+        [
+            ("AZURE_TENANT_ID", TENANT_ID.to_owned()),
+            ("AZURE_CLIENT_ID", CLIENT_ID.to_owned()),
+            ("AZURE_CLIENT_SECRET", WRONG_SECRET.to_owned()),
+            ("AZURE_AUTHORITY_HOST", fx.entra_server.url()),
+            // Never reached (the failing environment step stops the chain), but kept local all the same.
+            (
+                "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+                format!("http://127.0.0.1:{}", free_port()),
+            ),
+            ("PATH", String::new()),
+        ],
+    );
     let backend = AzureKeyVaultBackend::from_kwargs(&chain_kwargs)
         .unwrap()
         .with_environment(env);
@@ -143,10 +151,13 @@ async fn errors_and_logs_never_contain_secrets() {
     messages.push(format!("{err} {err:?} {backend:?}"));
 
     let msi = MockServer::https(&fx.ca, app_service_handler(IDENTITY_HEADER, ACCESS_TOKEN)).await;
-    let env = Environment::from_vars([
-        ("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url())),
-        ("IDENTITY_HEADER", IDENTITY_HEADER.to_owned()),
-    ]);
+    let env = EnvSnapshot::from_vars(
+        HONOURED,
+        [
+            ("IDENTITY_ENDPOINT", format!("{}/msi/token", msi.url())),
+            ("IDENTITY_HEADER", IDENTITY_HEADER.to_owned()),
+        ],
+    );
     let backend = AzureKeyVaultBackend::from_kwargs(&chain_kwargs)
         .unwrap()
         .with_environment(env);

@@ -3,6 +3,8 @@
 mod args;
 mod commands;
 mod exit;
+mod handoff;
+mod input;
 mod logging;
 
 use std::process::ExitCode;

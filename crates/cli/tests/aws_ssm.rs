@@ -5,17 +5,14 @@
 #![cfg(feature = "aws-ssm")]
 
 mod common;
-#[allow(dead_code)]
-#[path = "../../aws-ssm/tests/support/moto_server.rs"]
-mod moto_server;
 
 use std::path::Path;
 use std::process::Command;
 
+use airflow_secrets_testkit::moto::*;
 use common::{
     assert_documentation_values, assert_no_secret_on_stderr, clean_cli, run, with_backend,
 };
-use moto_server::*;
 use serde_json::{Value, json};
 
 const CLASS_PATH: &str =

@@ -10,12 +10,11 @@
 #![cfg(feature = "gcp-secret-manager")]
 
 mod common;
-#[path = "../../facade/tests/common/gcp.rs"]
-mod gcp;
 
 use std::path::Path;
 use std::process::Command;
 
+use airflow_secrets_testkit::gcp_mock as gcp;
 use common::{assert_no_secret_on_stderr, clean_cli, with_backend};
 use gcp::{found, google_error, not_found, permission_denied, unavailable};
 use serde_json::{Value, json};

@@ -2,13 +2,12 @@
 //! Airflow's tables and Fernet-encrypted rows), configured by Airflow's variables on the child process.
 #![cfg(feature = "metastore")]
 
-#[path = "../../facade/tests/common/airflow_db.rs"]
-mod airflow_db;
 mod common;
 
 use std::path::Path;
 use std::process::Command;
 
+use airflow_secrets_testkit::airflow_db;
 use common::{clean_cli, run};
 
 const KEY_NEW: &str = "Y2hhbmdlLW1lLXRvLWEtcmVhbC1rZXktMzItYnl0ZXM=";

@@ -4,11 +4,8 @@
 #![cfg(feature = "vault")]
 
 mod common;
-#[allow(dead_code)]
-#[path = "../../vault/tests/support/openbao.rs"]
-mod openbao;
 
-pub(crate) use airflow_secrets_testkit as testkit;
+use airflow_secrets_testkit as testkit;
 
 use std::path::Path;
 use std::process::Command;
@@ -16,8 +13,8 @@ use std::process::Command;
 use common::{
     assert_documentation_values, assert_no_secret_on_stderr, clean_cli, run, with_backend,
 };
-use openbao::OpenBao;
 use serde_json::Value;
+use testkit::openbao::OpenBao;
 
 const CLASS_PATH: &str = "airflow.providers.hashicorp.secrets.vault.VaultBackend";
 
@@ -114,7 +111,7 @@ fn trace_logging_on_stderr_shows_no_secret() {
 }
 
 /// At the default verbosity an unreachable Vault is one warning and one error naming the key, the URL and
-/// the attempts — not vaultrs' and rustify's ERROR events for every attempt.
+/// the attempts — not an ERROR event for every attempt.
 #[test]
 fn an_unreachable_vault_is_reported_without_library_noise() {
     let home = tempfile::tempdir().unwrap();

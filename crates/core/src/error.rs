@@ -3,7 +3,7 @@
 //! Every variant names what was wrong and where: the backend, the kind and key being looked up, the path
 //! or name sent to the store, or the configuration source. No variant ever carries a secret value: stored
 //! values, passwords, tokens and client secrets are kept out of messages by construction, and
-//! `tests/no_leak.rs` proves it for every variant.
+//! The facade's `tests/no_leak.rs` proves it for every variant.
 
 use std::path::PathBuf;
 
@@ -159,10 +159,9 @@ pub enum Error {
     },
 
     /// The store answered with an error that is neither "not found", "denied" nor transient (for example
-    /// an invalid name, or an unexpected status).
-    #[error(
-        "{backend}: the store rejected the request for {kind} `{key}` at {location}: {problem}"
-    )]
+    /// an invalid name, or an unexpected status), or the request was refused before it was sent because
+    /// the key would change the path it is read from (a `..` segment); `problem` says which.
+    #[error("{backend}: the request for {kind} `{key}` at {location} was rejected: {problem}")]
     Rejected {
         /// The backend.
         backend: &'static str,

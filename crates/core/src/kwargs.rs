@@ -57,25 +57,9 @@ pub fn parse_kwargs<T: DeserializeOwned>(
             } else {
                 kwarg
             },
-            problem: redact_serde_message(&e.inner().to_string()),
+            problem: crate::provider::redact::serde_message(&e.inner().to_string()),
         }
     })
-}
-
-/// Keeps the "expected ..." part of a serde message and drops the "invalid type: string \"...\"" part,
-/// which would echo the value. The split is at the *last* `, expected `: the value comes first and may
-/// itself contain `, expected ` (found by the property tests).
-fn redact_serde_message(message: &str) -> String {
-    match message.rsplit_once(", expected ") {
-        Some((_, expected)) => format!("expected {expected}"),
-        None if message.starts_with("invalid type")
-            || message.starts_with("invalid value")
-            || message.starts_with("unknown variant") =>
-        {
-            "has a value of the wrong type".into()
-        }
-        None => message.to_owned(),
-    }
 }
 
 /// The field names of a `#[derive(Deserialize)]` struct, found by asking its `Deserialize` impl (serde

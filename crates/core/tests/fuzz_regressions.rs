@@ -141,3 +141,42 @@ fn kwargs_errors_do_not_show_a_value_containing_serdes_separator() {
         checks::check_backend_kwargs(kwargs.as_bytes());
     }
 }
+
+/// Issue "Trust", item 1 (a **bug fixed in `local_filesystem/yaml_file.rs`**), committed as
+/// `fuzz/regressions/local_files/yaml-*` so that the fuzzer starts from them: anchors that wrap
+/// earlier aliases nested past any stack (alias *nodes* were capped, not the depth they add), a
+/// 1 KB string copied by exponentially many aliases (the node cap let it grow to ~20 MB before it
+/// stopped it; longer strings reached gigabytes), and flow nesting past yaml-rust2's scanner limit
+/// (then a bare `recursion limit exceeded`). Each is now a parse error at its line, well within the fuzz
+/// target's memory bound.
+#[test]
+fn trust_01_yaml_bombs_in_the_fuzz_regressions_are_refused_with_their_line() {
+    let files = regressions("local_files");
+    for (name, line, message) in [
+        (
+            "yaml-nesting-bomb-through-aliases",
+            4,
+            "nesting deeper than 127 levels",
+        ),
+        (
+            "yaml-alias-bytes-bomb",
+            5,
+            "aliases expand to more than 8 MiB",
+        ),
+        (
+            "yaml-deep-flow-nesting",
+            1,
+            "nesting deeper than 127 levels",
+        ),
+    ] {
+        let (_, data) = files
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("fuzz/regressions/local_files/{name} is missing"));
+        let text = std::str::from_utf8(data).unwrap();
+        let err = airflow_secrets_core::fuzzing::parse_yaml_file(text).unwrap_err();
+        assert_eq!(err.line, Some(line), "{name}: {err}");
+        assert!(err.message.starts_with(message), "{name}: {err}");
+        checks::check_local_files(data);
+    }
+}

@@ -23,13 +23,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use airflow_secrets_core::kwargs::Kwargs;
+use airflow_secrets_core::provider::redact;
 use airflow_secrets_core::{Error, SecretsBackend, async_trait};
 use airflow_secrets_metastore::{
-    DatabaseUrl, FernetKeys, MetastoreBackend, MetastoreSettings, SettingsLoader,
+    ConfigLoader, DatabaseUrl, FernetKeys, MetastoreBackend, MetastoreConfig,
 };
 
+use crate::build_context::BuildContext;
 use crate::config::{AirflowConfig, RawOption, RawValue};
-use crate::registry::BuildContext;
 
 /// Builds `MetastoreBackend` when it is named as the custom backend (`[secrets] backend`). Its settings
 /// are read from the configuration on the first lookup (the registry is synchronous; reading may run a
@@ -43,7 +44,7 @@ pub(crate) fn build(
         Some(config) => config.clone(),
         None => AirflowConfig::from_env()?,
     };
-    Ok(MetastoreBackend::deferred(ConfigLoader { config }))
+    Ok(MetastoreBackend::deferred(AirflowConfigLoader { config }))
 }
 
 /// The metastore tier of the chain: `Some` when a database is configured (or the default SQLite file
@@ -55,7 +56,7 @@ pub(crate) async fn third_tier(
     let database = match read_database(config, custom).await? {
         Some(db) => db,
         None => {
-            let default = default_sqlite_path(config);
+            let default = default_sqlite_path(config)?;
             if !default.is_file() {
                 tracing::debug!(path = %default.display(), "no sql_alchemy_conn and no default SQLite file: no metastore tier");
                 return Ok(None);
@@ -71,17 +72,23 @@ pub(crate) async fn third_tier(
 }
 
 /// Reads the settings on the first lookup of a `MetastoreBackend` named as the custom backend.
-#[derive(Debug)]
-struct ConfigLoader {
+/// `Debug` says only where the settings come from: the configuration holds secrets.
+struct AirflowConfigLoader {
     config: AirflowConfig,
 }
 
+impl std::fmt::Debug for AirflowConfigLoader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<read from Airflow's configuration at the first lookup>")
+    }
+}
+
 #[async_trait]
-impl SettingsLoader for ConfigLoader {
-    async fn load(&self) -> Result<MetastoreSettings, Error> {
+impl ConfigLoader for AirflowConfigLoader {
+    async fn load(&self) -> Result<MetastoreConfig, Error> {
         let database = match read_database(&self.config, None).await? {
             Some(db) => db,
-            None => Database::default_sqlite(default_sqlite_path(&self.config)),
+            None => Database::default_sqlite(default_sqlite_path(&self.config)?),
         };
         let settings = read_settings(&self.config, None, database.url).await?;
         // Validate now so that a bad URL is reported against the option's real source.
@@ -108,7 +115,7 @@ impl Database {
 /// The backend for `settings`; a URL sqlx cannot use is reported against `source_name`, the option's
 /// real source.
 fn checked_backend(
-    settings: MetastoreSettings,
+    settings: MetastoreConfig,
     source_name: &str,
 ) -> Result<MetastoreBackend, Error> {
     MetastoreBackend::new(settings).map_err(|e| match e {
@@ -117,7 +124,7 @@ fn checked_backend(
         } => Error::InvalidSetting {
             option,
             source_name: source_name.to_owned(),
-            problem,
+            problem: redact::urls_in_text(&problem).into_owned(),
         },
         other => other,
     })
@@ -128,7 +135,7 @@ async fn read_settings(
     config: &AirflowConfig,
     custom: Option<&Arc<dyn SecretsBackend>>,
     url: DatabaseUrl,
-) -> Result<MetastoreSettings, Error> {
+) -> Result<MetastoreConfig, Error> {
     let fernet = match resolve(
         config.option("core", "fernet_key").await?,
         "[core] fernet_key",
@@ -149,7 +156,7 @@ async fn read_settings(
         .get_str("database", "sql_alchemy_schema")
         .await?
         .map(|(s, _)| s);
-    Ok(MetastoreSettings::new(url, fernet).with_schema(schema))
+    Ok(MetastoreConfig::new(url, fernet).with_schema(schema))
 }
 
 /// `sql_alchemy_conn`, `[database]` then legacy `[core]`: both environment stages first, then the file.
@@ -174,10 +181,12 @@ async fn read_database(
         if text.trim().is_empty() {
             continue;
         }
+        // The problem must not quote the URL (its password); masking userinfo is the second line of
+        // defence should a message ever do so.
         let url = DatabaseUrl::parse(&text).map_err(|e| Error::InvalidSetting {
             option: option.into(),
             source_name: source_name.clone(),
-            problem: e.to_string(),
+            problem: redact::urls_in_text(&e.to_string()).into_owned(),
         })?;
         return Ok(Some(Database { url, source_name }));
     }
@@ -216,7 +225,8 @@ async fn resolve(
                     source_name,
                     problem: format!(
                         "Cannot retrieve config from alternative secrets backend. Make sure it is configured \
-                         properly and that the Backend is accessible. {e}"
+                         properly and that the Backend is accessible. {}",
+                        redact::urls_in_text(&e.to_string())
                     ),
                 }),
             }
@@ -226,10 +236,15 @@ async fn resolve(
 
 /// `$AIRFLOW_HOME/airflow.db`, `AIRFLOW_HOME` defaulting to `~/airflow` (both expanded), as Airflow's
 /// default `sql_alchemy_conn`.
-fn default_sqlite_path(config: &AirflowConfig) -> PathBuf {
+fn default_sqlite_path(config: &AirflowConfig) -> Result<PathBuf, Error> {
     let home = config
         .env_var("AIRFLOW_HOME")
         .filter(|h| !h.is_empty())
         .unwrap_or("~/airflow");
-    PathBuf::from(config.expand(home)).join("airflow.db")
+    let home = config.expand(home).map_err(|e| Error::InvalidSetting {
+        option: "AIRFLOW_HOME".into(),
+        source_name: "environment variable AIRFLOW_HOME".into(),
+        problem: e.to_string(),
+    })?;
+    Ok(PathBuf::from(home).join("airflow.db"))
 }

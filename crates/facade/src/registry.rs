@@ -8,6 +8,8 @@ use airflow_secrets_core::{
     EnvironmentVariablesBackend, Error, LocalFilesystemBackend, SecretsBackend,
 };
 
+use crate::build_context::BuildContext;
+
 /// A backend implementation airflow-secrets knows, independent of which class path named it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -178,14 +180,6 @@ impl fmt::Display for BackendClass {
     }
 }
 
-/// What a backend may need besides its kwargs: today only the metastore, which reads Airflow's
-/// `[database]` and `[core] fernet_key` options.
-#[derive(Debug, Default)]
-pub struct BuildContext<'a> {
-    /// Airflow's configuration, when the caller has one.
-    pub config: Option<&'a crate::AirflowConfig>,
-}
-
 /// Builds the backend named by `class_path` from its kwargs, as Airflow's `BackendClass(**kwargs)`.
 ///
 /// Construction validates the kwargs (unknown keys, types, required combinations) but does not contact
@@ -217,13 +211,13 @@ pub fn build_backend(
         BackendClass::LocalFilesystem => Ok(Arc::new(LocalFilesystemBackend::from_kwargs(kwargs)?)),
         #[cfg(feature = "vault")]
         BackendClass::Vault => {
-            use airflow_secrets_vault::{VaultBackend, VaultEnv};
+            use airflow_secrets_vault::{EnvSnapshot, HONOURED, VaultBackend};
             // VAULT_ADDR, VAULT_TOKEN, ... come from the configuration's snapshot when there is one, so
             // `AirflowConfig::from_vars` isolates them like every other setting.
             Ok(Arc::new(match context.config {
                 Some(config) => VaultBackend::from_kwargs_with_env(
                     kwargs,
-                    &VaultEnv::from_vars(config.env_vars()),
+                    &EnvSnapshot::from_vars(HONOURED, config.env_vars()),
                 )?,
                 None => VaultBackend::from_kwargs(kwargs)?,
             }))
@@ -238,12 +232,14 @@ pub fn build_backend(
         )),
         #[cfg(feature = "azure-key-vault")]
         BackendClass::AzureKeyVault => {
-            use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, Environment};
+            use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, EnvSnapshot, HONOURED};
             let backend = AzureKeyVaultBackend::from_kwargs(kwargs)?;
             // The credential chain reads AZURE_* variables: from the configuration's snapshot when there is
             // one, so `AirflowConfig::from_vars` isolates it like every other setting.
             Ok(Arc::new(match context.config {
-                Some(config) => backend.with_environment(Environment::from_vars(config.env_vars())),
+                Some(config) => {
+                    backend.with_environment(EnvSnapshot::from_vars(HONOURED, config.env_vars()))
+                }
                 None => backend,
             }))
         }

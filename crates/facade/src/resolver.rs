@@ -5,14 +5,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use airflow_secrets_core::kwargs::Kwargs;
+use airflow_secrets_core::provider::redact;
 use airflow_secrets_core::{
     Connection, ConnectionFlavor, EnvironmentVariablesBackend, Error, SecretKind, SecretValue,
     SecretsBackend,
 };
 
+use crate::build_context::BuildContext;
 use crate::cache::{Answer, CacheSettings, Entry, LookupCache};
 use crate::config::AirflowConfig;
-use crate::registry::{BuildContext, build_backend};
+use crate::registry::build_backend;
 use crate::settings::{BackendSetting, ProcessContext, SecretsSettings, parse_kwargs_json};
 
 /// What to do when a backend in the chain fails (denied, unreachable, malformed value).
@@ -273,11 +275,13 @@ impl Secrets {
                 Ok(None) => {}
                 Err(e) if self.policy == ErrorPolicy::Strict => return Err(e),
                 Err(e) => {
+                    // A provider's error may quote a URL; its userinfo is not for the logs.
+                    let error = redact::urls_in_text(&e.to_string()).into_owned();
                     tracing::warn!(
                         backend = backend.name(),
                         %kind,
                         key,
-                        error = %e,
+                        %error,
                         "Unable to retrieve {kind} from secrets backend ({}). Checking subsequent secrets backend.",
                         backend.name()
                     );

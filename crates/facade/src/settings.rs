@@ -7,10 +7,11 @@ use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{Error, SecretsBackend};
 use serde_json::Value;
 
+use crate::build_context::BuildContext;
 use crate::cache::CacheSettings;
 use crate::config::{AirflowConfig, RawOption, RawValue};
 use crate::redact::redact_kwargs;
-use crate::registry::{BuildContext, build_backend};
+use crate::registry::build_backend;
 
 /// Which Airflow process this service stands in for; it decides which settings pick the backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -218,7 +219,7 @@ async fn kwargs_from_secret(
 }
 
 /// Parses kwargs JSON. Empty (or whitespace) text means `{}`, as in Airflow. Invalid JSON and non-objects
-/// are errors naming `source_name` (Airflow silently uses `{}`; see the README).
+/// are errors naming `source_name` (Airflow silently uses `{}`; see docs/configuration.md).
 pub fn parse_kwargs_json(text: &str, source_name: &str) -> Result<Kwargs, Error> {
     if text.trim().is_empty() {
         return Ok(Kwargs::new());

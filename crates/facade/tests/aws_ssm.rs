@@ -1,22 +1,21 @@
 //! The SSM Parameter Store backend through the facade, configured with Airflow's own strings
 //! (`AIRFLOW__SECRETS__BACKEND` / `_BACKEND_KWARGS`, per-key overrides), against a real moto server
-//! started by each test and seeded with the AWS SDK. Static credentials only: nothing probes the
-//! instance metadata service.
+//! started by each test and seeded with boto3 (installed with moto). Static credentials only: nothing
+//! probes the instance metadata service.
 //!
 //! Every test runs with TRACE logs captured (`airflow_secrets_testkit::logs`) and ends by checking that
 //! none of the values, passwords and keys it handled was logged or shown in an error.
 #![cfg(feature = "aws-ssm")]
 
 mod common;
-#[path = "../../aws-ssm/tests/common/mod.rs"]
-mod ssm;
 
 use airflow_secrets::{Error, ErrorPolicy, Secrets};
 use airflow_secrets_testkit::ChildServer;
+use airflow_secrets_testkit::leak_check::assert_error_clean;
 use airflow_secrets_testkit::logs::capture;
+use airflow_secrets_testkit::moto::{SECRET_ACCESS_KEY, kwargs, seed_with_boto3, start_moto};
 use common::{airflow_config, config_value, configured_secrets, fell_through, variable_value};
 use serde_json::{Value, json};
-use ssm::*;
 
 const CLASS_PATH: &str =
     "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend";
@@ -28,13 +27,11 @@ fn kwargs_json(endpoint: &str, extra: Value) -> Value {
     Value::Object(kwargs(endpoint, extra))
 }
 
-/// A moto server holding `parameters` (name, value, SecureString?), put there with the AWS SDK.
+/// A moto server holding `parameters` (name, value, SecureString?), put there with boto3 (in a child
+/// process: nothing of the seeding reaches this test's log capture).
 async fn seeded_moto(parameters: &[(&str, &str, bool)]) -> ChildServer {
     let moto = start_moto();
-    let seed = seed_client(&moto.url(), None);
-    for (name, value, secure) in parameters {
-        put(&seed, name, value, *secure).await;
-    }
+    seed_with_boto3(&moto.url(), parameters);
     moto
 }
 

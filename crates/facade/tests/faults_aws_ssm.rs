@@ -8,20 +8,19 @@
 #![cfg(feature = "aws-ssm")]
 
 mod common;
-#[path = "../../aws-ssm/tests/common/mod.rs"]
-mod ssm;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use airflow_secrets::{CacheSettings, Error, ErrorPolicy, Secrets};
+use airflow_secrets_testkit::leak_check::assert_error_clean;
 use airflow_secrets_testkit::logs::capture;
+use airflow_secrets_testkit::moto::{SECRET_ACCESS_KEY, kwargs};
 use airflow_secrets_testkit::proxy::{Fault, FaultProxy};
 use common::{
     assert_concurrent_lookups, failed_lookup, timed, variable_value, wait_until_reachable,
 };
 use serde_json::{Value, json};
-use ssm::*;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 

@@ -87,7 +87,7 @@ async fn a_slow_server_fails_within_the_timeout_plus_ten_percent() {
     assert_eq!(report.attempts, 1, "{err}");
     assert!(
         err.to_string()
-            .contains("no answer within the lookup timeout of 2s"),
+            .contains("no answer within the lookup deadline of 2.00s"),
         "{err}"
     );
     assert_eq!(fx.vault.reads("airflow-variables-slow"), 1);

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use airflow_secrets::{CacheSettings, ErrorPolicy, Kwargs, Secrets};
+use airflow_secrets_testkit::gcp_mock::{self as gcp, found, unavailable};
 use airflow_secrets_testkit::logs::{self, Logs};
 use airflow_secrets_testkit::proxy::{Fault, FaultProxy};
-use common::gcp::{found, unavailable};
 use common::leak_check::assert_clean;
 use common::{
     assert_concurrent_lookups, empty_environment, failed_lookup, merged, timed, variable_value,
@@ -30,7 +30,7 @@ const PROJECT: &str = "faults-project";
 
 /// `AccessSecretVersion` of `projects/faults-project/secrets/{secret_id}/versions/latest`.
 fn access(secret_id: &str) -> MockBuilder {
-    common::gcp::access(PROJECT, secret_id)
+    gcp::access(PROJECT, secret_id)
 }
 
 /// Airflow's kwargs for a backend at `endpoint`; `extra` is merged over them.

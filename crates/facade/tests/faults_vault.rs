@@ -10,12 +10,6 @@
 pub(crate) use airflow_secrets_testkit as testkit;
 
 mod common;
-#[allow(dead_code)]
-#[path = "../../vault/tests/support/openbao.rs"]
-mod openbao;
-#[allow(dead_code)]
-#[path = "../../vault/tests/support/responses.rs"]
-mod responses;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,10 +21,11 @@ use common::{
     assert_concurrent_lookups, empty_environment, merged, timed, variable_value,
     wait_until_reachable,
 };
-use responses::{auth_response, kv2, vault_error};
 use serde_json::{Value, json};
 use testkit::logs::Logs;
+use testkit::openbao;
 use testkit::proxy::{Fault, FaultProxy};
+use testkit::vault_responses::{auth_response, kv2, vault_error};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 

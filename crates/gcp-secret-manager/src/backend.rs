@@ -1,26 +1,24 @@
 //! [`CloudSecretManagerBackend`]: construction (validation, no network) and lookups.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
 
 use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
+use airflow_secrets_core::provider::context::LookupContext;
+use airflow_secrets_core::provider::deadline;
+use airflow_secrets_core::provider::env::EnvSnapshot;
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
-use backon::Retryable;
 use google_cloud_auth::credentials::Credentials;
 use google_cloud_secretmanager_v1::client::SecretManagerService;
 use google_cloud_secretmanager_v1::model::AccessSecretVersionResponse;
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 
 use crate::BACKEND;
-use crate::auth::{self, CredentialPlan, EnvLookup, Source};
-use crate::client::{self, ClientError, DEFAULT_ENDPOINT, RequestPolicy};
-use crate::errors::{Context, Failure, Outcome, classify, invalid};
-use crate::kinds::Kinds;
+use crate::auth::{HONOURED, Source};
+use crate::client::{self, ClientError, Failure, RequestPolicy};
+use crate::config::Config;
+use crate::errors::{Outcome, Target, answer, classify};
 use crate::kwargs::CloudSecretManagerKwargs;
-use crate::names::{
-    SECRET_ID_PATTERN, build_path, is_mangled_in_url, is_valid_secret_name, latest_version_name,
-};
+use crate::names::{build_path, is_mangled_in_url, latest_version_name};
 
 /// Airflow's `CloudSecretManagerBackend`: reads `prefix + sep + key` at version `latest` from Google
 /// Cloud Secret Manager.
@@ -35,32 +33,30 @@ use crate::names::{
 /// is an error, after bounded retries for transient failures. A key that does not match its kind's
 /// `*_lookup_pattern` (an extension) gets `Ok(None)` without a request.
 pub struct CloudSecretManagerBackend {
-    kinds: Kinds,
-    sep: String,
-    project_id: String,
-    endpoint: String,
-    plan: CredentialPlan,
-    policy: RequestPolicy,
-    raise_on_permission_denied: bool,
-    client: OnceCell<SecretManagerService>,
+    config: Config,
+    /// Built on the first lookup; emptied when the SDK panicked during a call (its credentials' token
+    /// refresh task is then gone for good), so the next lookup builds a fresh one.
+    client: Mutex<Option<SecretManagerService>>,
 }
 
 impl fmt::Debug for CloudSecretManagerBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
         f.debug_struct(BACKEND)
-            .field("project_id", &self.project_id)
-            .field("kinds", &self.kinds)
-            .field("sep", &self.sep)
-            .field("endpoint", &self.endpoint)
-            .field("credentials", &self.plan.source.describe())
-            .field("impersonation", &self.plan.impersonation)
-            .field("scopes", &self.plan.scopes)
-            .field("policy", &self.policy)
+            .field("project_id", &c.project_id)
+            .field("routes", &c.routes)
+            .field("sep", &c.sep)
+            .field("endpoint", &c.endpoint)
+            .field("credentials", &c.plan.source.describe())
+            .field("impersonation", &c.plan.impersonation)
+            .field("scopes", &c.plan.scopes)
+            .field("policy", &c.policy)
+            .field("raise_on_permission_denied", &c.raise_on_permission_denied)
             .field(
-                "raise_on_permission_denied",
-                &self.raise_on_permission_denied,
+                "client_built",
+                // Locked only while being built (or for a clone): not built yet.
+                &self.client.try_lock().is_ok_and(|c| c.is_some()),
             )
-            .field("client_built", &self.client.initialized())
             .finish()
     }
 }
@@ -74,53 +70,19 @@ impl CloudSecretManagerBackend {
         Self::new(parse_kwargs(BACKEND, kwargs)?)
     }
 
-    /// Builds the backend from typed kwargs. Reads the process environment only to find the project of
-    /// application-default credentials when `project_id` is not given.
+    /// Builds the backend from typed kwargs. Reads the process environment (the [`HONOURED`](crate::HONOURED)
+    /// variables) only to find the project of application-default credentials when `project_id` is not
+    /// given.
     pub fn new(kwargs: CloudSecretManagerKwargs) -> Result<Self, Error> {
-        Self::with_env(kwargs, &auth::process_env)
+        Self::with_env(kwargs, &EnvSnapshot::capture(HONOURED))
     }
 
-    pub(crate) fn with_env(
-        kwargs: CloudSecretManagerKwargs,
-        env: EnvLookup<'_>,
-    ) -> Result<Self, Error> {
-        // Airflow checks `connections_prefix + sep` only, and only when connections are enabled.
-        if let Some(prefix) = &kwargs.connections_prefix
-            && !is_valid_secret_name(&format!("{prefix}{}", kwargs.sep))
-        {
-            return Err(invalid(
-                "connections_prefix, sep",
-                format!(
-                    "`connections_prefix`, `variables_prefix` and `sep` should follows that pattern \
-                     {SECRET_ID_PATTERN}"
-                ),
-            ));
-        }
-        let kinds = Kinds::new(&kwargs)?;
-        let policy = request_policy(&kwargs)?;
-        let endpoint = endpoint(kwargs.endpoint.as_deref())?;
-        let (plan, credentials_project) = auth::plan(&kwargs, env)?;
-        let project_id = kwargs
-            .project_id
-            .clone()
-            .filter(|p| !p.is_empty())
-            .or(credentials_project)
-            .ok_or_else(|| {
-                invalid(
-                    "project_id",
-                    "Project ID could not be determined. Please provide 'project_id' in backend \
-                     configuration or ensure your credentials include a default project.",
-                )
-            })?;
+    /// As [`new`](Self::new), with `env` in place of the process environment (tests, or a service that
+    /// keeps its own environment).
+    pub fn with_env(kwargs: CloudSecretManagerKwargs, env: &EnvSnapshot) -> Result<Self, Error> {
         Ok(CloudSecretManagerBackend {
-            kinds,
-            sep: kwargs.sep,
-            project_id,
-            endpoint,
-            plan,
-            policy,
-            raise_on_permission_denied: kwargs.raise_on_permission_denied,
-            client: OnceCell::new(),
+            config: Config::new(kwargs, env)?,
+            client: Mutex::new(None),
         })
     }
 
@@ -128,262 +90,142 @@ impl CloudSecretManagerBackend {
     /// [`google_cloud_auth`] credentials, or your own `CredentialsProvider`). `impersonation_chain` and
     /// `gcp_scopes` still apply. The project must then come from `project_id`.
     pub fn with_credentials(mut self, credentials: Credentials) -> Self {
-        self.plan.source = Source::Custom(credentials);
-        self.client = OnceCell::new();
+        self.config.plan.source = Source::Custom(credentials);
+        self.client = Mutex::new(None);
         self
     }
 
     /// The project secrets are read from.
     pub fn project_id(&self) -> &str {
-        &self.project_id
+        &self.config.project_id
     }
 
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        &self.config.endpoint
     }
 
     /// The timeout and retry settings.
     pub fn request_policy(&self) -> RequestPolicy {
-        self.policy
+        self.config.policy
     }
 
     /// The secret id Airflow would read for this key (`prefix + sep + key`), or `None` when lookups of
     /// this kind are disabled. A `*_lookup_pattern` is not applied here: see
     /// [`is_looked_up`](Self::is_looked_up).
     pub fn secret_id(&self, kind: SecretKind, key: &str) -> Option<String> {
-        self.prefix(kind)
-            .map(|prefix| build_path(prefix, key, &self.sep))
+        let prefix = self.config.routes.get(kind).prefix()?;
+        Some(build_path(prefix, key, &self.config.sep))
     }
 
     /// The full version name read for this key: `projects/P/secrets/ID/versions/latest`.
     pub fn version_name(&self, kind: SecretKind, key: &str) -> Option<String> {
         self.secret_id(kind, key)
-            .map(|id| latest_version_name(&self.project_id, &id))
+            .map(|id| latest_version_name(&self.config.project_id, &id))
     }
 
     /// Whether a lookup of `key` sends a request: its kind is enabled (prefix not `null`) and the key
     /// matches the kind's `*_lookup_pattern`, if any.
     pub fn is_looked_up(&self, kind: SecretKind, key: &str) -> bool {
-        let lookup = self.kinds.get(kind);
-        lookup.prefix.is_some() && lookup.admits(key)
+        let route = self.config.routes.get(kind);
+        route.prefix().is_some() && route.admits(key)
     }
 
-    fn prefix(&self, kind: SecretKind) -> Option<&str> {
-        self.kinds.get(kind).prefix.as_deref()
-    }
-
-    async fn client(&self, ctx: &Context<'_>) -> Result<&SecretManagerService, Error> {
-        self.client
-            .get_or_try_init(|| async {
-                tracing::debug!(
-                    backend = BACKEND,
-                    endpoint = %self.endpoint,
-                    credentials = %self.plan.source.describe(),
-                    "creating the Secret Manager client"
-                );
-                client::build(&self.plan, &self.endpoint, &self.policy)
-                    .await
-                    .map_err(|e| match e {
-                        ClientError::Credentials(e) => Error::Authentication {
-                            backend: BACKEND,
-                            location: format!(
-                                "building {} credentials",
-                                self.plan.source.describe()
-                            ),
-                            problem: e.0,
-                        },
-                        ClientError::Client(problem) => ctx.unavailable(
-                            0,
-                            format!("cannot create the Secret Manager client: {problem}"),
-                        ),
-                    })
-            })
+    /// The shared client, built on first use.
+    async fn client(
+        &self,
+        ctx: &LookupContext,
+        target: &Target<'_>,
+    ) -> Result<SecretManagerService, Error> {
+        // Held while building, so that concurrent first lookups share one build.
+        let mut slot = self.client.lock().await;
+        if let Some(client) = slot.as_ref() {
+            return Ok(client.clone());
+        }
+        let c = &self.config;
+        tracing::debug!(
+            backend = BACKEND,
+            endpoint = %c.endpoint,
+            credentials = %target.credentials,
+            "creating the Secret Manager client"
+        );
+        let client = client::build(&c.plan, &c.endpoint, &c.policy)
             .await
+            .map_err(|e| match e {
+                ClientError::Credentials(e) => {
+                    ctx.authentication(format!("building {} credentials", target.credentials), e.0)
+                }
+                ClientError::Client(problem) => target.unavailable(
+                    ctx,
+                    format!("cannot create the Secret Manager client: {problem}"),
+                ),
+            })?;
+        *slot = Some(client.clone());
+        Ok(client)
     }
 
-    /// One `AccessSecretVersion` call with bounded retries; returns the result and the attempts made.
-    async fn access(
-        &self,
-        client: &SecretManagerService,
-        name: &str,
-    ) -> (Result<AccessSecretVersionResponse, Failure>, u32) {
-        let attempts = AtomicU32::new(0);
-        let timeout = self.policy.timeout;
-        let result = (|| async {
-            attempts.fetch_add(1, Ordering::Relaxed);
-            let call = client.access_secret_version().set_name(name).send();
-            // Bounds the whole attempt, credentials included (a token endpoint can hang too).
-            match tokio::time::timeout(timeout, call).await {
-                Ok(result) => result.map_err(Failure::Sdk),
-                Err(_) => Err(Failure::TimedOut(timeout)),
-            }
-        })
-        .retry(self.policy.backoff())
-        .sleep(tokio::time::sleep)
-        .when(Failure::is_transient)
-        .notify(|failure: &Failure, delay: Duration| {
-            tracing::debug!(backend = BACKEND, name, ?delay, failure = ?failure_summary(failure), "retrying");
-        })
-        .await;
-        (result, attempts.load(Ordering::Relaxed))
+    /// Forgets the client after the SDK panicked in it, so that the next lookup builds a new one.
+    async fn discard_client(&self) {
+        *self.client.lock().await = None;
     }
 
-    fn decode(
+    /// The lookup of `secret_id` (at `ctx.location()`): client, bounded read, Airflow's answer.
+    async fn read(
         &self,
-        response: AccessSecretVersionResponse,
-        ctx: &Context<'_>,
-    ) -> Result<SecretValue, Error> {
-        let malformed = |problem: &str| Error::MalformedSecret {
-            backend: BACKEND,
-            kind: ctx.kind,
-            key: ctx.key.to_owned(),
-            problem: format!("{problem} (version {})", ctx.name),
-        };
-        let payload = response.payload.unwrap_or_default();
-        // Airflow does not check `dataCrc32c`; Google recommends it, and a mismatch means the bytes are
-        // not what was stored.
-        if let Some(expected) = payload.data_crc32c
-            && i64::from(crc32c::crc32c(&payload.data)) != expected
-        {
-            return Err(malformed(
-                "the payload does not match its dataCrc32c checksum",
-            ));
-        }
-        match String::from_utf8(payload.data.to_vec()) {
-            Ok(text) => Ok(SecretValue::new(text)),
-            Err(e) => Err(malformed(&format!(
-                "the payload is not valid UTF-8 (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ))),
-        }
-    }
-
-    fn answer(
-        &self,
-        outcome: Outcome,
-        ctx: &Context<'_>,
+        ctx: &LookupContext,
         secret_id: &str,
     ) -> Result<Option<SecretValue>, Error> {
-        match outcome {
-            Outcome::NotFound(message) => {
-                tracing::debug!(
-                    backend = BACKEND,
-                    secret_id,
-                    server_message = %message,
-                    "Google Cloud API Call Error (NotFound): Secret ID {secret_id} not found."
-                );
-                Ok(None)
+        let raise = self.config.raise_on_permission_denied;
+        if is_mangled_in_url(secret_id) {
+            let outcome = Outcome::InvalidArgument(
+                "not sent: the id is `.` or `..`, or contains `%`, `\\` or a control character, which the \
+                 URL would change"
+                    .into(),
+            );
+            // Escaped for the log line: a raw line break there would forge another line.
+            return answer(outcome, ctx, &secret_id.escape_debug().to_string(), raise);
+        }
+        let credentials = self.config.plan.source.describe();
+        let target = Target {
+            endpoint: &self.config.endpoint,
+            credentials: &credentials,
+        };
+        let client = self.client(ctx, &target).await?;
+        match client::read(&client, ctx.location(), &self.config.policy, ctx).await {
+            Ok(response) => decode(response, ctx).map(Some),
+            Err(failure) => {
+                if matches!(failure, Failure::Panicked) {
+                    self.discard_client().await;
+                }
+                answer(classify(failure, ctx, &target), ctx, secret_id, raise)
             }
-            Outcome::PermissionDenied(message) if self.raise_on_permission_denied => {
-                Err(Error::PermissionDenied {
-                    backend: BACKEND,
-                    kind: ctx.kind,
-                    key: ctx.key.to_owned(),
-                    location: ctx.name.to_owned(),
-                    problem: format!(
-                        "PERMISSION_DENIED: {message} (the identity needs the 'secretmanager.versions.access' \
-                     permission on the secret; Secret Manager also answers this for a secret that does not exist)"
-                    ),
-                })
-            }
-            Outcome::PermissionDenied(message) => {
-                tracing::error!(
-                    backend = BACKEND,
-                    secret_id,
-                    server_message = %message,
-                    "Google Cloud API Call Error (PermissionDenied): No access for Secret ID {secret_id}. \
-                     Did you add 'secretmanager.versions.access' permission?"
-                );
-                Ok(None)
-            }
-            Outcome::InvalidArgument(message) => {
-                tracing::error!(
-                    backend = BACKEND,
-                    secret_id,
-                    server_message = %message,
-                    "Google Cloud API Call Error (InvalidArgument): Invalid secret ID {secret_id}. \
-                     Only ASCII alphabets (a-Z), numbers (0-9), dashes (-), and underscores (_) are allowed \
-                     in the secret ID."
-                );
-                Ok(None)
-            }
-            Outcome::Failed(error) => Err(error),
         }
     }
 }
 
-/// A one-line description of a failed attempt for the retry log.
-fn failure_summary(failure: &Failure) -> String {
-    match failure {
-        Failure::TimedOut(limit) => format!("timed out after {limit:?}"),
-        Failure::Sdk(e) => e.to_string(),
-    }
-}
-
-fn request_policy(kwargs: &CloudSecretManagerKwargs) -> Result<RequestPolicy, Error> {
-    let seconds = |kwarg: &str, value: f64, min_exclusive: bool| -> Result<Duration, Error> {
-        let ok = value.is_finite()
-            && if min_exclusive {
-                value > 0.0
-            } else {
-                value >= 0.0
-            };
-        let duration = ok
-            .then(|| Duration::try_from_secs_f64(value).ok())
-            .flatten();
-        duration.ok_or_else(|| {
-            let bound = if min_exclusive {
-                "greater than 0"
-            } else {
-                "0 or more"
-            };
-            invalid(kwarg, format!("expected a number of seconds {bound}"))
-        })
-    };
-    let timeout = seconds("timeout_seconds", kwargs.timeout_seconds, true)?;
-    let initial_backoff = seconds(
-        "retry_initial_backoff_seconds",
-        kwargs.retry_initial_backoff_seconds,
-        false,
-    )?;
-    let max_backoff = seconds(
-        "retry_max_backoff_seconds",
-        kwargs.retry_max_backoff_seconds,
-        false,
-    )?;
-    if kwargs.max_attempts == 0 {
-        return Err(invalid(
-            "max_attempts",
-            "expected at least 1 (1 means no retry)",
+/// The payload as text, checked against its `dataCrc32c`.
+fn decode(
+    response: AccessSecretVersionResponse,
+    ctx: &LookupContext,
+) -> Result<SecretValue, Error> {
+    let malformed =
+        |problem: &str| ctx.malformed(format!("{problem} (version {})", ctx.location()));
+    let payload = response.payload.unwrap_or_default();
+    // Airflow does not check `dataCrc32c`; Google recommends it, and a mismatch means the bytes are
+    // not what was stored.
+    if let Some(expected) = payload.data_crc32c
+        && i64::from(crc32c::crc32c(&payload.data)) != expected
+    {
+        return Err(malformed(
+            "the payload does not match its dataCrc32c checksum",
         ));
     }
-    if max_backoff < initial_backoff {
-        return Err(invalid(
-            "retry_max_backoff_seconds",
-            "must not be smaller than retry_initial_backoff_seconds",
-        ));
-    }
-    Ok(RequestPolicy {
-        timeout,
-        max_attempts: kwargs.max_attempts,
-        initial_backoff,
-        max_backoff,
-    })
-}
-
-fn endpoint(endpoint: Option<&str>) -> Result<String, Error> {
-    let Some(endpoint) = endpoint.map(str::trim).filter(|e| !e.is_empty()) else {
-        return Ok(DEFAULT_ENDPOINT.to_owned());
-    };
-    match url::Url::parse(endpoint) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
-            Ok(endpoint.trim_end_matches('/').to_owned())
-        }
-        _ => Err(invalid(
-            "endpoint",
-            "expected an http(s) URL such as https://secretmanager.googleapis.com or http://127.0.0.1:8085",
-        )),
+    match String::from_utf8(payload.data.to_vec()) {
+        Ok(text) => Ok(SecretValue::new(text)),
+        Err(e) => Err(malformed(&format!(
+            "the payload is not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))),
     }
 }
 
@@ -394,54 +236,31 @@ impl SecretsBackend for CloudSecretManagerBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        // `Unavailable` reports the time of the whole lookup, retries and back-off included.
-        let started = Instant::now();
-        let lookup = self.kinds.get(kind);
-        let Some(prefix) = lookup.prefix.as_deref() else {
+        // Disabled kind or key filtered out by its pattern: nothing is sent (the kernel logs the skip).
+        let Some(prefix) = self.config.routes.route(kind, key) else {
             return Ok(None);
         };
-        if !lookup.admits(key) {
-            tracing::debug!(
-                backend = BACKEND,
-                %kind,
-                key,
-                "the key does not match {}; not looked up",
-                lookup.pattern_kwarg
-            );
-            return Ok(None);
-        }
-        let secret_id = build_path(prefix, key, &self.sep);
-        let name = latest_version_name(&self.project_id, &secret_id);
-        let ctx = Context {
-            kind,
-            key,
-            name: &name,
-            endpoint: &self.endpoint,
-            credentials: &self.plan.source,
-            started,
-        };
-        if is_mangled_in_url(&secret_id) {
-            let outcome = Outcome::InvalidArgument("not sent: the id contains `%` or `\\`".into());
-            return self.answer(outcome, &ctx, &secret_id);
-        }
-        let client = self.client(&ctx).await?;
-        match self.access(client, &name).await {
-            (Ok(response), _) => self.decode(response, &ctx).map(Some),
-            (Err(failure), attempts) => {
-                self.answer(classify(failure, &ctx, attempts), &ctx, &secret_id)
-            }
-        }
+        let secret_id = build_path(prefix, key, &self.config.sep);
+        let name = latest_version_name(&self.config.project_id, &secret_id);
+        // Created first: `elapsed` covers the client build, every attempt and the back-off.
+        let ctx = LookupContext::new(BACKEND, kind, key, name);
+        // No whole-lookup deadline: `timeout_seconds` bounds each attempt (client.rs), and
+        // `max_attempts` with the capped back-off bounds the rest.
+        deadline::within(&ctx, None, self.read(&ctx, &secret_id)).await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::DEFAULT_ENDPOINT;
     use serde_json::{Value, json};
 
     fn build(v: Value) -> Result<CloudSecretManagerBackend, Error> {
         let kwargs = parse_kwargs(BACKEND, v.as_object().unwrap())?;
-        CloudSecretManagerBackend::with_env(kwargs, &|_| None)
+        CloudSecretManagerBackend::with_env(kwargs, &EnvSnapshot::empty())
     }
 
     #[test]

@@ -1,67 +1,16 @@
 //! From a failed `AccessSecretVersion` call to Airflow's answer: `None` (with its log line) or an
-//! [`Error`] carrying the backend, kind, key, resource name and attempt count.
+//! [`Error`] built by the lookup's [`LookupContext`] (backend, kind, key, resource name, attempts,
+//! elapsed time).
 
 use std::error::Error as _;
-use std::time::{Duration, Instant};
 
-use airflow_secrets_core::{Error, SecretKind, error_chain};
+use airflow_secrets_core::provider::context::LookupContext;
+use airflow_secrets_core::provider::redact;
+use airflow_secrets_core::{Error, error_chain};
+use google_cloud_gax::error::Error as SdkError;
 use google_cloud_gax::error::rpc::Code;
-use google_cloud_gax::error::{CredentialsError, Error as SdkError};
 
-use crate::BACKEND;
-use crate::auth::Source;
-
-/// The construction error for `kwarg` (never echoing its value).
-pub(crate) fn invalid(kwarg: &str, problem: impl Into<String>) -> Error {
-    Error::InvalidKwarg {
-        backend: BACKEND,
-        kwarg: kwarg.to_owned(),
-        problem: problem.into(),
-    }
-}
-
-/// One failed attempt.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// The SDK's error (service status, transport, credentials, decoding).
-    Sdk(SdkError),
-    /// The whole attempt (credentials included) took longer than `timeout_seconds`.
-    TimedOut(Duration),
-}
-
-impl Failure {
-    /// Whether another attempt may help: HTTP 429 and every 5xx (with or without a Google error body:
-    /// the rule every provider of this workspace follows), the `UNAVAILABLE` and `RESOURCE_EXHAUSTED`
-    /// statuses (what Google's own client libraries retry for this call), connection failures, timeouts,
-    /// and credential errors the auth library marks transient. Never another 4xx.
-    pub(crate) fn is_transient(&self) -> bool {
-        let e = match self {
-            Failure::TimedOut(_) => return true,
-            Failure::Sdk(e) => e,
-        };
-        if e.is_timeout() || e.is_connect() || e.is_io() {
-            return true;
-        }
-        if e.is_authentication() {
-            return credentials_error(e).is_some_and(CredentialsError::is_transient);
-        }
-        if e.http_status_code().is_some_and(is_transient_http) {
-            return true;
-        }
-        e.status()
-            .is_some_and(|s| matches!(s.code, Code::Unavailable | Code::ResourceExhausted))
-    }
-}
-
-/// 429 Too Many Requests and the 5xx family.
-fn is_transient_http(code: u16) -> bool {
-    code == 429 || (500..600).contains(&code)
-}
-
-fn credentials_error(e: &SdkError) -> Option<&CredentialsError> {
-    e.source()
-        .and_then(|s| s.downcast_ref::<CredentialsError>())
-}
+use crate::client::{Failure, TRANSIENT_STATUSES, credentials_error};
 
 /// What a lookup that did not return a payload means.
 #[derive(Debug)]
@@ -76,72 +25,64 @@ pub(crate) enum Outcome {
     Failed(Error),
 }
 
-/// The lookup being classified.
-pub(crate) struct Context<'a> {
-    pub kind: SecretKind,
-    pub key: &'a str,
-    /// `projects/P/secrets/S/versions/latest`.
-    pub name: &'a str,
-    /// The endpoint requests go to.
+/// Where a lookup was sent, for the errors that name it besides the resource name.
+pub(crate) struct Target<'a> {
+    /// The endpoint requests go to (`Unavailable` names it).
     pub endpoint: &'a str,
-    /// The credential source (described only in authentication errors).
-    pub credentials: &'a Source,
-    /// When the lookup started (`Unavailable` reports the time since, back-off included).
-    pub started: Instant,
+    /// The credential source's description (authentication errors name it).
+    pub credentials: &'a str,
 }
 
-impl Context<'_> {
-    /// `Unavailable` after `attempts` requests, with the time the whole lookup took.
-    pub(crate) fn unavailable(&self, attempts: u32, problem: String) -> Error {
-        Error::Unavailable {
-            backend: BACKEND,
-            kind: self.kind,
-            key: self.key.to_owned(),
-            location: format!("{} at {}", self.name, self.endpoint),
-            attempts,
-            elapsed: self.started.elapsed(),
-            problem,
+impl Target<'_> {
+    /// `Unavailable`, located at `{name} at {endpoint}` (the kernel's context holds the name only).
+    pub(crate) fn unavailable(&self, ctx: &LookupContext, problem: impl Into<String>) -> Error {
+        let mut error = ctx.unavailable(problem);
+        if let Error::Unavailable { location, .. } = &mut error {
+            *location = format!("{location} at {}", self.endpoint);
         }
+        error
     }
 
-    fn rejected(&self, problem: String) -> Error {
-        Error::Rejected {
-            backend: BACKEND,
-            kind: self.kind,
-            key: self.key.to_owned(),
-            location: self.name.to_owned(),
-            problem,
-        }
-    }
-
-    fn authentication(&self, problem: String) -> Error {
-        Error::Authentication {
-            backend: BACKEND,
-            location: format!(
+    /// `Authentication`, located at `{credentials} for {name} at {endpoint}`.
+    fn authentication(&self, ctx: &LookupContext, problem: impl Into<String>) -> Error {
+        ctx.authentication(
+            format!(
                 "{} for {} at {}",
-                self.credentials.describe(),
-                self.name,
+                self.credentials,
+                ctx.location(),
                 self.endpoint
             ),
             problem,
-        }
+        )
     }
 }
 
-/// Maps the last failure of a lookup (after `attempts` requests) to Airflow's answer.
-pub(crate) fn classify(failure: Failure, ctx: &Context<'_>, attempts: u32) -> Outcome {
+/// Maps the last failure of a lookup (the attempts made are counted in `ctx`) to Airflow's answer.
+pub(crate) fn classify(failure: Failure, ctx: &LookupContext, target: &Target<'_>) -> Outcome {
     let e = match failure {
         Failure::TimedOut(limit) => {
-            return Outcome::Failed(ctx.unavailable(
-                attempts,
+            return Outcome::Failed(target.unavailable(
+                ctx,
                 format!(
                     "no answer within {:.3} s (timeout_seconds)",
                     limit.as_secs_f64()
                 ),
             ));
         }
+        Failure::Panicked => {
+            return Outcome::Failed(target.authentication(
+                ctx,
+                "the Google Cloud client library panicked during the request, typically on a token \
+                 server's answer it cannot handle (such as a metadata-server token whose expires_in is too \
+                 large to add to the current time); no token or secret was obtained. The client is rebuilt \
+                 for the next lookup; check the metadata server (GCE_METADATA_HOST) or token endpoint",
+            ));
+        }
         Failure::Sdk(e) => e,
     };
+    let transient_http = e
+        .http_status_code()
+        .filter(|s| TRANSIENT_STATUSES.is_transient(*s));
     if let Some(status) = e.status() {
         let described = format!(
             "{} (HTTP {}): {}",
@@ -153,20 +94,18 @@ pub(crate) fn classify(failure: Failure, ctx: &Context<'_>, attempts: u32) -> Ou
             Code::NotFound => Outcome::NotFound(status.message.clone()),
             Code::PermissionDenied => Outcome::PermissionDenied(status.message.clone()),
             Code::InvalidArgument => Outcome::InvalidArgument(status.message.clone()),
-            Code::Unauthenticated => Outcome::Failed(ctx.authentication(described)),
+            Code::Unauthenticated => Outcome::Failed(target.authentication(ctx, described)),
             // Transient (retried, see `Failure::is_transient`): reported as unavailable.
             Code::Unavailable | Code::ResourceExhausted => {
-                Outcome::Failed(ctx.unavailable(attempts, described))
+                Outcome::Failed(target.unavailable(ctx, described))
             }
-            _ if e.http_status_code().is_some_and(is_transient_http) => {
-                Outcome::Failed(ctx.unavailable(attempts, described))
-            }
+            _ if transient_http.is_some() => Outcome::Failed(target.unavailable(ctx, described)),
             _ => Outcome::Failed(ctx.rejected(described)),
         };
     }
     if e.is_authentication() {
         let problem = credentials_error(&e).map_or_else(|| e.to_string(), ToString::to_string);
-        return Outcome::Failed(ctx.authentication(problem));
+        return Outcome::Failed(target.authentication(ctx, problem));
     }
     if e.is_binding() {
         // The name does not fit `projects/*/secrets/*/versions/*` (e.g. a `/` in the key): the request
@@ -176,29 +115,80 @@ pub(crate) fn classify(failure: Failure, ctx: &Context<'_>, attempts: u32) -> Ou
         );
     }
     if e.is_timeout() || e.is_connect() || e.is_io() {
-        return Outcome::Failed(ctx.unavailable(attempts, error_chain(&e)));
+        return Outcome::Failed(target.unavailable(ctx, error_chain(&e)));
     }
     if e.is_deserialization() {
-        // serde messages may quote response content; keep only what was expected.
+        // Only a success body is decoded (an error body that is not a Google status is an HTTP
+        // error): the store answered, but not in the API's shape, as for any provider's malformed
+        // answer. serde messages may quote response content; keep only what was expected.
         let text = e.source().map(ToString::to_string).unwrap_or_default();
-        let expected = text
-            .split_once(", expected ")
-            .map_or("a Secret Manager response", |(_, x)| x);
-        return Outcome::Failed(ctx.rejected(format!(
-            "the response could not be decoded (expected {expected})"
+        let shown = match redact::serde_message(&text) {
+            m if m.is_empty() => "expected a Secret Manager response".to_owned(),
+            m => m,
+        };
+        return Outcome::Failed(ctx.malformed(format!(
+            "the response could not be decoded ({shown}) (version {})",
+            ctx.location()
         )));
     }
     match e.http_status_code() {
         Some(401) => Outcome::Failed(
-            ctx.authentication(format!("HTTP 401 without a Google error body: {e}")),
+            target.authentication(ctx, format!("HTTP 401 without a Google error body: {e}")),
         ),
-        Some(code) if is_transient_http(code) => Outcome::Failed(
-            ctx.unavailable(attempts, format!("HTTP {code} without a Google error body")),
+        Some(code) if transient_http.is_some() => Outcome::Failed(
+            target.unavailable(ctx, format!("HTTP {code} without a Google error body")),
         ),
         Some(code) => {
             Outcome::Failed(ctx.rejected(format!("HTTP {code} without a Google error body")))
         }
         None => Outcome::Failed(ctx.rejected(error_chain(&e))),
+    }
+}
+
+/// Airflow's answer to `outcome` for the secret `secret_id` (as shown in the log lines): `None` with
+/// Airflow's log line, or the error (`PERMISSION_DENIED` is one with `raise_on_permission_denied`).
+pub(crate) fn answer<T>(
+    outcome: Outcome,
+    ctx: &LookupContext,
+    secret_id: &str,
+    raise_on_permission_denied: bool,
+) -> Result<Option<T>, Error> {
+    match outcome {
+        Outcome::NotFound(message) => {
+            tracing::debug!(
+                backend = ctx.backend(),
+                secret_id,
+                server_message = %message,
+                "Google Cloud API Call Error (NotFound): Secret ID {secret_id} not found."
+            );
+            Ok(None)
+        }
+        Outcome::PermissionDenied(message) if raise_on_permission_denied => Err(ctx.denied(format!(
+            "PERMISSION_DENIED: {message} (the identity needs the 'secretmanager.versions.access' \
+             permission on the secret; Secret Manager also answers this for a secret that does not exist)"
+        ))),
+        Outcome::PermissionDenied(message) => {
+            tracing::error!(
+                backend = ctx.backend(),
+                secret_id,
+                server_message = %message,
+                "Google Cloud API Call Error (PermissionDenied): No access for Secret ID {secret_id}. \
+                 Did you add 'secretmanager.versions.access' permission?"
+            );
+            Ok(None)
+        }
+        Outcome::InvalidArgument(message) => {
+            tracing::error!(
+                backend = ctx.backend(),
+                secret_id,
+                server_message = %message,
+                "Google Cloud API Call Error (InvalidArgument): Invalid secret ID {secret_id}. \
+                 Only ASCII alphabets (a-Z), numbers (0-9), dashes (-), and underscores (_) are allowed \
+                 in the secret ID."
+            );
+            Ok(None)
+        }
+        Outcome::Failed(error) => Err(error),
     }
 }
 
@@ -210,17 +200,27 @@ fn http_label(e: &SdkError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use airflow_secrets_core::SecretKind;
+    use google_cloud_gax::error::CredentialsError;
     use google_cloud_gax::error::rpc::Status;
 
-    fn ctx() -> Context<'static> {
-        Context {
-            kind: SecretKind::Variable,
-            key: "k",
-            name: "projects/P/secrets/airflow-variables-k/versions/latest",
-            endpoint: "http://127.0.0.1:1",
-            credentials: &Source::Anonymous,
-            started: Instant::now(),
+    const TARGET: Target<'static> = Target {
+        endpoint: "http://127.0.0.1:1",
+        credentials: "anonymous",
+    };
+
+    /// A lookup context after `attempts` attempts.
+    fn ctx(attempts: u32) -> LookupContext {
+        let ctx = LookupContext::new(
+            crate::BACKEND,
+            SecretKind::Variable,
+            "k",
+            "projects/P/secrets/airflow-variables-k/versions/latest",
+        );
+        for _ in 0..attempts {
+            ctx.attempt();
         }
+        ctx
     }
 
     fn service(code: Code, http: u16) -> Failure {
@@ -235,80 +235,65 @@ mod tests {
     #[test]
     fn status_codes_map_as_in_airflow() {
         assert!(matches!(
-            classify(service(Code::NotFound, 404), &ctx(), 1),
+            classify(service(Code::NotFound, 404), &ctx(1), &TARGET),
             Outcome::NotFound(_)
         ));
         assert!(matches!(
-            classify(service(Code::PermissionDenied, 403), &ctx(), 1),
+            classify(service(Code::PermissionDenied, 403), &ctx(1), &TARGET),
             Outcome::PermissionDenied(_)
         ));
         assert!(matches!(
-            classify(service(Code::InvalidArgument, 400), &ctx(), 1),
+            classify(service(Code::InvalidArgument, 400), &ctx(1), &TARGET),
             Outcome::InvalidArgument(_)
         ));
         let Outcome::Failed(Error::Unavailable {
-            attempts, problem, ..
-        }) = classify(service(Code::Unavailable, 503), &ctx(), 3)
+            attempts,
+            problem,
+            location,
+            ..
+        }) = classify(service(Code::Unavailable, 503), &ctx(3), &TARGET)
         else {
             panic!()
         };
         assert_eq!(attempts, 3);
         assert_eq!(problem, "UNAVAILABLE (HTTP 503): msg");
+        assert_eq!(
+            location,
+            "projects/P/secrets/airflow-variables-k/versions/latest at http://127.0.0.1:1"
+        );
         assert!(matches!(
-            classify(service(Code::Unauthenticated, 401), &ctx(), 1),
+            classify(service(Code::Unauthenticated, 401), &ctx(1), &TARGET),
             Outcome::Failed(Error::Authentication { .. })
         ));
         // 5xx is transient whatever the Google status: retried, then unavailable.
         assert!(matches!(
-            classify(service(Code::Internal, 500), &ctx(), 3),
+            classify(service(Code::Internal, 500), &ctx(3), &TARGET),
             Outcome::Failed(Error::Unavailable { attempts: 3, .. })
         ));
         assert!(matches!(
-            classify(service(Code::FailedPrecondition, 400), &ctx(), 1),
+            classify(service(Code::FailedPrecondition, 400), &ctx(1), &TARGET),
             Outcome::Failed(Error::Rejected { .. })
         ));
     }
 
     #[test]
-    fn transient_failures() {
-        assert!(service(Code::Unavailable, 503).is_transient());
-        assert!(service(Code::ResourceExhausted, 429).is_transient());
-        assert!(!service(Code::NotFound, 404).is_transient());
-        assert!(service(Code::Internal, 500).is_transient());
-        assert!(service(Code::DeadlineExceeded, 504).is_transient());
-        for (code, http) in [
-            (Code::InvalidArgument, 400),
-            (Code::Unauthenticated, 401),
-            (Code::PermissionDenied, 403),
-            (Code::FailedPrecondition, 400),
-            (Code::AlreadyExists, 409),
-        ] {
-            assert!(!service(code, http).is_transient(), "{code:?}");
-        }
-        assert!(Failure::TimedOut(Duration::from_secs(1)).is_transient());
-        let http = |code| {
-            Failure::Sdk(SdkError::http(
-                code,
-                http::HeaderMap::new(),
-                bytes::Bytes::new(),
-            ))
-        };
-        assert!(http(503).is_transient() && http(429).is_transient() && http(500).is_transient());
-        assert!(
-            !http(404).is_transient() && !http(400).is_transient() && !http(412).is_transient()
-        );
+    fn credential_failures_are_authentication_errors() {
         let auth = |transient| {
             Failure::Sdk(SdkError::authentication(CredentialsError::from_msg(
                 transient,
                 "token endpoint said no",
             )))
         };
-        assert!(auth(true).is_transient() && !auth(false).is_transient());
-        let Outcome::Failed(Error::Authentication { problem, .. }) =
-            classify(auth(false), &ctx(), 1)
+        let Outcome::Failed(Error::Authentication {
+            problem, location, ..
+        }) = classify(auth(false), &ctx(1), &TARGET)
         else {
             panic!()
         };
         assert!(problem.contains("token endpoint said no"), "{problem}");
+        assert_eq!(
+            location,
+            "anonymous for projects/P/secrets/airflow-variables-k/versions/latest at http://127.0.0.1:1"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use airflow_secrets_core::kwargs::de;
+use airflow_secrets_core::provider::redact;
 use serde::Deserialize;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
@@ -201,7 +202,7 @@ impl fmt::Debug for CloudSecretManagerKwargs {
             )
             .field("gcp_scopes", &self.gcp_scopes)
             .field("impersonation_chain", &self.impersonation_chain)
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.endpoint.as_deref().map(redact::url))
             .field("anonymous_credentials", &self.anonymous_credentials)
             .field(
                 "raise_on_permission_denied",

@@ -24,12 +24,17 @@ pub fn latest_version_name(project_id: &str, secret_id: &str) -> String {
     format!("projects/{project_id}/secrets/{secret_id}/versions/latest")
 }
 
-/// Characters that the REST transport would silently change in the URL path (`%` starts an escape the
-/// server decodes; `\` becomes `/` in an `http(s)` URL). Such a secret id cannot reach the service as
-/// written, and Secret Manager refuses it anyway (ids are `[a-zA-Z0-9_-]` only), so it is answered like
-/// Secret Manager's `InvalidArgument` without sending a request.
+/// Secret ids that the REST transport would silently change in the URL path: `%` starts an escape the
+/// server decodes, `\` becomes `/` in an `http(s)` URL, a whole segment `.` or `..` is resolved
+/// away (`secrets/../versions` would read another resource), and control characters: the URL parser
+/// drops ASCII tab, CR and LF before resolving dot segments (`"..\t"` becomes `..`), and no control
+/// character can be in a Secret Manager id. Such an id cannot reach the service as written, and Secret
+/// Manager refuses it anyway (ids are `[a-zA-Z0-9_-]` only), so it is answered like Secret Manager's
+/// `InvalidArgument` without sending a request.
 pub fn is_mangled_in_url(secret_id: &str) -> bool {
     secret_id.contains(['%', '\\'])
+        || secret_id.chars().any(char::is_control)
+        || matches!(secret_id, "." | "..")
 }
 
 #[cfg(test)]
@@ -64,5 +69,8 @@ mod tests {
     fn url_mangling_characters() {
         assert!(is_mangled_in_url("a%41") && is_mangled_in_url("a\\b"));
         assert!(!is_mangled_in_url("a.b") && !is_mangled_in_url("a b"));
+        for id in ["..\t", ".\n.", "..\r", "a\u{0}", "a\u{7f}", "a\u{85}"] {
+            assert!(is_mangled_in_url(id), "{id:?}");
+        }
     }
 }

@@ -361,7 +361,7 @@ async fn a_slow_server_fails_within_the_timeout() {
 }
 
 #[tokio::test]
-async fn an_undecodable_response_is_rejected_without_echoing_it() {
+async fn an_undecodable_response_is_malformed_without_echoing_it() {
     let server = MockServer::start().await;
     serve(
         &server,
@@ -372,8 +372,13 @@ async fn an_undecodable_response_is_rejected_without_echoing_it() {
     )
     .await;
     let err = variable_error(&server, json!({}), "k").await;
-    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
+    assert!(matches!(err, Error::MalformedSecret { .. }), "{err:?}");
     assert!(err.to_string().contains("could not be decoded"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("projects/test-project/secrets/airflow-variables-k/versions/latest"),
+        "{err}"
+    );
     assert_no_leak(&[&err], &["s3cr3t-not-base64!"]);
 }
 

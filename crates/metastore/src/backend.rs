@@ -3,31 +3,21 @@
 use std::fmt;
 
 use airflow_secrets_core::kwargs::Kwargs;
+use airflow_secrets_core::provider::deadline;
 use airflow_secrets_core::{
     Connection, ConnectionFlavor, Error, SecretKind, SecretValue, SecretsBackend, async_trait,
 };
 use tokio::sync::OnceCell;
 
-use crate::MetastoreSettings;
-use crate::store::Store;
-
-/// The backend's name, as Airflow's class is called.
-pub(crate) const NAME: &str = "MetastoreBackend";
-
-/// Where the settings come from when they are not given up front (the `airflow-secrets` facade reads
-/// them from Airflow's configuration on the first lookup, which may run a `_CMD` or ask the custom
-/// backend for a `_SECRET`).
-#[async_trait]
-pub trait SettingsLoader: Send + Sync + fmt::Debug {
-    /// Produces the settings. Called on the first lookup, and again after a failure.
-    async fn load(&self) -> Result<MetastoreSettings, Error>;
-}
+use crate::client::Client;
+use crate::names::Table;
+use crate::{BACKEND, ConfigLoader, MetastoreConfig, kwargs};
 
 enum Source {
-    Ready(Box<Store>),
+    Ready(Box<Client>),
     Deferred {
-        loader: Box<dyn SettingsLoader>,
-        store: OnceCell<Box<Store>>,
+        loader: Box<dyn ConfigLoader>,
+        client: OnceCell<Box<Client>>,
     },
 }
 
@@ -44,19 +34,19 @@ enum Source {
 /// * **config** lookups find nothing (Airflow's base class returns `None`).
 ///
 /// Only `SELECT` statements are sent; a SQLite file is opened read-only. The pool (at most
-/// [`max_connections`](MetastoreSettings::with_max_connections), 2 by default) is opened on the first
+/// [`max_connections`](MetastoreConfig::with_max_connections), 2 by default) is opened on the first
 /// lookup, shared by concurrent lookups, and closes idle connections after a minute. A database that
 /// cannot be reached within the connect timeout gives [`Error::Unavailable`], so the chain falls through.
 ///
 /// `Debug` shows the database URL without its password and the number of Fernet keys.
 ///
 /// ```
-/// use airflow_secrets_metastore::{MetastoreBackend, MetastoreSettings};
-/// let settings = MetastoreSettings::from_strings(
+/// use airflow_secrets_metastore::{MetastoreBackend, MetastoreConfig};
+/// let config = MetastoreConfig::from_strings(
 ///     "postgresql+psycopg2://airflow:s3cr3t@127.0.0.1:5432/airflow",
 ///     "Y2hhbmdlLW1lLXRvLWEtcmVhbC1rZXktMzItYnl0ZXM=",
 /// )?;
-/// let backend = MetastoreBackend::new(settings)?; // no connection is made yet
+/// let backend = MetastoreBackend::new(config)?; // no connection is made yet
 /// assert_eq!(
 ///     format!("{backend:?}"),
 ///     "MetastoreBackend { database: postgresql+psycopg2://airflow:***@127.0.0.1:5432/airflow, fernet_keys: FernetKeys(1 key), schema: None }"
@@ -68,21 +58,21 @@ pub struct MetastoreBackend {
 }
 
 impl MetastoreBackend {
-    /// A backend for these settings. Validates them (the URL must translate to connect options) but
+    /// A backend for this configuration. Validates it (the URL must translate to connect options) but
     /// opens no connection.
-    pub fn new(settings: MetastoreSettings) -> Result<MetastoreBackend, Error> {
+    pub fn new(config: MetastoreConfig) -> Result<MetastoreBackend, Error> {
         Ok(MetastoreBackend {
-            source: Source::Ready(Box::new(Store::new(settings)?)),
+            source: Source::Ready(Box::new(Client::new(config)?)),
         })
     }
 
-    /// A backend whose settings are produced by `loader` on the first lookup (and again after a
-    /// failure to load them). Construction does nothing else.
-    pub fn deferred(loader: impl SettingsLoader + 'static) -> MetastoreBackend {
+    /// A backend whose configuration is produced by `loader` on the first lookup (and again after a
+    /// failure to load it). Construction does nothing else.
+    pub fn deferred(loader: impl ConfigLoader + 'static) -> MetastoreBackend {
         MetastoreBackend {
             source: Source::Deferred {
                 loader: Box::new(loader),
-                store: OnceCell::new(),
+                client: OnceCell::new(),
             },
         }
     }
@@ -90,32 +80,24 @@ impl MetastoreBackend {
     /// Checks Airflow's kwargs for this class: `MetastoreBackend()` accepts none, so any key is
     /// [`Error::UnknownKwarg`].
     pub fn check_kwargs(kwargs: &Kwargs) -> Result<(), Error> {
-        match kwargs.keys().next() {
-            None => Ok(()),
-            Some(kwarg) => Err(Error::UnknownKwarg {
-                backend: NAME,
-                kwarg: kwarg.clone(),
-                accepted: "(none: MetastoreBackend takes no kwargs; it reads [database] sql_alchemy_conn and \
-                           [core] fernet_key from Airflow's configuration)"
-                    .into(),
-            }),
-        }
+        kwargs::check(kwargs)
     }
 
-    /// The settings in use, once known (always for [`new`](Self::new); after the first lookup for
+    /// The configuration in use, once known (always for [`new`](Self::new); after the first lookup for
     /// [`deferred`](Self::deferred)).
-    pub fn settings(&self) -> Option<&MetastoreSettings> {
+    pub fn config(&self) -> Option<&MetastoreConfig> {
         match &self.source {
-            Source::Ready(store) => Some(&store.settings),
-            Source::Deferred { store, .. } => store.get().map(|s| &s.settings),
+            Source::Ready(client) => Some(&client.config),
+            Source::Deferred { client, .. } => client.get().map(|c| &c.config),
         }
     }
 
-    async fn store(&self) -> Result<&Store, Error> {
+    /// The client, once its configuration is known (loading it on the first lookup if deferred).
+    async fn client(&self) -> Result<&Client, Error> {
         match &self.source {
-            Source::Ready(store) => Ok(store),
-            Source::Deferred { loader, store } => Ok(store
-                .get_or_try_init(|| async { Store::new(loader.load().await?).map(Box::new) })
+            Source::Ready(client) => Ok(client),
+            Source::Deferred { loader, client } => Ok(client
+                .get_or_try_init(|| async { Client::new(loader.load().await?).map(Box::new) })
                 .await?),
         }
     }
@@ -123,18 +105,18 @@ impl MetastoreBackend {
 
 impl fmt::Debug for MetastoreBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.settings() {
+        match self.config() {
             Some(s) => f
-                .debug_struct(NAME)
+                .debug_struct(BACKEND)
                 .field("database", &format_args!("{}", s.database()))
                 .field("fernet_keys", s.fernet_keys())
                 .field("schema", &s.schema())
                 .finish(),
             None => match &self.source {
                 Source::Deferred { loader, .. } => {
-                    f.debug_struct(NAME).field("settings", loader).finish()
+                    f.debug_struct(BACKEND).field("config", loader).finish()
                 }
-                Source::Ready(_) => unreachable!("ready backends have settings"),
+                Source::Ready(_) => unreachable!("ready backends have a configuration"),
             },
         }
     }
@@ -143,19 +125,26 @@ impl fmt::Debug for MetastoreBackend {
 #[async_trait]
 impl SecretsBackend for MetastoreBackend {
     fn name(&self) -> &'static str {
-        NAME
+        BACKEND
     }
 
+    /// Route (the kind's table; config is never in the metastore, as in Airflow's base class, and
+    /// nothing is sent) → client → context → deadline → read → map.
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        match kind {
-            SecretKind::Variable => self.store().await?.variable(key).await,
-            SecretKind::Connection => Ok(self
-                .store()
-                .await?
-                .connection(key, ConnectionFlavor::default())
-                .await?
-                .map(|c| SecretValue::new(c.as_json()))),
-            SecretKind::Config => Ok(None),
+        let Some(table) = Table::of(kind) else {
+            return Ok(None);
+        };
+        let client = self.client().await?;
+        let ctx = client.context(table, key);
+        let deadline = Some(client.deadline());
+        match table {
+            Table::Variable => deadline::within(&ctx, deadline, client.variable(&ctx, key)).await,
+            Table::Connection => {
+                let read = client.connection(&ctx, key, ConnectionFlavor::default());
+                Ok(deadline::within(&ctx, deadline, read)
+                    .await?
+                    .map(|c| SecretValue::new(c.as_json())))
+            }
         }
     }
 
@@ -164,6 +153,9 @@ impl SecretsBackend for MetastoreBackend {
         conn_id: &str,
         flavor: ConnectionFlavor,
     ) -> Result<Option<Connection>, Error> {
-        self.store().await?.connection(conn_id, flavor).await
+        let client = self.client().await?;
+        let ctx = client.context(Table::Connection, conn_id);
+        let read = client.connection(&ctx, conn_id, flavor);
+        deadline::within(&ctx, Some(client.deadline()), read).await
     }
 }

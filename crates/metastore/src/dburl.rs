@@ -1,7 +1,8 @@
 //! [`DatabaseUrl`]: Airflow's `sql_alchemy_conn`, parsed as SQLAlchemy parses it.
 //!
 //! SQLAlchemy's `make_url` is a regular expression, not an RFC 3986 parser, and a few of its rules differ
-//! from the `url` crate's: the password runs to the first `@` (so it may hold `/`, `:` or `?` unescaped),
+//! from the `url` crate's: the password runs to the first `@` (so it may hold `/`, `:` or `?` unescaped;
+//! an unencoded `@` in it is refused, see [`UrlError::UnencodedAt`]),
 //! the username cannot hold `:` or `/`, user name and password are percent-decoded, the database part is
 //! taken verbatim, and the query is `parse_qsl` (`+` is a space). The same regular expression is used
 //! here so that every URL Airflow accepts means the same thing.
@@ -42,7 +43,8 @@ impl fmt::Display for Dialect {
     }
 }
 
-/// Why a `sql_alchemy_conn` value was refused. Messages never contain the password.
+/// Why a `sql_alchemy_conn` value was refused. Messages name the part that is wrong in words and never
+/// repeat any part of the URL after the scheme (a misplaced `@` can put the password anywhere).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UrlError {
@@ -61,21 +63,27 @@ pub enum UrlError {
         /// The `dialect[+driver]` given.
         dialect: String,
     },
-    /// The port is not a number from 0 to 65535.
-    #[error("invalid port `{port}`: expected a number from 0 to 65535")]
-    InvalidPort {
-        /// The port text given.
-        port: String,
-    },
+    /// The port is not a number from 0 to 65535. The text is not repeated: when a password holds an
+    /// unencoded `@`, what SQLAlchemy's rule takes for the port is part of the password.
+    #[error(
+        "the port is not a number from 0 to 65535; if the password contains `@`, `:` or `/`, \
+         percent-encode them (`@` → `%40`, `:` → `%3A`, `/` → `%2F`)"
+    )]
+    InvalidPort,
+    /// An `@` follows the one that ends the password: SQLAlchemy ends the password at the first `@`, so
+    /// the rest of the password would be taken for the host (and resolved), the database or the query.
+    /// Nothing of the URL is repeated and nothing is resolved or connected.
+    #[error(
+        "the password contains an unencoded `@` (SQLAlchemy ends the password at the first `@`, so the \
+         rest of it would be taken for the host); percent-encode it as `%40`"
+    )]
+    UnencodedAt,
     /// A SQLite URL names no file (`sqlite://` or `sqlite:///:memory:`).
     #[error(
-        "`{url}` is an in-memory SQLite database, which only the Airflow process that created it can see; \
-         point sql_alchemy_conn at the database file (`sqlite:////abs/path/airflow.db`)"
+        "the URL names an in-memory SQLite database, which only the Airflow process that created it can \
+         see; point sql_alchemy_conn at the database file (`sqlite:////abs/path/airflow.db`)"
     )]
-    InMemorySqlite {
-        /// The URL (it holds no password).
-        url: String,
-    },
+    InMemorySqlite,
 }
 
 /// A parsed `sql_alchemy_conn`.
@@ -163,13 +171,6 @@ impl DatabaseUrl {
             "mysql" | "mariadb" => Dialect::MySql,
             _ => return Err(UrlError::UnsupportedDialect { dialect: name }),
         };
-        let port = match caps.name("port").map(|m| m.as_str()) {
-            None | Some("") => None,
-            Some(p) => Some(
-                p.parse::<u16>()
-                    .map_err(|_| UrlError::InvalidPort { port: p.to_owned() })?,
-            ),
-        };
         let host = caps
             .name("ipv4host")
             .or_else(|| caps.name("ipv6host"))
@@ -181,6 +182,29 @@ impl DatabaseUrl {
             .name("query")
             .map(|q| parse_qsl(q.as_str(), false))
             .unwrap_or_default();
+        // SQLAlchemy's host part may hold `@` (`[^/:?]+`): `user:P@ss@host` gives the password `P` and
+        // the host `ss@host`. Such a host is never meant (a host name cannot hold `@`) and would be
+        // resolved, then shown in every error: refuse it. With a password, an `@` in the database part or
+        // in a query key (never meaningful there) is the same mistake (`user:P@ss/w0rd@host/db`).
+        let database = caps.name("database").map(|m| m.as_str());
+        let query_keys_hold_at = || {
+            caps.name("query").is_some_and(|q| {
+                q.as_str()
+                    .split(['&', ';'])
+                    .any(|pair| pair.split('=').next().is_some_and(|k| k.contains('@')))
+            })
+        };
+        if host.as_deref().is_some_and(|h| h.contains('@'))
+            || (caps.name("password").is_some()
+                && dialect != Dialect::Sqlite
+                && (database.is_some_and(|d| d.contains('@')) || query_keys_hold_at()))
+        {
+            return Err(UrlError::UnencodedAt);
+        }
+        let port = match caps.name("port").map(|m| m.as_str()) {
+            None | Some("") => None,
+            Some(p) => Some(p.parse::<u16>().map_err(|_| UrlError::InvalidPort)?),
+        };
         let parsed = DatabaseUrl {
             dialect,
             name,
@@ -193,13 +217,11 @@ impl DatabaseUrl {
                 .map(|m| SecretValue::new(unquote(m.as_str()))),
             host,
             port,
-            database: caps.name("database").map(|m| m.as_str().to_owned()),
+            database: database.map(str::to_owned),
             query,
         };
         if dialect == Dialect::Sqlite && parsed.sqlite_path().is_none() {
-            return Err(UrlError::InMemorySqlite {
-                url: parsed.to_string(),
-            });
+            return Err(UrlError::InMemorySqlite);
         }
         Ok(parsed)
     }
@@ -378,10 +400,7 @@ mod tests {
         );
         for memory in ["sqlite://", "sqlite:///:memory:", "sqlite:///"] {
             let err = DatabaseUrl::parse(memory).unwrap_err();
-            assert!(
-                matches!(err, UrlError::InMemorySqlite { .. }),
-                "{memory}: {err}"
-            );
+            assert!(matches!(err, UrlError::InMemorySqlite), "{memory}: {err}");
         }
     }
 
@@ -445,10 +464,8 @@ mod tests {
         );
         assert!(err.to_string().contains("`mssql+pyodbc`") && !err.to_string().contains("s3cr3t"));
         let err = DatabaseUrl::parse("postgresql://u:s3cr3t@h:99999/db").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "invalid port `99999`: expected a number from 0 to 65535"
-        );
+        assert_eq!(err, UrlError::InvalidPort);
+        assert!(!err.to_string().contains("99999"), "{err}");
         for bad in [
             "",
             "not a url",
@@ -464,5 +481,71 @@ mod tests {
         }
         let u = parse("postgresql://u:s3cr3t@h/db?password=s3cr3t&sslmode=require");
         assert_eq!(format!("{u} {u:?}").matches("s3cr3t").count(), 0);
+    }
+
+    /// Trust item 5: no parse error repeats any part of the URL after the scheme. A secret is planted in
+    /// every position (user, password, host, port, database, query) of URLs that fail to parse.
+    #[test]
+    fn trust_05_url_errors_never_repeat_the_url() {
+        const S: &str = "PlantedS3cret";
+        let urls = [
+            format!("postgresql://airflow:p@ss:w0rd{S}@db:5432/airflow"),
+            format!("postgresql://airflow:{S}@db:{S}/airflow"),
+            format!("postgresql://{S}:pw@db:99999/airflow"),
+            format!("mysql://u:pw@{S}:1{S}/db"),
+            format!("mysql://u:pw@h:70000/{S}?{S}={S}"),
+            format!("postgresql://u:pw@[::{S}]:x{S}/db"),
+            format!("sqlite://{S}:{S}@/:memory:?{S}={S}"),
+            format!("sqlite:///:memory:?password={S}"),
+            format!("sqlite://{S}@"),
+            format!("oracle://u:{S}@h/db"),
+            format!("post gres://u:{S}@h/db"),
+            format!("postgresql:/u:{S}@h/db"),
+        ];
+        for url in &urls {
+            let err = DatabaseUrl::parse(url).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains(S) && !text.contains("w0rd"), "{url}: {text}");
+        }
+        // Review 2, finding 4: the tail of a password with an unencoded `@` in the host, the database
+        // or a query key is refused (it would be resolved, or shown), naming the fix and nothing else.
+        for url in [
+            format!("postgresql://airflow:P@ssw0rd{S}@127.0.0.1:1/airflow"),
+            format!("mysql://airflow:P@ssw0rd{S}@127.0.0.1/airflow"),
+            format!("postgresql://airflow:P@ssw0rd{S}@[::1]/airflow"),
+            format!("postgresql://airflow:P@ss/w0rd{S}@db/airflow"),
+            format!("postgresql://airflow:P@ss?w0rd{S}@db/airflow"),
+            format!("postgresql://:P@ss@w0rd{S}@db/airflow"),
+        ] {
+            let err = DatabaseUrl::parse(&url).unwrap_err();
+            assert_eq!(err, UrlError::UnencodedAt, "{url}");
+            let text = format!("{err} {err:?}");
+            assert!(
+                text.contains("%40") && !text.contains("w0rd"),
+                "{url}: {text}"
+            );
+        }
+        // `@` is fine in a user name (Azure's `user@server`), a query value, a SQLite path, and in a
+        // database name when there is no password.
+        for ok in [
+            "postgresql://airflow@server:pw@db/airflow",
+            "postgresql://u:pw@db/airflow?application_name=a@b",
+            "sqlite:////data/a@b/airflow.db",
+            "postgresql://db/air@flow",
+        ] {
+            let u = parse(ok);
+            assert!(!u.to_string().contains(":pw"), "{ok}: {u}");
+        }
+        assert_eq!(
+            parse("postgresql://airflow@server:pw@db/airflow").to_string(),
+            "postgresql://airflow%40server:***@db/airflow"
+        );
+        let err = DatabaseUrl::parse("postgresql://airflow:p@ss:w0rdS3cret@db:5432/airflow")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the port is not a number from 0 to 65535") && err.contains("%40"),
+            "{err}"
+        );
     }
 }

@@ -10,8 +10,18 @@
 
 use airflow_secrets_core::{Connection, ConnectionFlavor, Error, SecretValue};
 
+use airflow_secrets_core::provider::context::LookupContext;
+
 use crate::FernetKeys;
-use crate::errors::Ctx;
+
+/// The most rows a lookup searches for the row without a team. The query's `LIMIT` is one more (a
+/// 17th row tells "more rows of teams than searched" apart from "exactly 16"); a server that sends more
+/// than the `LIMIT` is refused. Airflow's keys are unique, so a database has one row per key (per team).
+pub(crate) const MAX_ROWS: usize = 16;
+
+/// The largest text column value read (`val`, `password`, `extra`, ...): 4 MiB. A longer value is a
+/// `MalformedSecret` (without its text). Airflow's `val` and `extra` columns are `TEXT`, unbounded.
+pub(crate) const MAX_VALUE_BYTES: usize = 4 << 20;
 
 /// The columns of a `variable` row that matter.
 #[derive(Default)]
@@ -37,7 +47,12 @@ pub(crate) struct ConnectionRow {
 }
 
 /// Decrypts one stored value. `what` names the column for messages (`val`, `password`, `extra`).
-fn decrypt(keys: &FernetKeys, stored: &str, what: &str, ctx: &Ctx<'_>) -> Result<String, Error> {
+fn decrypt(
+    keys: &FernetKeys,
+    stored: &str,
+    what: &str,
+    ctx: &LookupContext,
+) -> Result<String, Error> {
     if keys.is_empty() {
         return Err(ctx.malformed(format!(
             "`{what}` is stored encrypted, but [core] fernet_key is empty (Airflow's \"no encryption\"); \
@@ -63,7 +78,7 @@ impl VariableRow {
     pub(crate) fn value(
         self,
         keys: &FernetKeys,
-        ctx: &Ctx<'_>,
+        ctx: &LookupContext,
     ) -> Result<Option<SecretValue>, Error> {
         match self.val {
             None => Ok(None),
@@ -81,7 +96,7 @@ impl ConnectionRow {
         self,
         flavor: ConnectionFlavor,
         keys: &FernetKeys,
-        ctx: &Ctx<'_>,
+        ctx: &LookupContext,
     ) -> Result<Connection, Error> {
         let password = match self.password {
             Some(p) if self.is_encrypted && !p.is_empty() => {
@@ -118,21 +133,18 @@ impl ConnectionRow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::DatabaseUrl;
     use airflow_secrets_core::SecretKind;
 
     const K1: &str = "Y2hhbmdlLW1lLXRvLWEtcmVhbC1rZXktMzItYnl0ZXM=";
     const K2: &str = "bm90LWEtcmVhbC1rZXktanVzdC0zMi1ieXRlcy0hIT8=";
 
-    fn with_ctx<T>(f: impl FnOnce(&Ctx<'_>) -> T) -> T {
-        let url = DatabaseUrl::sqlite("/tmp/airflow.db");
-        let ctx = Ctx {
-            kind: SecretKind::Variable,
-            key: "k",
-            location: "table `variable`",
-            url: &url,
-            started: std::time::Instant::now(),
-        };
+    fn with_ctx<T>(f: impl FnOnce(&LookupContext) -> T) -> T {
+        let ctx = LookupContext::new(
+            crate::BACKEND,
+            SecretKind::Variable,
+            "k",
+            "table `variable`",
+        );
         f(&ctx)
     }
 

@@ -67,3 +67,50 @@ async fn reads_airflow_tables_over_the_mysql_protocol() {
     );
     common::assert_logs_clean();
 }
+
+/// Trust item 9: a query stuck behind another session's `LOCK TABLES ... WRITE` ends at the query
+/// timeout (client deadline; the session's `lock_wait_timeout` ends it on the server too), and the same
+/// backend reads again once the lock is released.
+#[tokio::test]
+async fn trust_09_locked_table_hits_the_query_timeout() {
+    use sqlx::{ConnectOptions, Executor};
+    use std::time::{Duration, Instant};
+    common::capture_logs();
+    let db = MySqlServer::start();
+    db.exec(
+        None,
+        &[
+            "CREATE DATABASE airflow".into(),
+            format!("CREATE USER 'airflow'@'%' IDENTIFIED BY '{SECRET}'"),
+            "GRANT ALL PRIVILEGES ON airflow.* TO 'airflow'@'%'".into(),
+        ],
+    )
+    .await;
+    db.exec(Some("airflow"), &airflow_database(Engine::MySql, false))
+        .await;
+    let mut locker = sqlx::mysql::MySqlConnectOptions::new()
+        .host("127.0.0.1")
+        .port(db.port())
+        .username("airflow")
+        .password(SECRET)
+        .database("airflow")
+        .connect()
+        .await
+        .unwrap();
+    locker.execute("LOCK TABLES variable WRITE").await.unwrap();
+    let url = format!("mysql://airflow:{SECRET}@127.0.0.1:{}/airflow", db.port());
+    let b = airflow_secrets_metastore::MetastoreBackend::new(
+        settings(&url, KEY_NEW).with_query_timeout(Duration::from_secs(1)),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(20), b.get_variable("enc_var"))
+        .await
+        .expect("the lookup hung: no query deadline")
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10), "{err}");
+    assert_error!(err, Error::Unavailable { .. }, &["query timeout", "1s"]);
+    locker.execute("UNLOCK TABLES").await.unwrap();
+    assert_eq!(var(&b, "enc_var").await, "encrypted value");
+    common::assert_logs_clean();
+}

@@ -207,3 +207,41 @@ async fn a_database_that_is_down_is_unavailable() {
     assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
     common::assert_logs_clean();
 }
+
+/// Trust item 9: a query stuck behind another session's lock ends at the query timeout as
+/// `Unavailable`, and the same backend reads again once the lock is gone.
+#[tokio::test]
+async fn trust_09_locked_table_hits_the_query_timeout() {
+    use sqlx::{ConnectOptions, Executor};
+    use std::time::{Duration, Instant};
+    common::capture_logs();
+    let pg = airflow_server().await;
+    let mut locker = sqlx::postgres::PgConnectOptions::new_without_pgpass()
+        .host("127.0.0.1")
+        .port(pg.port())
+        .username("postgres")
+        .password(SECRET)
+        .database("airflow")
+        .connect()
+        .await
+        .unwrap();
+    locker.execute("BEGIN").await.unwrap();
+    locker
+        .execute("LOCK TABLE variable IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let url = pg.url("airflow", SECRET, "airflow");
+    let b =
+        MetastoreBackend::new(settings(&url, KEY_NEW).with_query_timeout(Duration::from_secs(1)))
+            .unwrap();
+    let started = Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(20), b.get_variable("enc_var"))
+        .await
+        .expect("the lookup hung: no query deadline")
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10), "{err}");
+    assert_error!(err, Error::Unavailable { .. }, &["query timeout", "1s"]);
+    locker.execute("ROLLBACK").await.unwrap();
+    assert_eq!(var(&b, "enc_var").await, "encrypted value");
+    common::assert_logs_clean();
+}

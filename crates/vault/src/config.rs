@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use airflow_secrets_core::LookupPattern;
+use airflow_secrets_core::provider::redact;
+use airflow_secrets_core::provider::retry::Backoff;
+use airflow_secrets_core::{LookupPattern, SecretKind};
 use secrecy::SecretString;
 
 /// hvac's default server address, used when neither `url` nor `VAULT_ADDR` is set.
@@ -99,11 +101,36 @@ impl VaultConfig {
     }
 }
 
+impl VaultConfig {
+    /// The base paths and lookup pattern of `kind`: what the backend's
+    /// [`Routes`](airflow_secrets_core::provider::routes::Routes) are built from.
+    pub(crate) fn kind_paths(
+        &self,
+        kind: SecretKind,
+    ) -> (Option<&[String]>, Option<&LookupPattern>) {
+        match kind {
+            SecretKind::Connection => (
+                self.connections_path.as_deref(),
+                self.connections_lookup_pattern.as_ref(),
+            ),
+            SecretKind::Variable => (
+                self.variables_path.as_deref(),
+                self.variables_lookup_pattern.as_ref(),
+            ),
+            SecretKind::Config => (
+                self.config_path.as_deref(),
+                self.config_lookup_pattern.as_ref(),
+            ),
+        }
+    }
+}
+
 impl std::fmt::Debug for VaultConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Proxy URLs may embed credentials: only their schemes are shown. `auth` redacts its secrets.
+        // URLs may embed credentials (`https://user:pass@vault`): their userinfo is masked. `auth`
+        // redacts its own secrets.
         f.debug_struct("VaultConfig")
-            .field("url", &self.url)
+            .field("url", &redact::url(&self.url))
             .field("auth", &self.auth)
             .field("auth_mount_point", &self.auth_mount_point)
             .field("mount_point", &self.mount_point)
@@ -141,7 +168,7 @@ impl std::fmt::Debug for VaultConfig {
                 &self
                     .proxies
                     .iter()
-                    .map(|(scheme, _)| scheme)
+                    .map(|(scheme, url)| (scheme, redact::url(url)))
                     .collect::<Vec<_>>(),
             )
             .field("allow_redirects", &self.allow_redirects)
@@ -180,12 +207,35 @@ pub struct ClientCert {
 }
 
 /// Request timeouts. requests' `timeout=30` bounds the connect and each read; `None` waits forever.
+///
+/// On top of requests' two timers, every request must be over within the
+/// [request deadline](Self::request_deadline), `connect + read`: a read timeout alone bounds a silence,
+/// and a server trickling one byte at a time would never trip it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timeout {
     /// Time allowed to establish the connection.
     pub connect: Option<Duration>,
     /// Time allowed between bytes of the response (requests' read timeout).
     pub read: Option<Duration>,
+}
+
+impl Timeout {
+    /// The time a whole request (connect, send, response head and body) may take: `connect + read`
+    /// (60 s with the default `timeout` of 30). A `None` connect part adds nothing; no deadline when
+    /// `read` is `None` (`timeout: null` waits forever, as requests).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use airflow_secrets_vault::Timeout;
+    /// assert_eq!(Timeout::default().request_deadline(), Some(Duration::from_secs(60)));
+    /// let none = Timeout { connect: Some(Duration::from_secs(1)), read: None };
+    /// assert_eq!(none.request_deadline(), None);
+    /// ```
+    pub fn request_deadline(&self) -> Option<Duration> {
+        let read = self.read?;
+        // Saturating: a typed configuration may hold any Duration (VaultBackend::new caps them).
+        Some(read.saturating_add(self.connect.unwrap_or(Duration::ZERO)))
+    }
 }
 
 impl Default for Timeout {
@@ -243,22 +293,30 @@ impl RetryConfig {
     pub fn base_delays(&self) -> Vec<Duration> {
         (0..self.max_retries)
             .map(|n| {
-                let seconds = self.backoff_factor * 2f64.powi(n as i32);
+                let seconds = self.factor() * 2f64.powi(n as i32);
                 Duration::from_secs_f64(seconds.clamp(0.0, MAX_BACKOFF.as_secs_f64()))
             })
             .collect()
     }
 
-    /// The jittered exponential schedule, for backon.
-    pub(crate) fn backoff(&self) -> backon::ExponentialBuilder {
-        let first =
-            Duration::from_secs_f64(self.backoff_factor.clamp(0.0, MAX_BACKOFF.as_secs_f64()));
-        backon::ExponentialBuilder::default()
-            .with_min_delay(first)
-            .with_factor(2.0)
-            .with_max_delay(MAX_BACKOFF)
-            .with_max_times(self.max_retries as usize)
-            .with_jitter()
+    /// The factor, with NaN read as 0: `Duration::from_secs_f64` panics on NaN, and a typed
+    /// configuration may hold anything (`VaultBackend::new` refuses it; this keeps the public
+    /// [`base_delays`](Self::base_delays) panic-free too).
+    fn factor(&self) -> f64 {
+        if self.backoff_factor.is_nan() {
+            0.0
+        } else {
+            self.backoff_factor
+        }
+    }
+
+    /// The schedule of the kernel's [`Backoff`] (equal jitter: before retry *n*, between half and all
+    /// of `min(initial × 2^(n-1), max)`), with `initial` = 2 × `backoff_factor` and `max` =
+    /// 2 × [`MAX_BACKOFF`]: the sleep before retry *n* is between [`base_delays`](Self::base_delays)`[n]`
+    /// and twice that.
+    pub(crate) fn backoff(&self) -> Backoff {
+        let first = Duration::from_secs_f64(self.factor().clamp(0.0, MAX_BACKOFF.as_secs_f64()));
+        Backoff::new(first.saturating_mul(2), MAX_BACKOFF.saturating_mul(2))
     }
 }
 
@@ -386,7 +444,10 @@ pub struct AwsIamAuth {
 }
 
 /// An `sts:AssumeRole` call made before the login, as boto3's `sts.assume_role(**assume_role_kwargs)`.
-#[derive(Debug, Clone)]
+///
+/// It is sent on a client of its own with default TLS verification: the Vault kwargs `verify`,
+/// `cert` and `proxies` never apply to AWS.
+#[derive(Clone)]
 pub struct AssumeRole {
     /// Query parameters (`RoleArn`, `RoleSessionName`, `DurationSeconds`, `ExternalId`, ...).
     pub params: Vec<(String, String)>,
@@ -394,6 +455,20 @@ pub struct AssumeRole {
     pub endpoint: String,
     /// The signing region.
     pub region: String,
+}
+
+impl std::fmt::Debug for AssumeRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Parameter values may be sensitive (`ExternalId`, an MFA `TokenCode`): names only.
+        f.debug_struct("AssumeRole")
+            .field(
+                "params",
+                &self.params.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("endpoint", &redact::url(&self.endpoint))
+            .field("region", &self.region)
+            .finish()
+    }
 }
 
 /// Where the GCP service-account key comes from.
@@ -420,12 +495,7 @@ pub struct GcpAuth {
 mod tests {
     use std::collections::HashSet;
 
-    use backon::BackoffBuilder;
-
     use super::*;
-
-    /// backon computes in f32: allow a microsecond of rounding.
-    const ROUNDING: Duration = Duration::from_micros(1);
 
     #[test]
     fn backoff_is_exponential_jittered_and_bounded() {
@@ -434,11 +504,11 @@ mod tests {
         assert_eq!(base, [0.1, 0.2, 0.4].map(Duration::from_secs_f64));
         let mut schedules = HashSet::new();
         for _ in 0..20 {
-            let delays: Vec<Duration> = retry.backoff().build().collect();
+            let delays: Vec<Duration> = retry.backoff().schedule(retry.max_retries).collect();
             assert_eq!(delays.len(), 3, "max_retries bounds the retries");
             for (delay, base) in delays.iter().zip(&base) {
                 assert!(
-                    *delay + ROUNDING >= *base && *delay <= *base * 2 + ROUNDING,
+                    *delay >= *base && *delay <= *base * 2,
                     "{delay:?} outside [{base:?}, 2 × {base:?}]"
                 );
             }
@@ -451,21 +521,11 @@ mod tests {
             backoff_factor: 10.0,
         };
         assert_eq!(large.base_delays().last(), Some(&MAX_BACKOFF));
-        assert!(
-            large
-                .backoff()
-                .build()
-                .all(|d| d <= MAX_BACKOFF * 2 + ROUNDING)
-        );
-        let none = RetryConfig {
-            max_retries: 0,
-            ..RetryConfig::default()
-        };
-        assert_eq!(none.backoff().build().count(), 0);
+        assert!(large.backoff().schedule(10).all(|d| d <= MAX_BACKOFF * 2));
         let immediate = RetryConfig {
             max_retries: 2,
             backoff_factor: 0.0,
         };
-        assert!(immediate.backoff().build().all(|d| d == Duration::ZERO));
+        assert!(immediate.backoff().schedule(2).all(|d| d == Duration::ZERO));
     }
 }

@@ -1,45 +1,33 @@
 //! What is read from a KV secret (spec §1.5): `conn_uri` or the whole secret for connections, `value`
 //! for variables and config.
 
+use airflow_secrets_core::provider::context::LookupContext;
 use airflow_secrets_core::{Error, SecretKind, SecretValue, pyjson};
 use serde_json::Value;
 
-use crate::kwargs::BACKEND;
+use crate::BACKEND;
 
-/// Turns the KV data of `key` into the value Airflow's `VaultBackend` returns for `kind`.
+/// Turns the KV data of the lookup `ctx` into the value Airflow's `VaultBackend` returns for its kind.
 ///
 /// * `null` or an empty object: not found (Airflow: `if not response: return None`).
 /// * connections: a truthy `conn_uri` verbatim, else the whole secret as Python's `json.dumps` writes
 ///   it, which the core parses with `Connection.from_json` (Airflow's `get_conn_value`);
 /// * variables and config: the `value` field; a non-string JSON value is returned as its JSON text; a
 ///   secret without `value` is logged (without its content) and counts as not found.
-pub(crate) fn extract(
-    kind: SecretKind,
-    key: &str,
-    data: Value,
-) -> Result<Option<SecretValue>, Error> {
+pub(crate) fn extract(ctx: &LookupContext, data: Value) -> Result<Option<SecretValue>, Error> {
+    let (kind, key) = (ctx.kind(), ctx.key());
     let map = match data {
         Value::Null => return Ok(None),
         Value::Object(map) if map.is_empty() => return Ok(None),
         Value::Object(map) => map,
         _ => {
-            return Err(Error::MalformedSecret {
-                backend: BACKEND,
-                kind,
-                key: key.to_owned(),
-                problem: "the KV secret data is not a JSON object".into(),
-            });
+            return Err(ctx.malformed("the KV secret data is not a JSON object"));
         }
     };
     match kind {
         SecretKind::Connection => match map.get("conn_uri") {
             Some(Value::String(uri)) if !uri.is_empty() => Ok(Some(SecretValue::new(uri.clone()))),
-            Some(v) if truthy(v) => Err(Error::MalformedSecret {
-                backend: BACKEND,
-                kind,
-                key: key.to_owned(),
-                problem: "`conn_uri` must be a string".into(),
-            }),
+            Some(v) if truthy(v) => Err(ctx.malformed("`conn_uri` must be a string")),
             _ => Ok(Some(SecretValue::new(pyjson::dumps(&Value::Object(map))))),
         },
         SecretKind::Variable | SecretKind::Config => match map.get("value") {
@@ -81,8 +69,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn ctx(kind: SecretKind) -> LookupContext {
+        LookupContext::new(BACKEND, kind, "k", "/v1/secret/data/k")
+    }
+
     fn get(kind: SecretKind, data: Value) -> Option<String> {
-        extract(kind, "k", data)
+        extract(&ctx(kind), data)
             .unwrap()
             .map(|v| v.expose().to_owned())
     }
@@ -112,7 +104,7 @@ mod tests {
         );
         assert_eq!(get(SecretKind::Connection, json!({})), None);
         assert_eq!(get(SecretKind::Connection, Value::Null), None);
-        assert!(extract(SecretKind::Connection, "k", json!({"conn_uri": 5})).is_err());
+        assert!(extract(&ctx(SecretKind::Connection), json!({"conn_uri": 5})).is_err());
     }
 
     #[test]
@@ -136,6 +128,6 @@ mod tests {
         assert_eq!(get(SecretKind::Variable, json!({"value": null})), None);
         assert_eq!(get(SecretKind::Variable, json!({"other": "v"})), None);
         assert_eq!(get(SecretKind::Config, json!({"other": "v"})), None);
-        assert!(extract(SecretKind::Variable, "k", json!(["x"])).is_err());
+        assert!(extract(&ctx(SecretKind::Variable), json!(["x"])).is_err());
     }
 }

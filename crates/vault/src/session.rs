@@ -9,19 +9,19 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use airflow_secrets_core::provider::context::LookupContext;
+use airflow_secrets_core::provider::limits::instant_after;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
-use vaultrs::client::VaultClient;
 
-use crate::auth::{self, Login, LoginError};
+use crate::BACKEND;
+use crate::auth::{self, Login};
 use crate::client::Transport;
 use crate::config::VaultConfig;
-use crate::kwargs::BACKEND;
+use crate::errors::{Failure, LoginError};
 
 /// A logged-in client.
 pub(crate) struct Session {
-    /// A vaultrs client carrying the token, over the backend's shared connection pool.
-    pub client: VaultClient,
     /// The token itself, for the KV reads.
     pub token: SecretString,
     /// Increases with every login; a 403 names the generation it saw, so that concurrent 403s cause
@@ -34,15 +34,15 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    fn new(transport: &Transport, login: Login, generation: u64, now: Instant) -> Session {
-        let client = transport.vault_client(login.token.expose_secret());
+    fn new(login: Login, generation: u64, now: Instant) -> Session {
         Session {
-            client,
             token: login.token,
             generation,
             lease: login.lease,
-            renew_at: login.lease.map(|l| now + l * 2 / 3),
-            expires_at: login.lease.map(|l| now + l),
+            // Leases are clamped (auth::MAX_LEASE); a sum that still does not fit means "not in this
+            // process's life", never a panic.
+            renew_at: login.lease.and_then(|l| instant_after(now, l / 3 * 2)),
+            expires_at: login.lease.and_then(|l| instant_after(now, l)),
             renewable: login.renewable,
         }
     }
@@ -64,15 +64,44 @@ pub(crate) struct Sessions {
 }
 
 impl Sessions {
-    /// A usable session. `stale` is the generation of a session that just got a 403: a newer one is
-    /// returned as is, that one is replaced by a new login.
+    /// A usable session for the lookup `lookup`. `stale` is the generation of a session that just got
+    /// a 403: a newer one is returned as is, that one is replaced by a new login.
     pub async fn get(
         &self,
         config: &VaultConfig,
         transport: &Transport,
         stale: Option<u64>,
+        lookup: &LookupContext,
     ) -> Result<Arc<Session>, LoginError> {
-        let mut current = self.current.lock().await;
+        // The lock is held while one lookup logs in or renews. Waiting for it is bounded by the
+        // request deadline, so a stalled login cannot hold every other lookup past theirs.
+        // Created before waiting, so that the error tells how long the lookup waited.
+        let waiting = LookupContext::new(
+            BACKEND,
+            lookup.kind(),
+            lookup.key(),
+            format!(
+                "waiting for the {} login or token renewal of another lookup",
+                config.auth.auth_type()
+            ),
+        );
+        let mut current = match transport.lock_wait {
+            None => self.current.lock().await,
+            Some(wait) => match tokio::time::timeout(wait, self.current.lock()).await {
+                Ok(guard) => guard,
+                Err(_) => {
+                    return Err(LoginError {
+                        ctx: waiting,
+                        failure: Failure::Transport {
+                            timeout: true,
+                            message: format!(
+                                "it did not finish within the request deadline of {wait:?}"
+                            ),
+                        },
+                    });
+                }
+            },
+        };
         let now = Instant::now();
         let previous = current.clone();
         let mut generation = 1;
@@ -83,11 +112,10 @@ impl Sessions {
                 return Ok(session.clone());
             }
             if !is_stale && session.renewable && !session.expired(now) {
-                match auth::renew_self(&session.client).await {
+                match auth::renew_self(transport, session.token.expose_secret()).await {
                     Ok(renewed) => {
                         // renew-self answers with the same token and its new lease.
-                        let mut next =
-                            Session::new(transport, renewed, session.generation, Instant::now());
+                        let mut next = Session::new(renewed, session.generation, Instant::now());
                         // A renewal shorter than the previous lease means `max_ttl` caps it: log in anew
                         // next time instead of renewing a token that is about to die.
                         if next.lease < session.lease {
@@ -104,9 +132,9 @@ impl Sessions {
                 }
             }
         }
-        match auth::login(config, transport).await {
+        match auth::login(config, transport, lookup).await {
             Ok(login) => {
-                let session = Arc::new(Session::new(transport, login, generation, Instant::now()));
+                let session = Arc::new(Session::new(login, generation, Instant::now()));
                 *current = Some(session.clone());
                 tracing::debug!(
                     backend = BACKEND,
@@ -121,7 +149,7 @@ impl Sessions {
                 Some(old) if stale != Some(old.generation) && !old.expired(Instant::now()) => {
                     tracing::warn!(
                         backend = BACKEND,
-                        location = %e.location,
+                        location = e.ctx.location(),
                         problem = %e.failure,
                         "refreshing the Vault token failed; using the current token until it expires"
                     );

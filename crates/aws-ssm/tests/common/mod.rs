@@ -1,17 +1,17 @@
-//! Shared by the mock and moto suites.
+//! Shared by this crate's suites: seeding through the SDK and the backend for an endpoint. The moto
+//! server, the static credentials and the kwargs come from the testkit's `moto` module.
 #![allow(dead_code)] // each suite uses a different subset
 
 use airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend;
 use airflow_secrets_aws_ssm::aws_sdk_ssm;
 use airflow_secrets_aws_ssm::aws_sdk_ssm::config::{BehaviorVersion, Credentials, Region};
 use airflow_secrets_aws_ssm::aws_sdk_ssm::types::ParameterType;
-use airflow_secrets_core::kwargs::Kwargs;
 use serde_json::Value;
 use tracing::instrument::WithSubscriber;
 
-#[path = "../support/moto_server.rs"]
-mod moto_server;
-pub use moto_server::*;
+#[allow(unused_imports)] // not every suite checks errors
+pub use airflow_secrets_testkit::leak_check::assert_error_clean;
+pub use airflow_secrets_testkit::moto::*;
 
 /// An SDK client for seeding, with static credentials (moto's default account) or the given ones.
 pub fn seed_client(endpoint: &str, credentials: Option<Credentials>) -> aws_sdk_ssm::Client {
@@ -55,35 +55,6 @@ pub async fn quietly<F: std::future::Future>(setup: F) -> F::Output {
     setup
         .with_subscriber(tracing::subscriber::NoSubscriber::default())
         .await
-}
-
-/// Panics if any of `secrets` appears in the `Display` or `Debug` of `err`.
-pub fn assert_error_clean<E: std::fmt::Display + std::fmt::Debug>(err: &E, secrets: &[&str]) {
-    let shown = format!("{err}\n{err:?}");
-    for secret in secrets {
-        assert!(
-            !shown.contains(secret),
-            "a secret leaked into an error: {shown}"
-        );
-    }
-}
-
-/// Kwargs pointing at `endpoint` with static credentials, merged with `extra`.
-pub fn kwargs(endpoint: &str, extra: Value) -> Kwargs {
-    let mut k: Kwargs = serde_json::from_value(serde_json::json!({
-        "endpoint_url": endpoint,
-        "region_name": REGION,
-        "aws_access_key_id": ACCESS_KEY_ID,
-        "aws_secret_access_key": SECRET_ACCESS_KEY,
-    }))
-    .unwrap();
-    k.extend(
-        extra
-            .as_object()
-            .expect("extra kwargs are an object")
-            .clone(),
-    );
-    k
 }
 
 pub fn backend(endpoint: &str, extra: Value) -> SystemsManagerParameterStoreBackend {

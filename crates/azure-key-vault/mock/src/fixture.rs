@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use crate::TestCa;
 use crate::identity::{ClientProof, FakeEntra};
 use crate::key_vault::FakeKeyVault;
 use crate::server::MockServer;
-use crate::tls::TestCa;
 
 /// Tenant of the fixture's service principal.
 pub const TENANT_ID: &str = "contoso-tenant";

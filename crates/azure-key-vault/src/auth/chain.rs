@@ -16,11 +16,13 @@ use azure_identity::{
 };
 
 use super::cli::AzCliExecutor;
+use super::contain::contained;
 use super::managed_identity::{ManagedIdentityCredential, is_unavailable};
 use super::{identity_client_options, resolve_authority_host};
-use crate::env::Environment;
+use crate::client::HttpOptions;
 use crate::errors::error_chain;
-use crate::transport::{HttpOptions, transport};
+use crate::transport::transport;
+use airflow_secrets_core::provider::env::EnvSnapshot;
 
 /// Options of [`DefaultAzureCredentialChain`], mirroring the arguments Airflow passes to
 /// `DefaultAzureCredential`.
@@ -33,8 +35,9 @@ pub struct DefaultCredentialOptions {
     pub workload_identity_tenant_id: Option<String>,
     /// Token endpoint host. Default: `AZURE_AUTHORITY_HOST`, else the public cloud.
     pub authority_host: Option<String>,
-    /// Where `AZURE_*`, `IDENTITY_*`, `MSI_*`, `AZURE_POD_IDENTITY_AUTHORITY_HOST` and `PATH` are read.
-    pub environment: Environment,
+    /// Where `AZURE_*`, `IDENTITY_*`, `MSI_*`, `AZURE_POD_IDENTITY_AUTHORITY_HOST` and `PATH` are read (the
+    /// [`HONOURED`](crate::HONOURED) names). Default: the process's, captured when the options are built.
+    pub environment: EnvSnapshot,
     /// TLS, timeouts and retries for token requests.
     pub http: HttpOptions,
     /// How long the `az` command may run (Python's `process_timeout`, 10 s).
@@ -47,7 +50,7 @@ impl Default for DefaultCredentialOptions {
             managed_identity_client_id: None,
             workload_identity_tenant_id: None,
             authority_host: None,
-            environment: Environment::Process,
+            environment: crate::env::process(),
             http: HttpOptions::default(),
             az_timeout: Duration::from_secs(10),
         }
@@ -173,7 +176,7 @@ fn environment_step(
     transport: &Transport,
 ) -> StepState {
     let env = &options.environment;
-    let values = ENV_SECRET_VARS.map(|k| env.var(k));
+    let values = ENV_SECRET_VARS.map(|k| env.get(k).map(str::to_owned));
     let [Some(tenant), Some(client), Some(secret)] = values.clone() else {
         let missing: Vec<&str> = ENV_SECRET_VARS
             .iter()
@@ -186,9 +189,9 @@ fn environment_step(
              (missing: {})",
             missing.join(", ")
         );
-        if env.var("AZURE_CLIENT_CERTIFICATE_PATH").is_some() {
+        if env.get("AZURE_CLIENT_CERTIFICATE_PATH").is_some() {
             message.push_str("; AZURE_CLIENT_CERTIFICATE_PATH is set, but certificate credentials are not supported");
-        } else if env.var("AZURE_USERNAME").is_some() {
+        } else if env.get("AZURE_USERNAME").is_some() {
             message.push_str(
                 "; AZURE_USERNAME/AZURE_PASSWORD (username-password) credentials are not supported",
             );
@@ -208,7 +211,7 @@ fn environment_step(
         Secret::new(secret),
         Some(credential_options),
     ) {
-        Ok(c) => StepState::Ready(c),
+        Ok(c) => StepState::Ready(contained("EnvironmentCredential", c)),
         Err(e) => StepState::Broken(error_chain(&e)),
     }
 }
@@ -220,11 +223,11 @@ fn workload_step(
 ) -> StepState {
     let env = &options.environment;
     let has_authority =
-        options.authority_host.is_some() || env.var("AZURE_AUTHORITY_HOST").is_some();
-    let Some(token_file) = env.var("AZURE_FEDERATED_TOKEN_FILE") else {
+        options.authority_host.is_some() || env.get("AZURE_AUTHORITY_HOST").is_some();
+    let Some(token_file) = env.get("AZURE_FEDERATED_TOKEN_FILE").map(str::to_owned) else {
         return StepState::Unavailable("WorkloadIdentityCredential authentication unavailable: AZURE_FEDERATED_TOKEN_FILE is not set".into());
     };
-    let Some(env_tenant) = env.var("AZURE_TENANT_ID") else {
+    let Some(env_tenant) = env.get("AZURE_TENANT_ID").map(str::to_owned) else {
         return StepState::Unavailable(
             "WorkloadIdentityCredential authentication unavailable: AZURE_TENANT_ID is not set"
                 .into(),
@@ -236,7 +239,7 @@ fn workload_step(
     let Some(client_id) = options
         .managed_identity_client_id
         .clone()
-        .or_else(|| env.var("AZURE_CLIENT_ID"))
+        .or_else(|| env.get("AZURE_CLIENT_ID").map(str::to_owned))
     else {
         return StepState::Unavailable(
             "WorkloadIdentityCredential authentication unavailable: no client id (set AZURE_CLIENT_ID)".into(),
@@ -259,7 +262,7 @@ fn workload_step(
         token_file_path: Some(token_file.into()),
     };
     match WorkloadIdentityCredential::new(Some(workload_options)) {
-        Ok(c) => StepState::Ready(c),
+        Ok(c) => StepState::Ready(contained("WorkloadIdentityCredential", c)),
         Err(e) => StepState::Broken(error_chain(&e)),
     }
 }
@@ -269,7 +272,7 @@ fn managed_identity_step(options: &DefaultCredentialOptions, transport: &Transpo
     let client_id = options
         .managed_identity_client_id
         .clone()
-        .or_else(|| env.var("AZURE_CLIENT_ID"));
+        .or_else(|| env.get("AZURE_CLIENT_ID").map(str::to_owned));
     match ManagedIdentityCredential::from_environment(env, client_id, &options.http, transport) {
         Ok(c) => StepState::Ready(Arc::new(c)),
         Err(reason) => StepState::Unavailable(reason),
@@ -283,7 +286,7 @@ fn cli_step(options: &DefaultCredentialOptions) -> StepState {
         ..Default::default()
     };
     match AzureCliCredential::new(Some(cli_options)) {
-        Ok(c) => StepState::Ready(c),
+        Ok(c) => StepState::Ready(contained("AzureCliCredential", c)),
         Err(e) => StepState::Broken(error_chain(&e)),
     }
 }

@@ -10,7 +10,9 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use airflow_secrets_core::provider::{limits, redact};
 
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_core::error::ErrorKind;
@@ -20,9 +22,11 @@ use azure_core::http::{
 };
 use azure_core::time::OffsetDateTime;
 use serde::Deserialize;
+use serde_json::Value;
 
-use crate::env::Environment;
-use crate::transport::{HttpOptions, transport};
+use crate::client::HttpOptions;
+use crate::transport::{is_too_large, transport};
+use airflow_secrets_core::provider::env::EnvSnapshot;
 
 const IMDS_DEFAULT_HOST: &str = "http://169.254.169.254";
 const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
@@ -86,7 +90,7 @@ impl fmt::Debug for ManagedIdentityCredential {
         };
         f.debug_struct("ManagedIdentityCredential")
             .field("source", &kind)
-            .field("endpoint", &endpoint.as_str())
+            .field("endpoint", &redact::url(endpoint.as_str()))
             .field("client_id", &self.client_id)
             .finish_non_exhaustive()
     }
@@ -109,7 +113,7 @@ fn pipeline(options: ClientOptions, retry_status_codes: Vec<StatusCode>) -> Pipe
 impl ManagedIdentityCredential {
     /// Finds the managed identity source the way the Azure SDKs do; `Err` carries the "unavailable" reason.
     pub(crate) fn from_environment(
-        env: &Environment,
+        env: &EnvSnapshot,
         client_id: Option<String>,
         http: &HttpOptions,
         transport_: &Transport,
@@ -119,9 +123,17 @@ impl ManagedIdentityCredential {
                 "ManagedIdentityCredential authentication unavailable: {what} managed identity isn't supported"
             ))
         };
-        if let Some(endpoint) = env.var("IDENTITY_ENDPOINT") {
-            if let Some(secret_header) = env.var("IDENTITY_HEADER") {
-                if env.var("IDENTITY_SERVER_THUMBPRINT").is_some() {
+        if let Some(endpoint) = env.get("IDENTITY_ENDPOINT").map(str::to_owned) {
+            if let Some(secret_header) = env.get("IDENTITY_HEADER").map(str::to_owned) {
+                if !is_header_safe(&secret_header) {
+                    return Err(
+                        "ManagedIdentityCredential authentication unavailable: IDENTITY_HEADER holds characters \
+                         that cannot be sent in an HTTP header (control characters or non-ASCII); check the \
+                         variable's value"
+                            .into(),
+                    );
+                }
+                if env.get("IDENTITY_SERVER_THUMBPRINT").is_some() {
                     return unsupported("Service Fabric");
                 }
                 let endpoint = Url::parse(&endpoint).map_err(|e| {
@@ -138,11 +150,11 @@ impl ManagedIdentityCredential {
                     endpoint_available: AtomicBool::new(true),
                 });
             }
-            if env.var("IMDS_ENDPOINT").is_some() {
+            if env.get("IMDS_ENDPOINT").is_some() {
                 return unsupported("Azure Arc");
             }
-        } else if env.var("MSI_ENDPOINT").is_some() {
-            return unsupported(if env.var("MSI_SECRET").is_some() {
+        } else if env.get("MSI_ENDPOINT").is_some() {
+            return unsupported(if env.get("MSI_SECRET").is_some() {
                 "Azure ML"
             } else {
                 "Cloud Shell"
@@ -151,8 +163,8 @@ impl ManagedIdentityCredential {
 
         // IMDS. AZURE_POD_IDENTITY_AUTHORITY_HOST moves it (AAD pod identity), as in the Python SDK.
         let host = env
-            .var("AZURE_POD_IDENTITY_AUTHORITY_HOST")
-            .unwrap_or_else(|| IMDS_DEFAULT_HOST.to_owned());
+            .get("AZURE_POD_IDENTITY_AUTHORITY_HOST")
+            .unwrap_or(IMDS_DEFAULT_HOST);
         let endpoint = Url::parse(&format!("{}{IMDS_TOKEN_PATH}", host.trim_end_matches('/'))).map_err(|e| {
             format!("ManagedIdentityCredential authentication unavailable: invalid IMDS endpoint ({e})")
         })?;
@@ -215,19 +227,26 @@ impl ManagedIdentityCredential {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum NumberOrString {
-    Number(i64),
-    Text(String),
-}
-
-impl NumberOrString {
-    fn as_i64(&self) -> Option<i64> {
-        match self {
-            NumberOrString::Number(n) => Some(*n),
-            NumberOrString::Text(s) => s.trim().parse().ok(),
+/// A server-sent `expires_in`/`expires_on` as whole seconds: any JSON number (integer, beyond `i64`,
+/// float, `1e300`) or numeric string, saturated to the `i64` range (the caller clamps it to
+/// [`MAX_TOKEN_LIFETIME`]). `None` for anything else (then the other field, or a 5-minute default, is used).
+fn lifetime_seconds(value: &Value) -> Option<i64> {
+    fn saturate(f: f64) -> Option<i64> {
+        // `as` saturates at the i64 bounds; NaN has no meaning here.
+        (!f.is_nan()).then_some(f as i64)
+    }
+    match value {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_u64().map(|_| i64::MAX))
+            .or_else(|| n.as_f64().and_then(saturate)),
+        Value::String(s) => {
+            let text = s.trim();
+            text.parse::<i64>()
+                .ok()
+                .or_else(|| text.parse::<f64>().ok().and_then(saturate))
         }
+        _ => None,
     }
 }
 
@@ -235,9 +254,22 @@ impl NumberOrString {
 struct TokenResponse {
     access_token: String,
     #[serde(default)]
-    expires_on: Option<NumberOrString>,
+    expires_on: Option<Value>,
     #[serde(default)]
-    expires_in: Option<NumberOrString>,
+    expires_in: Option<Value>,
+}
+
+/// The longest token lifetime believed: a server's `expires_in`/`expires_on` beyond it (or absurd: near
+/// `i64::MAX`, negative) is clamped, so a token is fetched again at least daily and no date arithmetic
+/// can overflow.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(86_400);
+
+/// `true` when `value` can be an HTTP header value as it is: visible ASCII, spaces and tabs. A token
+/// or secret with a line break would otherwise fail (or split the header) where it is sent.
+fn is_header_safe(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
 }
 
 fn parse_token(response: &RawResponse) -> azure_core::Result<AccessToken> {
@@ -252,25 +284,52 @@ fn parse_token(response: &RawResponse) -> azure_core::Result<AccessToken> {
             ),
         )
     })?;
+    if !is_header_safe(&body.access_token) {
+        return Err(azure_core::Error::with_message(
+            ErrorKind::Credential,
+            "ManagedIdentityCredential authentication failed: the access_token in the token response holds \
+             characters that cannot be sent in an HTTP header (control characters or non-ASCII)",
+        ));
+    }
     let now = OffsetDateTime::now_utc();
-    let expires_on = match (
-        body.expires_on.as_ref().and_then(NumberOrString::as_i64),
-        body.expires_in.as_ref().and_then(NumberOrString::as_i64),
+    let lifetime = match (
+        body.expires_on.as_ref().and_then(lifetime_seconds),
+        body.expires_in.as_ref().and_then(lifetime_seconds),
     ) {
-        (Some(ts), _) => OffsetDateTime::from_unix_timestamp(ts).unwrap_or(now),
-        (None, Some(secs)) => now + azure_core::time::Duration::seconds(secs),
-        (None, None) => now + azure_core::time::Duration::minutes(5),
+        (Some(ts), _) => limits::until_unix_seconds(ts, SystemTime::now(), MAX_TOKEN_LIFETIME),
+        (None, Some(secs)) => limits::server_seconds(secs, MAX_TOKEN_LIFETIME),
+        (None, None) => Duration::from_secs(5 * 60),
     };
+    // At most a day (clamped above), so the conversion and the addition cannot overflow.
+    let expires_on = now + azure_core::time::Duration::seconds(lifetime.as_secs() as i64);
     Ok(AccessToken::new(body.access_token, expires_on))
 }
 
-fn body_excerpt(response: &RawResponse) -> String {
-    let text = String::from_utf8_lossy(response.body().as_ref());
-    let text = text.trim();
-    match text.char_indices().nth(300) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
+/// What an error message says about an error response's body: never the body itself (a misbehaving
+/// endpoint may put a token or a secret in it), only its size and, for a JSON body, its `error` code
+/// (`{"error":"invalid_request"}` or `{"error":{"code":"..."}}`) when that is a short identifier.
+fn body_summary(response: &RawResponse) -> String {
+    let body = response.body().as_ref();
+    let code = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+        let error = v.get("error")?;
+        error
+            .as_str()
+            .or_else(|| error.get("code")?.as_str())
+            .filter(|c| is_error_code(c))
+            .map(str::to_owned)
+    });
+    match code {
+        Some(code) => format!("error `{code}`; body of {} bytes not shown", body.len()),
+        None => format!("body of {} bytes not shown", body.len()),
     }
+}
+
+/// An OAuth-style error code: 1 to 64 ASCII letters, digits, `_`, `-` or `.`.
+fn is_error_code(code: &str) -> bool {
+    (1..=64).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 #[async_trait::async_trait]
@@ -301,6 +360,15 @@ impl TokenCredential for ManagedIdentityCredential {
         });
         let response = match pipeline.send(&ctx, &mut request, send_options).await {
             Ok(r) => r,
+            Err(e) if is_too_large(&e) => {
+                return Err(azure_core::Error::with_message(
+                    ErrorKind::Credential,
+                    format!(
+                        "ManagedIdentityCredential authentication failed: {}",
+                        crate::errors::error_chain(&e)
+                    ),
+                ));
+            }
             Err(e) if probing && matches!(e.kind(), ErrorKind::Io | ErrorKind::Connection) => {
                 return Err(unavailable(format!(
                     "ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint ({})",
@@ -319,20 +387,20 @@ impl TokenCredential for ManagedIdentityCredential {
             return Err(unavailable(format!(
                 "ManagedIdentityCredential authentication unavailable. The requested identity has not been assigned \
                  to this resource ({})",
-                body_excerpt(&response)
+                body_summary(&response)
             )));
         }
         Err(azure_core::Error::with_message(
             ErrorKind::Credential,
             format!(
-                "ManagedIdentityCredential authentication failed: {} answered {}: {}",
+                "ManagedIdentityCredential authentication failed: {} answered {} ({})",
                 if is_imds {
                     "the IMDS endpoint"
                 } else {
                     "IDENTITY_ENDPOINT"
                 },
                 u16::from(status),
-                body_excerpt(&response)
+                body_summary(&response)
             ),
         ))
     }

@@ -2,6 +2,7 @@
 
 mod chain;
 mod cli;
+mod contain;
 mod managed_identity;
 
 use std::sync::Arc;
@@ -13,9 +14,9 @@ use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 
 pub use chain::{DefaultAzureCredentialChain, DefaultCredentialOptions};
 
-use crate::env::Environment;
-use crate::kwargs::{CredentialConfig, normalize_authority_host};
-use crate::transport::HttpOptions;
+use crate::client::HttpOptions;
+use crate::config::{CredentialConfig, normalize_authority_host};
+use airflow_secrets_core::provider::env::EnvSnapshot;
 
 /// Azure's public-cloud authority, the default token endpoint host.
 pub const PUBLIC_CLOUD_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
@@ -27,12 +28,12 @@ pub const KEY_VAULT_SCOPE: &str = "https://vault.azure.net/.default";
 /// public cloud. The error names the offending source.
 pub(crate) fn resolve_authority_host(
     explicit: Option<&str>,
-    env: &Environment,
+    env: &EnvSnapshot,
 ) -> Result<String, String> {
     if let Some(host) = explicit {
         return normalize_authority_host(host).map_err(|p| format!("authority_host {p}"));
     }
-    match env.var("AZURE_AUTHORITY_HOST") {
+    match env.get("AZURE_AUTHORITY_HOST").map(str::to_owned) {
         Some(host) => {
             normalize_authority_host(&host).map_err(|p| format!("AZURE_AUTHORITY_HOST {p}"))
         }
@@ -60,7 +61,7 @@ pub(crate) fn identity_client_options(
 pub(crate) fn build_credential(
     config: &CredentialConfig,
     authority_host: Option<&str>,
-    env: &Environment,
+    env: &EnvSnapshot,
     http: &HttpOptions,
     transport: &Transport,
 ) -> azure_core::Result<Arc<dyn TokenCredential>> {
@@ -82,7 +83,7 @@ pub(crate) fn build_credential(
                 Secret::new(client_secret.clone()),
                 Some(options),
             )?;
-            Ok(credential)
+            Ok(contain::contained("ClientSecretCredential", credential))
         }
         CredentialConfig::Default {
             managed_identity_client_id,

@@ -3,7 +3,7 @@
 
 use std::fmt::{Debug, Display};
 
-use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, Environment};
+use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, EnvSnapshot};
 use airflow_secrets_azure_key_vault_mock::{ACCESS_TOKEN, AzureFixture, CLIENT_SECRET};
 use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
 use airflow_secrets_testkit::logs::Logs;
@@ -52,8 +52,8 @@ pub fn backend(fixture: &AzureFixture, overrides: Value) -> AzureKeyVaultBackend
 }
 
 /// An empty explicit environment: nothing from the machine running the tests leaks in.
-pub fn no_env() -> Environment {
-    Environment::from_vars(Vec::<(String, String)>::new())
+pub fn no_env() -> EnvSnapshot {
+    EnvSnapshot::empty()
 }
 
 /// Key Vault requests (path, has Authorization) in order.

@@ -1,5 +1,6 @@
 //! `check`: what would be used, where it came from, and does it answer.
 
+use airflow_secrets::core::provider::redact::urls_in_text;
 use airflow_secrets::{AirflowConfig, BackendClass, Error, SecretsSettings};
 use serde_json::{Value, json};
 
@@ -20,7 +21,7 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure
                     "--backend-kwargs",
                 )?;
                 let sources = if global.backend_kwargs.is_some() {
-                    vec!["--backend-kwargs".to_owned()]
+                    vec![global.backend_kwargs_source.clone()]
                 } else {
                     vec![]
                 };
@@ -117,8 +118,11 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure
     Ok(status)
 }
 
+/// The failures' messages, URL userinfo masked (a provider's error may quote a URL).
 fn failures(f: &[(&'static str, Error)]) -> Vec<String> {
-    f.iter().map(|(_, e)| e.to_string()).collect()
+    f.iter()
+        .map(|(_, e)| urls_in_text(&e.to_string()).into_owned())
+        .collect()
 }
 
 fn probe(result: Result<(Option<&'static str>, Vec<String>), Error>) -> (Value, Status) {
@@ -145,11 +149,13 @@ fn status_message(s: Status) -> &'static str {
         Status::NotFound => "not found",
         Status::Usage => "configuration error",
         Status::BackendFailure => "backend failure",
+        // `check` runs no command.
+        Status::CannotRun | Status::CommandNotFound | Status::Child(_) => "command failure",
     }
 }
 
 fn worst(a: Status, b: Status) -> Status {
-    if (b as u8) > (a as u8) { b } else { a }
+    if b.code() > a.code() { b } else { a }
 }
 
 fn print_table(report: &Value) {

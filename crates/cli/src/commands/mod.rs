@@ -3,6 +3,8 @@
 mod backends;
 mod check;
 mod connection;
+mod exec;
+mod export;
 mod get;
 
 use airflow_secrets::{
@@ -13,12 +15,20 @@ use crate::args::{Cli, Command, FlavorArg, GlobalArgs};
 use crate::exit::{Failure, Status};
 
 /// Runs the parsed command line.
-pub async fn run(cli: Cli) -> Result<Status, Failure> {
+pub async fn run(mut cli: Cli) -> Result<Status, Failure> {
+    // `-` / `@FILE` are read once, here, so that every command sees the same text.
+    if let Some(value) = cli.global.backend_kwargs.take() {
+        let input = crate::input::resolve("--backend-kwargs", &value)?;
+        cli.global.backend_kwargs = Some(input.text);
+        cli.global.backend_kwargs_source = input.source;
+    }
     match cli.command {
         Command::Get(cmd) => get::run(&cli.global, cmd).await,
         Command::Backends { output } => Ok(backends::run(output)),
         Command::Check(args) => check::run(&cli.global, args).await,
         Command::Connection(cmd) => connection::run(&cli.global, cmd),
+        Command::Exec(args) => exec::run(&cli.global, args).await,
+        Command::Export(args) => export::run(&cli.global, args).await,
     }
 }
 

@@ -150,7 +150,7 @@ fn create(
             })
         }
         PyValue::Dict(object) => Ok(FileConnection {
-            connection: from_object(conn_id, object, flavor)?,
+            connection: from_object(conn_id, *object, flavor)?,
             written: Written::Built,
         }),
         other => Err(format!(

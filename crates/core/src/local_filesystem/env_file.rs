@@ -5,13 +5,17 @@
 //!   whitespace, then `#`, so indented comments count);
 //! * every other line is `key, _, value = line.partition("=")`, with **no** trimming and **no**
 //!   unquoting: `KEY = 'v'` defines the key `"KEY "` with the value `" 'v'"`;
-//! * every malformed line is reported, together, with its line number;
-//! * a repeated key collects several values (the caller decides whether that is an error).
+//! * every malformed line is reported, together, with its line number (the first
+//!   [`MAX_REPORTED_ERRORS`] listed, the others counted);
+//! * a repeated key collects several values (the caller decides whether that is an error);
+//! * at most [`MAX_ENTRIES`] `KEY=VALUE` lines, repeated keys included.
 
 use indexmap::IndexMap;
 
 use crate::FileParseError;
 use crate::connection::pystr::is_py_space;
+
+use super::{MAX_ENTRIES, MAX_REPORTED_ERRORS};
 
 /// Airflow's message for a line without `=`.
 const NO_EQUAL_SIGN: &str =
@@ -24,11 +28,15 @@ const EMPTY_VALUE: &str = "Invalid line format. Value is empty.";
 /// Each key with all its values, in file order.
 pub(crate) type EnvEntries = IndexMap<String, Vec<String>>;
 
-/// Parses a `.env` file's text; all syntax errors are returned together.
+/// Parses a `.env` file's text; all syntax errors are returned together, the first
+/// [`MAX_REPORTED_ERRORS`] of them listed and the others counted. More than [`MAX_ENTRIES`]
+/// `KEY=VALUE` lines is an error naming the first line past the limit.
 pub(crate) fn parse(text: &str) -> Result<EnvEntries, Vec<FileParseError>> {
     let mut entries = EnvEntries::new();
+    let mut count = 0usize;
     let mut errors = Vec::new();
-    for (n, line) in splitlines(text).into_iter().enumerate() {
+    let mut unlisted = 0usize;
+    for (n, line) in splitlines(text).enumerate() {
         let line_no = n + 1;
         if line.is_empty() || is_comment(line) {
             continue;
@@ -38,24 +46,45 @@ pub(crate) fn parse(text: &str) -> Result<EnvEntries, Vec<FileParseError>> {
             Some(("", _)) => EMPTY_KEY,
             Some((_, "")) => EMPTY_VALUE,
             Some((key, value)) => {
-                entries
-                    .entry(key.to_owned())
-                    .or_default()
-                    .push(value.to_owned());
+                count += 1;
+                if count > MAX_ENTRIES {
+                    return Err(vec![FileParseError {
+                        column: None,
+                        line: Some(line_no),
+                        message: super::too_many_entries(),
+                    }]);
+                }
+                match entries.get_mut(key) {
+                    Some(values) => values.push(value.to_owned()),
+                    None => {
+                        // `vec!` allocates room for this one value only.
+                        entries.insert(key.to_owned(), vec![value.to_owned()]);
+                    }
+                }
                 continue;
             }
         };
-        errors.push(FileParseError {
-            column: None,
-            line: Some(line_no),
-            message: problem.to_owned(),
-        });
+        if errors.len() < MAX_REPORTED_ERRORS {
+            errors.push(FileParseError {
+                column: None,
+                line: Some(line_no),
+                message: problem.to_owned(),
+            });
+        } else {
+            unlisted += 1;
+        }
     }
     if errors.is_empty() {
-        Ok(entries)
-    } else {
-        Err(errors)
+        return Ok(entries);
     }
+    if unlisted > 0 {
+        errors.push(FileParseError {
+            column: None,
+            line: None,
+            message: super::and_more(unlisted, "invalid lines"),
+        });
+    }
+    Err(errors)
 }
 
 /// Whether Python's `str.splitlines()` breaks a line at `c`: `\n`, `\r`, `\v`, `\f`, `\x1c`, `\x1d`,
@@ -76,27 +105,25 @@ pub(crate) fn is_line_break(c: char) -> bool {
 }
 
 /// Python's `str.splitlines()`: splits at every [`is_line_break`] (`\r\n` counts as one); a final line
-/// break does not start an extra empty line.
-fn splitlines(text: &str) -> Vec<&str> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if !is_line_break(c) {
-            continue;
+/// break does not start an extra empty line. Lazy, so that a file of many short lines costs no
+/// memory beyond its text.
+fn splitlines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
         }
-        lines.push(&text[start..i]);
+        let Some((i, c)) = rest.char_indices().find(|(_, c)| is_line_break(*c)) else {
+            return Some(std::mem::take(&mut rest));
+        };
+        let line = &rest[..i];
         let mut end = i + c.len_utf8();
-        if c == '\r' && chars.peek().is_some_and(|(_, next)| *next == '\n') {
-            chars.next();
+        if c == '\r' && rest[end..].starts_with('\n') {
             end += 1;
         }
-        start = end;
-    }
-    if start < text.len() {
-        lines.push(&text[start..]);
-    }
-    lines
+        rest = &rest[end..];
+        Some(line)
+    })
 }
 
 /// `COMMENT_PATTERN.match(line)` with `COMMENT_PATTERN = re.compile(r"\s*#.*")`.
@@ -126,7 +153,7 @@ mod tests {
             ("a\u{1f}b\u{a0}c", &["a\u{1f}b\u{a0}c"]),
         ];
         for (text, want) in cases {
-            assert_eq!(splitlines(text), *want, "{text:?}");
+            assert_eq!(splitlines(text).collect::<Vec<_>>(), *want, "{text:?}");
         }
     }
 

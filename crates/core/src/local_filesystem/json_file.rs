@@ -10,19 +10,32 @@
 //!   large for a float (`1e400`; Python gives `inf`);
 //! * integers beyond the `i64`/`u64` range become floats (Python keeps every digit), and `-0` is the
 //!   float `-0.0` (Python: the int `0`);
-//! * nesting deeper than 127 arrays/objects is refused (`serde_json`'s limit; Python's is about 1000);
+//! * more than [`MAX_NODES`](super::MAX_NODES) values, keys, arrays and objects is an error (Python
+//!   reads any number, memory allowing);
+//! * nesting deeper than 127 arrays/objects ([`MAX_NESTING_DEPTH`], `serde_json`'s recursion limit,
+//!   which the workspace keeps on: no `unbounded_depth`) is refused with `recursion limit exceeded`
+//!   and its line (Python's `RecursionError` comes at about 1000); so `to_py`, clone, drop and
+//!   `json.dumps` of a document never recurse deeper than that;
 //! * a lone UTF-16 surrogate escape (`"\ud800"`) is an error (Python keeps the unpaired surrogate);
 //! * error messages are `serde_json`'s (`expected value`, `trailing comma`, `EOF while parsing an
 //!   object`, ...), not CPython's (`Expecting value`, ...). Like CPython's, they never contain text
 //!   from the file. Line and column are 1-based, the column counted in characters as Python counts it.
 
-use serde_json::Value;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::FileParseError;
 
+use super::MAX_NODES;
 use super::value::{PyDict, PyValue};
+#[cfg(doc)]
+use super::yaml_file::MAX_NESTING_DEPTH;
 
 /// `json.loads(text)`.
+///
+/// The document is built straight into [`PyValue`]s (no `serde_json::Value` in between), counting
+/// its nodes as they are read: more than [`MAX_NODES`] is an error at the line of the node past it.
 pub(crate) fn loads(text: &str) -> Result<PyValue, FileParseError> {
     if text.starts_with('\u{feff}') {
         // serde_json would say `expected value` about a file that looks fine in an editor.
@@ -32,8 +45,128 @@ pub(crate) fn loads(text: &str) -> Result<PyValue, FileParseError> {
             message: "Unexpected UTF-8 BOM (decode using utf-8-sig)".into(),
         });
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| syntax_error(text, &e))?;
-    Ok(to_py(value))
+    let mut nodes = 0;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = Node { nodes: &mut nodes }
+        .deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value))
+        .map_err(|e| syntax_error(text, &e))?;
+    Ok(value)
+}
+
+/// Counts one node against [`MAX_NODES`].
+fn count<E: serde::de::Error>(nodes: &mut usize) -> Result<(), E> {
+    *nodes += 1;
+    if *nodes > MAX_NODES {
+        return Err(E::custom(super::too_many_nodes()));
+    }
+    Ok(())
+}
+
+/// A JSON value, read as the Python object `json.loads` would return.
+struct Node<'n> {
+    nodes: &'n mut usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_> {
+    type Value = PyValue;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<PyValue, D::Error> {
+        count(self.nodes)?;
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_> {
+    type Value = PyValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<PyValue, E> {
+        Ok(PyValue::None)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<PyValue, E> {
+        Ok(PyValue::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<PyValue, E> {
+        Ok(PyValue::Int(i.into()))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<PyValue, E> {
+        Ok(PyValue::Int(u.into()))
+    }
+
+    /// serde_json hands over only finite floats (`-0`, integers beyond 64 bits, and real floats).
+    fn visit_f64<E>(self, f: f64) -> Result<PyValue, E> {
+        Ok(PyValue::Float(f))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<PyValue, E> {
+        Ok(PyValue::Str(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<PyValue, E> {
+        Ok(PyValue::Str(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PyValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Node {
+            nodes: &mut *self.nodes,
+        })? {
+            items.push(item);
+        }
+        Ok(PyValue::List(items))
+    }
+
+    /// A repeated key keeps its first position and takes the last value, as in a Python dict.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PyValue, A::Error> {
+        let mut dict = PyDict::default();
+        while let Some(key) = map.next_key_seed(Key {
+            nodes: &mut *self.nodes,
+        })? {
+            let value = map.next_value_seed(Node {
+                nodes: &mut *self.nodes,
+            })?;
+            // A string key is always hashable.
+            let _ = dict.insert(PyValue::Str(key), value);
+        }
+        Ok(PyValue::Dict(Box::new(dict)))
+    }
+}
+
+/// An object's key (always a string in JSON), counted as a node.
+struct Key<'n> {
+    nodes: &'n mut usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Key<'_> {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        count(self.nodes)?;
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for Key<'_> {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<String, E> {
+        Ok(s.to_owned())
+    }
+
+    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<String, E> {
+        Ok(s)
+    }
 }
 
 /// A `serde_json` error as a [`FileParseError`]: its message without the position suffix, and the
@@ -55,30 +188,6 @@ fn syntax_error(text: &str, e: &serde_json::Error) -> FileParseError {
         // serde_json reports column 0 for an error right after a line break (at the end of the input).
         column: Some(line_text[..end].chars().count().max(1)),
         message,
-    }
-}
-
-/// The Python object `json.loads` would have returned for this value.
-fn to_py(value: Value) -> PyValue {
-    match value {
-        Value::Null => PyValue::None,
-        Value::Bool(b) => PyValue::Bool(b),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => PyValue::Int(i.into()),
-            (None, Some(u)) => PyValue::Int(u.into()),
-            // Every other serde_json number is a finite float.
-            (None, None) => PyValue::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => PyValue::Str(s),
-        Value::Array(items) => PyValue::List(items.into_iter().map(to_py).collect()),
-        Value::Object(map) => {
-            let mut dict = PyDict::default();
-            for (key, value) in map {
-                // A string key is always hashable.
-                let _ = dict.insert(PyValue::Str(key), to_py(value));
-            }
-            PyValue::Dict(dict)
-        }
     }
 }
 
@@ -129,8 +238,11 @@ mod tests {
         for refused in ["NaN", "-Infinity", "1e400", r#""\ud800""#] {
             assert!(loads(refused).is_err(), "{refused}");
         }
-        assert!(loads(&"[".repeat(128)).is_err());
-        let ok = format!("{}{}", "[".repeat(127), "]".repeat(127));
+        // serde_json's recursion limit is the documented MAX_NESTING_DEPTH.
+        let depth = super::super::MAX_NESTING_DEPTH;
+        let too_deep = loads(&"[".repeat(depth + 1)).unwrap_err();
+        assert_eq!(too_deep.message, "recursion limit exceeded");
+        let ok = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
         assert!(loads(&ok).is_ok());
     }
 

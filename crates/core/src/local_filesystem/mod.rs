@@ -11,14 +11,27 @@
 //!   is [`Error::UnsupportedFileType`] (so is a file named just `.env`, whose "extension" is empty for
 //!   Python's `Path.suffix` as for Rust's `Path::extension`). A missing or unreadable file is
 //!   [`Error::FileRead`].
+//! * **Limits** (so that no file can hang, crash or exhaust the process; each is an error naming the
+//!   file, and the line for YAML): only a regular file (or a symlink to one) is read — a FIFO, a
+//!   device or a directory is [`Error::FileRead`], and a FIFO without a writer does not block; at most
+//!   [`MAX_FILE_BYTES`] (64 MiB) are read; JSON and YAML documents nest at most
+//!   [`MAX_NESTING_DEPTH`] (127) collections deep, YAML aliases included; YAML anchors and aliases
+//!   copy at most [`MAX_ALIAS_BYTES`] (8 MiB) in all; JSON and YAML documents hold at most
+//!   [`MAX_NODES`] (1,000,000) nodes, YAML aliases expanded; `.env` files hold at most
+//!   [`MAX_ENTRIES`] (1,000,000) `KEY=VALUE` lines; an error lists at most [`MAX_REPORTED_ERRORS`]
+//!   (20) bad lines or repeated keys, and counts the others. So whatever the file, a lookup holds a
+//!   bounded amount of memory: the text and the strings copied from it (a few times the file's
+//!   size), plus at most about 192 MiB of heap for what is built around them (measured: about
+//!   35 MiB for [`MAX_NODES`] JSON or YAML nodes, 150 MiB for [`MAX_ENTRIES`] `.env` entries).
 //! * The text is decoded as UTF-8 (a byte-order mark is *not* removed, as Python's `utf-8` codec does
 //!   not), and `\r\n` / `\r` become `\n` (Python's universal newlines). Invalid UTF-8 is an
 //!   [`Error::FileParse`] (Python raises `UnicodeDecodeError`).
 //! * **`.env`**: lines from `str.splitlines()`; empty lines and comment lines (optional whitespace then
 //!   `#`) are skipped; a whitespace-only line is an error; `KEY=VALUE` is split at the first `=` with
 //!   no trimming and no unquoting. Every bad line is reported at once ([`Error::FileParse`], one
-//!   [`FileParseError`] per line). A key given twice is [`Error::DuplicateKeys`] (Airflow's
-//!   `VariableNotUnique` / `ConnectionNotUnique`).
+//!   [`FileParseError`] per line, up to [`MAX_REPORTED_ERRORS`], then one that counts the rest). A
+//!   key given twice is [`Error::DuplicateKeys`] (Airflow's `VariableNotUnique` /
+//!   `ConnectionNotUnique`).
 //! * **`.json`**: read with `serde_json` into what Python's `json.loads` returns: key order kept, a
 //!   repeated key keeping its first position and its last value. Unlike Python, `NaN`/`Infinity` are
 //!   refused and integers beyond 64 bits become floats (see `json_file`). **`.yaml`/`.yml`**: PyYAML's
@@ -66,6 +79,29 @@ pub(crate) mod env_file;
 pub(crate) mod json_file;
 pub(crate) mod value;
 pub(crate) mod yaml_file;
+
+/// The largest secrets file the backend reads: 64 MiB. A larger file (or one that grows past it while
+/// it is read) is [`Error::FileRead`], without reading more than this plus
+/// one byte.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub use yaml_file::{MAX_ALIAS_BYTES, MAX_NESTING_DEPTH};
+
+/// Most nodes in a JSON or YAML secrets file: 1,000,000. Every scalar (a mapping's key included),
+/// list and mapping is one node, YAML aliases expanded (`{"a": [1, 2]}` is 5 nodes); a real variables
+/// or connections file has a few thousand at most. Counted while the document is built, so that a
+/// file of many tiny values (`[[],[],…]`) cannot cost gigabytes; more is a parse error naming the
+/// line where the limit is passed.
+pub const MAX_NODES: usize = 1_000_000;
+
+/// Most `KEY=VALUE` lines in a `.env` secrets file: 1,000,000, a repeated key counting once per
+/// line. More is a parse error naming the first line past the limit.
+pub const MAX_ENTRIES: usize = 1_000_000;
+
+/// Most problems one error lists: 20 bad lines of a `.env` file
+/// ([`Error::FileParse`], then one more entry, without a line, saying how
+/// many more there are), or 20 repeated keys ([`Error::DuplicateKeys`],
+/// then `and N more`). So an error stays short whatever the file.
+pub const MAX_REPORTED_ERRORS: usize = 20;
 
 use std::path::{Path, PathBuf};
 
@@ -308,12 +344,15 @@ fn parse_error(path: &Path, errors: Vec<FileParseError>) -> Error {
 }
 
 /// Reads the file as Python's `open(path).read()` does: UTF-8, universal newlines.
+/// Only a regular file of at most [`MAX_FILE_BYTES`] is read ([`crate::provider::files`]).
 fn read_text(path: &Path, kind: SecretKind) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::FileRead {
-        backend: NAME,
-        kind,
-        path: path.to_owned(),
-        source: std::sync::Arc::new(source),
+    let bytes = crate::provider::files::read_bounded(path, MAX_FILE_BYTES).map_err(|source| {
+        Error::FileRead {
+            backend: NAME,
+            kind,
+            path: path.to_owned(),
+            source: std::sync::Arc::new(source),
+        }
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let bad = e.utf8_error().valid_up_to();
@@ -330,13 +369,58 @@ fn read_text(path: &Path, kind: SecretKind) -> Result<String, Error> {
     Ok(universal_newlines(text))
 }
 
-/// Python's universal newlines: `\r\n` and `\r` become `\n`.
+/// Python's universal newlines: `\r\n` and `\r` become `\n` (one copy of the text at most).
 pub(crate) fn universal_newlines(text: String) -> String {
-    if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        text
+    if !text.contains('\r') {
+        return text;
     }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find('\r') {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        rest = &rest[i + 1..];
+        if let Some(after) = rest.strip_prefix('\n') {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The entry that stands for the `n` problems not listed after the first [`MAX_REPORTED_ERRORS`].
+pub(crate) fn and_more(n: usize, what: &str) -> String {
+    format!("and {n} more {what} (only the first {MAX_REPORTED_ERRORS} are listed)")
+}
+
+/// The error for a document past [`MAX_NODES`].
+pub(crate) fn too_many_nodes() -> String {
+    format!(
+        "the document has more than {MAX_NODES} nodes (values, keys, lists and mappings), the most \
+         a secrets file may have"
+    )
+}
+
+/// The error for a `.env` file past [`MAX_ENTRIES`].
+pub(crate) fn too_many_entries() -> String {
+    format!("the file has more than {MAX_ENTRIES} entries, the most a secrets file may have")
+}
+
+/// At most [`MAX_REPORTED_ERRORS`] of the `keys`, then `and N more` for the rest.
+fn listed_keys(keys: impl Iterator<Item = String>) -> Vec<String> {
+    let mut listed = Vec::new();
+    let mut unlisted = 0usize;
+    for key in keys {
+        if listed.len() < MAX_REPORTED_ERRORS {
+            listed.push(key);
+        } else {
+            unlisted += 1;
+        }
+    }
+    if unlisted > 0 {
+        listed.push(format!("and {unlisted} more"));
+    }
+    listed
 }
 
 /// Airflow's `_parse_secret_file`: the extension picks the parser; any syntax error fails the file.
@@ -370,7 +454,7 @@ pub(crate) fn parse_text(format: Format, text: &str) -> Result<Entries, Vec<File
     }
     .map_err(|e| vec![e])?;
     match document {
-        PyValue::Dict(dict) => Ok(Entries::Document(dict)),
+        PyValue::Dict(dict) => Ok(Entries::Document(*dict)),
         _ => Err(one("The file should contain the object.")),
     }
 }
@@ -394,11 +478,11 @@ fn lookup_value(path: &Path, kind: SecretKind, key: &str) -> Result<Option<Secre
     };
     match parse_secret_file(path, kind)? {
         Entries::Env(map) => {
-            let repeated: Vec<String> = map
-                .iter()
-                .filter(|(_, v)| v.len() != 1)
-                .map(|(k, _)| k.clone())
-                .collect();
+            let repeated = listed_keys(
+                map.iter()
+                    .filter(|(_, v)| v.len() != 1)
+                    .map(|(k, _)| k.clone()),
+            );
             if !repeated.is_empty() {
                 return Err(duplicates(repeated));
             }
@@ -408,11 +492,11 @@ fn lookup_value(path: &Path, kind: SecretKind, key: &str) -> Result<Option<Secre
                 .map(|v| SecretValue::new(v.as_str())))
         }
         Entries::Document(dict) if kind == SecretKind::Config => {
-            let repeated: Vec<String> = dict
-                .iter()
-                .filter(|(_, v)| matches!(v, PyValue::List(items) if items.len() != 1))
-                .map(|(k, _)| k.scalar_str().unwrap_or_default())
-                .collect();
+            let repeated = listed_keys(
+                dict.iter()
+                    .filter(|(_, v)| matches!(v, PyValue::List(items) if items.len() != 1))
+                    .map(|(k, _)| k.scalar_str().unwrap_or_default()),
+            );
             if !repeated.is_empty() {
                 return Err(duplicates(repeated));
             }

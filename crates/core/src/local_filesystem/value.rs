@@ -15,6 +15,10 @@ use indexmap::IndexMap;
 use crate::pyjson::{self, python_float_repr};
 
 /// A value as Python sees it after `json.loads` / `yaml.safe_load`.
+///
+/// Clone, drop, `Debug` and [`dumps`](Self::dumps) recurse: the parsers never build a value nested
+/// deeper than [`MAX_NESTING_DEPTH`](super::MAX_NESTING_DEPTH), which keeps them far within any
+/// thread's stack.
 #[derive(Debug, Clone)]
 pub(crate) enum PyValue {
     /// `None`.
@@ -29,8 +33,8 @@ pub(crate) enum PyValue {
     Str(String),
     /// A `list`.
     List(Vec<PyValue>),
-    /// A `dict`.
-    Dict(PyDict),
+    /// A `dict` (boxed, which keeps every value at 32 bytes).
+    Dict(Box<PyDict>),
 }
 
 impl PyValue {
@@ -120,21 +124,10 @@ impl PyValue {
             PyValue::Str(s) => out.push_str(&pyjson::dumps(s)),
         }
     }
-
-    /// How many nodes this value holds (itself included); used to bound YAML alias expansion.
-    pub(crate) fn node_count(&self) -> usize {
-        match self {
-            PyValue::List(items) => 1 + items.iter().map(PyValue::node_count).sum::<usize>(),
-            PyValue::Dict(dict) => {
-                1 + dict
-                    .iter()
-                    .map(|(k, v)| k.node_count() + v.node_count())
-                    .sum::<usize>()
-            }
-            _ => 1,
-        }
-    }
 }
+
+// Lists of millions of values are possible (up to `MAX_NODES`): keep each value small.
+const _: () = assert!(std::mem::size_of::<PyValue>() == 32);
 
 /// Python `dict` equality for keys: `1 == 1.0 == True`, `0 == 0.0 == -0.0 == False`, every NaN object
 /// distinct, strings by value.
@@ -241,7 +234,7 @@ mod tests {
         d.insert(s("a"), int(1)).unwrap();
         d.insert(s("b"), int(2)).unwrap();
         d.insert(s("a"), int(3)).unwrap();
-        assert_eq!(PyValue::Dict(d).dumps(), r#"{"a": 3, "b": 2}"#);
+        assert_eq!(PyValue::Dict(Box::new(d)).dumps(), r#"{"a": 3, "b": 2}"#);
     }
 
     #[test]
@@ -253,7 +246,10 @@ mod tests {
         d.insert(PyValue::Bool(true), s("z")).unwrap();
         d.insert(PyValue::Float(1.0), s("w")).unwrap();
         assert_eq!(d.len(), 2);
-        assert_eq!(PyValue::Dict(d.clone()).dumps(), r#"{"1": "w", "1": "y"}"#);
+        assert_eq!(
+            PyValue::Dict(Box::new(d.clone())).dumps(),
+            r#"{"1": "w", "1": "y"}"#
+        );
         assert_eq!(
             d.get_str("1").map(PyValue::dumps).as_deref(),
             Some(r#""y""#)
@@ -278,7 +274,7 @@ mod tests {
             .insert(PyValue::Float(0.5), PyValue::Float(1e16))
             .unwrap();
         let v = PyValue::List(vec![
-            PyValue::Dict(inner),
+            PyValue::Dict(Box::new(inner)),
             s("é\n"),
             int(-0),
             PyValue::Float(100.0),
@@ -301,7 +297,7 @@ mod tests {
         d.insert(PyValue::Float(f64::INFINITY), s("g")).unwrap();
         d.insert(PyValue::Float(2.5), s("h")).unwrap();
         assert_eq!(
-            PyValue::Dict(d).dumps(),
+            PyValue::Dict(Box::new(d)).dumps(),
             r#"{"-3": "b", "-0.0": "d", "170141183460469231731687303715884105727": "e", "1.7014118346046923e+38": "f", "Infinity": "g", "2.5": "h"}"#
         );
     }
@@ -311,7 +307,7 @@ mod tests {
         assert!(!PyValue::Float(0.0).is_truthy());
         assert!(PyValue::Float(f64::NAN).is_truthy());
         assert!(!int(0).is_truthy());
-        assert!(!PyValue::Dict(PyDict::default()).is_truthy());
+        assert!(!PyValue::Dict(Box::default()).is_truthy());
         assert_eq!(
             PyValue::Float(f64::INFINITY).scalar_str().unwrap(),
             "Infinity"

@@ -30,8 +30,14 @@
 //!   raises a bare `ValueError` / `KeyError`);
 //! * integers are limited to `i128` (±1.7e38, 39 digits): a larger one, in any form (decimal, `0x`,
 //!   `0b`, octal, base 60), is a file parse error naming its line (PyYAML returns a big `int`);
-//! * a recursive alias (`&a [*a]`) is refused; alias expansion is capped at [`MAX_ALIAS_NODES`] nodes
-//!   and nesting at [`MAX_DEPTH`] levels ("billion laughs" files cannot exhaust memory);
+//! * a recursive alias (`&a [*a]`) is refused; anchors and aliases may copy at most
+//!   [`MAX_ALIAS_BYTES`] in all, counted in bytes (a long string costs its length), and the document,
+//!   aliases expanded, may nest at most [`MAX_NESTING_DEPTH`] levels: "billion laughs" and nesting
+//!   bombs are an error naming their line, not an exhausted memory or stack; and the document, aliases
+//!   expanded, may hold at most [`MAX_NODES`] nodes (PyYAML reads any number). (libyaml refuses
+//!   nesting past 1,000 levels, `exceeded maximum nesting depth`; PyYAML's aliases share one object
+//!   and copy nothing, so a deep alias chain fails only later, in `json.dumps`, with
+//!   `RecursionError`.)
 //! * the grammar is yaml-rust2's (YAML 1.2), which accepts some malformed inputs libyaml rejects:
 //!   tabs as indentation, an empty implicit key (`: x`), anchor names with punctuation (`&a:b`), a
 //!   repeated anchor name, `?`, `>` or `|` right inside a flow collection; and rejects a few odd
@@ -50,12 +56,23 @@ use yaml_rust2::{Event, ScanError};
 
 use crate::FileParseError;
 
+use super::MAX_NODES;
 use super::value::{PyDict, PyValue};
 
-/// Deepest nesting of sequences and mappings accepted.
-const MAX_DEPTH: usize = 1000;
-/// Most nodes that aliases may copy into a document.
-const MAX_ALIAS_NODES: usize = 100_000;
+/// Deepest nesting of lists and mappings in a JSON or YAML secrets file, YAML aliases expanded: 127
+/// (a top-level mapping is level 1). It is serde_json's own limit, which JSON files have; YAML files
+/// get the same, so that every walk of a document (building, copying, dropping, `json.dumps`) stays
+/// far within a 2 MiB thread stack. A deeper document is a parse error naming the line.
+pub const MAX_NESTING_DEPTH: usize = 127;
+
+/// Most bytes that anchors and aliases may copy in one YAML secrets file: 8 MiB, counted as the
+/// estimated in-memory size of each copy (a string counts its length, every node a fixed size), so
+/// that neither many nodes nor one long string can multiply a small file into gigabytes. More is a
+/// parse error naming the line of the alias (or anchor) that goes past it.
+pub const MAX_ALIAS_BYTES: usize = 8 * 1024 * 1024;
+
+/// The estimated in-memory size of one node, without the text it owns.
+const NODE_BYTES: usize = std::mem::size_of::<PyValue>();
 
 const TAG_PREFIX: &str = "tag:yaml.org,2002:";
 
@@ -112,7 +129,19 @@ fn error_at(mark: Marker, message: impl Into<String>) -> FileParseError {
 fn scan_error(e: &ScanError) -> FileParseError {
     // libyaml-style messages: they name the construct, never the document's text (the one exception,
     // "unexpected character", quotes a single reserved indicator such as `@`).
+    // The scanner refuses flow collections nested past 255 (it reads ahead, so it may see them before
+    // the builder's own depth check): that is the same error.
+    if e.info() == "recursion limit exceeded" {
+        return error_at(*e.marker(), too_deep());
+    }
     error_at(*e.marker(), e.info())
+}
+
+fn too_deep() -> String {
+    format!(
+        "nesting deeper than {MAX_NESTING_DEPTH} levels (aliases expanded), the most a secrets file \
+         may have"
+    )
 }
 
 /// What a scalar resolves to before it is placed.
@@ -139,14 +168,41 @@ struct Pair {
     merge: bool,
 }
 
-enum Frame {
+/// A node's height (0 for a scalar, 1 + the tallest child for a collection), estimated bytes and
+/// number of nodes (itself and everything in it), tracked as the document is built so that no
+/// recursive walk is needed to bound them.
+#[derive(Clone, Copy, Default)]
+struct Size {
+    height: usize,
+    bytes: usize,
+    nodes: usize,
+}
+
+impl Size {
+    fn scalar(text: &str) -> Size {
+        Size {
+            height: 0,
+            bytes: NODE_BYTES + text.len(),
+            nodes: 1,
+        }
+    }
+}
+
+/// A collection being read: its anchor, the size of the children read so far, its contents.
+struct Frame {
+    anchor: usize,
+    children: Size,
+    body: Body,
+}
+
+enum Body {
     Seq {
-        anchor: usize,
         kind: SeqKind,
-        items: Vec<(PyValue, Marker)>,
+        items: Vec<PyValue>,
+        /// Each item's position, kept for `!!omap` / `!!pairs` only (their errors name it).
+        marks: Vec<Marker>,
     },
     Map {
-        anchor: usize,
         pairs: Vec<Pair>,
         /// The key read, waiting for its value; `bool` = merge key.
         pending: Option<(PyValue, Marker, bool)>,
@@ -156,8 +212,10 @@ enum Frame {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (PyValue, usize)>,
-    alias_nodes: usize,
+    anchors: HashMap<usize, (PyValue, Size)>,
+    copied_bytes: usize,
+    /// Nodes read so far, aliases expanded (see [`MAX_NODES`]).
+    nodes: usize,
     documents: usize,
     result: Option<PyValue>,
 }
@@ -180,21 +238,19 @@ impl Builder {
                     }
                 }
                 Event::Alias(id) => {
-                    let Some((value, size)) = self.anchors.get(&id) else {
+                    let Some((_, size)) = self.anchors.get(&id) else {
                         return Err(error_at(
                             mark,
                             "found a recursive alias, which is not supported",
                         ));
                     };
-                    self.alias_nodes += size;
-                    if self.alias_nodes > MAX_ALIAS_NODES {
-                        return Err(error_at(
-                            mark,
-                            format!("aliases expand to more than {MAX_ALIAS_NODES} nodes"),
-                        ));
-                    }
-                    let value = value.clone();
-                    self.place(Scalar::Value(value), mark)?;
+                    let size = *size;
+                    // Every limit is checked before the copy is made.
+                    self.check_depth(size, mark)?;
+                    self.count(size.nodes, mark)?;
+                    self.copy(size, mark)?;
+                    let value = self.anchors[&id].0.clone();
+                    self.place(Scalar::Value(value), size, mark)?;
                 }
                 Event::Scalar(mut text, style, anchor, tag) => {
                     if matches!(style, TScalarStyle::Literal | TScalarStyle::Folded)
@@ -206,14 +262,17 @@ impl Builder {
                     let scalar =
                         construct_scalar(&text, style, tag.as_ref().map(full_tag).as_deref())
                             .map_err(|m| error_at(mark, m))?;
+                    let size = Size::scalar(&text);
+                    self.count(1, mark)?;
                     if anchor != 0 {
+                        self.copy(size, mark)?;
                         let value = match &scalar {
                             Scalar::Value(v) => v.clone(),
                             Scalar::Merge | Scalar::ValueKey => PyValue::Str(text.clone()),
                         };
-                        self.anchors.insert(anchor, (value, 1));
+                        self.anchors.insert(anchor, (value, size));
                     }
-                    self.place(scalar, mark)?;
+                    self.place(scalar, size, mark)?;
                 }
                 Event::SequenceStart(anchor, tag) => {
                     let kind = match tag.as_ref().map(full_tag).as_deref() {
@@ -230,14 +289,12 @@ impl Builder {
                             _ => return Err(error_at(mark, no_constructor(t))),
                         },
                     };
-                    self.push(
-                        Frame::Seq {
-                            anchor,
-                            kind,
-                            items: Vec::new(),
-                        },
-                        mark,
-                    )?;
+                    let body = Body::Seq {
+                        kind,
+                        items: Vec::new(),
+                        marks: Vec::new(),
+                    };
+                    self.push(anchor, body, mark)?;
                 }
                 Event::MappingStart(anchor, tag) => {
                     match tag.as_ref().map(full_tag).as_deref() {
@@ -256,50 +313,93 @@ impl Builder {
                             _ => return Err(error_at(mark, no_constructor(t))),
                         },
                     }
-                    self.push(
-                        Frame::Map {
-                            anchor,
-                            pairs: Vec::new(),
-                            pending: None,
-                        },
-                        mark,
-                    )?;
+                    let body = Body::Map {
+                        pairs: Vec::new(),
+                        pending: None,
+                    };
+                    self.push(anchor, body, mark)?;
                 }
                 Event::SequenceEnd => {
-                    let Some(Frame::Seq {
+                    let Some(Frame {
                         anchor,
-                        kind,
-                        items,
+                        children,
+                        body: Body::Seq { kind, items, marks },
                     }) = self.stack.pop()
                     else {
                         return Err(error_at(mark, "unbalanced sequence end"));
                     };
                     let value = match kind {
-                        SeqKind::List => PyValue::List(items.into_iter().map(|(v, _)| v).collect()),
-                        SeqKind::Pairs => pairs_list(items)?,
+                        SeqKind::List => PyValue::List(items),
+                        SeqKind::Pairs => pairs_list(items, marks)?,
                     };
-                    self.finish(anchor, value, mark)?;
+                    self.finish(anchor, value, children, mark)?;
                 }
                 Event::MappingEnd => {
-                    let Some(Frame::Map { anchor, pairs, .. }) = self.stack.pop() else {
+                    let Some(Frame {
+                        anchor,
+                        children,
+                        body: Body::Map { pairs, .. },
+                    }) = self.stack.pop()
+                    else {
                         return Err(error_at(mark, "unbalanced mapping end"));
                     };
                     let dict = flatten_mapping(pairs)?;
-                    self.finish(anchor, PyValue::Dict(dict), mark)?;
+                    self.finish(anchor, PyValue::Dict(Box::new(dict)), children, mark)?;
                 }
             }
         }
         Ok(self.result.unwrap_or(PyValue::None))
     }
 
-    fn push(&mut self, frame: Frame, mark: Marker) -> Result<(), FileParseError> {
-        if self.stack.len() >= MAX_DEPTH {
+    fn push(&mut self, anchor: usize, body: Body, mark: Marker) -> Result<(), FileParseError> {
+        self.check_depth(
+            Size {
+                height: 1,
+                bytes: 0,
+                nodes: 1,
+            },
+            mark,
+        )?;
+        self.count(1, mark)?;
+        self.stack.push(Frame {
+            anchor,
+            children: Size::default(),
+            body,
+        });
+        Ok(())
+    }
+
+    /// A node of `size` placed at the current level must keep the document within
+    /// [`MAX_NESTING_DEPTH`].
+    fn check_depth(&self, size: Size, mark: Marker) -> Result<(), FileParseError> {
+        if self.stack.len() + size.height > MAX_NESTING_DEPTH {
+            return Err(error_at(mark, too_deep()));
+        }
+        Ok(())
+    }
+
+    /// Counts `nodes` more nodes against [`MAX_NODES`].
+    fn count(&mut self, nodes: usize, mark: Marker) -> Result<(), FileParseError> {
+        self.nodes = self.nodes.saturating_add(nodes);
+        if self.nodes > MAX_NODES {
+            return Err(error_at(mark, super::too_many_nodes()));
+        }
+        Ok(())
+    }
+
+    /// Counts a copy made by an anchor or an alias against [`MAX_ALIAS_BYTES`].
+    fn copy(&mut self, size: Size, mark: Marker) -> Result<(), FileParseError> {
+        self.copied_bytes = self.copied_bytes.saturating_add(size.bytes);
+        if self.copied_bytes > MAX_ALIAS_BYTES {
             return Err(error_at(
                 mark,
-                format!("nesting deeper than {MAX_DEPTH} levels"),
+                format!(
+                    "aliases expand to more than {} MiB, the most anchors and aliases may copy \
+                     in a secrets file",
+                    MAX_ALIAS_BYTES >> 20
+                ),
             ));
         }
-        self.stack.push(frame);
         Ok(())
     }
 
@@ -307,31 +407,52 @@ impl Builder {
         &mut self,
         anchor: usize,
         value: PyValue,
+        children: Size,
         mark: Marker,
     ) -> Result<(), FileParseError> {
+        let size = Size {
+            height: children.height + 1,
+            bytes: NODE_BYTES.saturating_add(children.bytes),
+            nodes: children.nodes.saturating_add(1),
+        };
         if anchor != 0 {
-            let size = value.node_count();
+            self.copy(size, mark)?;
             self.anchors.insert(anchor, (value.clone(), size));
         }
-        self.place(Scalar::Value(value), mark)
+        self.place(Scalar::Value(value), size, mark)
     }
 
-    /// Puts a finished node into its parent (or makes it the document).
-    fn place(&mut self, node: Scalar, mark: Marker) -> Result<(), FileParseError> {
-        match self.stack.last_mut() {
-            None => {
-                self.result = Some(value_or_error(node).map_err(|m| error_at(mark, m))?);
+    /// Puts a finished node of `size` into its parent (or makes it the document).
+    fn place(&mut self, node: Scalar, size: Size, mark: Marker) -> Result<(), FileParseError> {
+        self.check_depth(size, mark)?;
+        let Some(frame) = self.stack.last_mut() else {
+            self.result = Some(value_or_error(node).map_err(|m| error_at(mark, m))?);
+            return Ok(());
+        };
+        frame.children.height = frame.children.height.max(size.height);
+        frame.children.bytes = frame.children.bytes.saturating_add(size.bytes);
+        frame.children.nodes = frame.children.nodes.saturating_add(size.nodes);
+        match &mut frame.body {
+            Body::Seq { kind, items, marks } => {
+                items.push(value_or_error(node).map_err(|m| error_at(mark, m))?);
+                if *kind == SeqKind::Pairs {
+                    marks.push(mark);
+                }
             }
-            Some(Frame::Seq { items, .. }) => {
-                items.push((value_or_error(node).map_err(|m| error_at(mark, m))?, mark));
-            }
-            Some(Frame::Map { pairs, pending, .. }) => match pending.take() {
+            Body::Map { pairs, pending } => match pending.take() {
                 None => {
                     let (key, merge) = match node {
                         Scalar::Value(v) => (v, false),
                         Scalar::Merge => (PyValue::Str("<<".into()), true),
                         Scalar::ValueKey => (PyValue::Str("=".into()), false),
                     };
+                    // The dict keeps a second copy of a string key (its identity) and an index slot.
+                    let key_copy = match &key {
+                        PyValue::Str(k) => k.len(),
+                        _ => 0,
+                    };
+                    frame.children.bytes =
+                        frame.children.bytes.saturating_add(NODE_BYTES + key_copy);
                     *pending = Some((key, mark, merge));
                 }
                 Some((key, key_mark, merge)) => {
@@ -405,6 +526,19 @@ fn full_tag(tag: &yaml_rust2::parser::Tag) -> String {
 /// mapping in a `<<: [*a, *b]` list yields to an earlier one), then the mapping's own pairs; the last
 /// value of a repeated key wins.
 fn flatten_mapping(pairs: Vec<Pair>) -> Result<PyDict, FileParseError> {
+    let mut dict = PyDict::default();
+    if !pairs.iter().any(|pair| pair.merge) {
+        // The usual case, without a second copy of the pairs.
+        for pair in pairs {
+            if dict.insert(pair.key, pair.value).is_err() {
+                return Err(error_at(
+                    pair.key_mark,
+                    "while constructing a mapping, found unhashable key",
+                ));
+            }
+        }
+        return Ok(dict);
+    }
     let mut merged: Vec<(PyValue, PyValue, Marker)> = Vec::new();
     let mut own = Vec::new();
     for pair in pairs {
@@ -418,7 +552,7 @@ fn flatten_mapping(pairs: Vec<Pair>) -> Result<PyDict, FileParseError> {
                 let mut submerge = Vec::new();
                 for item in items {
                     match item {
-                        PyValue::Dict(d) => submerge.push(d),
+                        PyValue::Dict(d) => submerge.push(*d),
                         other => {
                             return Err(error_at(
                                 pair.value_mark,
@@ -445,7 +579,6 @@ fn flatten_mapping(pairs: Vec<Pair>) -> Result<PyDict, FileParseError> {
             }
         }
     }
-    let mut dict = PyDict::default();
     for (key, value, mark) in merged.into_iter().chain(own) {
         if dict.insert(key, value).is_err() {
             return Err(error_at(
@@ -466,9 +599,9 @@ fn node_kind(v: &PyValue) -> &'static str {
 }
 
 /// `!!omap` / `!!pairs`: each item must be a mapping of one pair; the result is a list of `[k, v]`.
-fn pairs_list(items: Vec<(PyValue, Marker)>) -> Result<PyValue, FileParseError> {
+fn pairs_list(items: Vec<PyValue>, marks: Vec<Marker>) -> Result<PyValue, FileParseError> {
     let mut out = Vec::with_capacity(items.len());
-    for (item, mark) in items {
+    for (item, mark) in items.into_iter().zip(marks) {
         match item {
             PyValue::Dict(d) if d.len() == 1 => {
                 let (k, v) = d.into_pairs().next().expect("length checked");
@@ -996,7 +1129,7 @@ mod tests {
                 .message
                 .starts_with("aliases expand to more than")
         );
-        let deep = format!("a: {}", "[".repeat(MAX_DEPTH + 5));
+        let deep = format!("a: {}", "[".repeat(MAX_NESTING_DEPTH + 5));
         assert!(safe_load(&deep).is_err());
     }
 }

@@ -1,17 +1,46 @@
 //! Reading `airflow.cfg` the way Python's `configparser` (with Airflow's settings) does.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use airflow_secrets_core::Error;
 use configparser::ini::Ini;
 
+use super::expand::MAX_EXPANDED_LEN;
+
 /// A parsed `airflow.cfg`.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the path and the section names with their number of keys, never a value (the file may
+/// hold `fernet_key`, `sql_alchemy_conn` or `backend_kwargs`).
+#[derive(Clone)]
 pub struct CfgFile {
     path: PathBuf,
     sections: HashMap<String, HashMap<String, Option<String>>>,
 }
+
+impl fmt::Debug for CfgFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sections: Vec<(&str, usize)> = self
+            .sections
+            .iter()
+            .map(|(name, keys)| (name.as_str(), keys.len()))
+            .collect();
+        sections.sort_unstable();
+        let sections: Vec<String> = sections
+            .into_iter()
+            .map(|(name, keys)| format!("[{name}] ({keys} keys)"))
+            .collect();
+        f.debug_struct("CfgFile")
+            .field("path", &self.path)
+            .field("sections", &sections)
+            .finish()
+    }
+}
+
+/// The values already interpolated while reading one option: each `%(name)s` is worked out once, so
+/// a key referring many times to another that does the same costs linear, not exponential, time.
+type Interpolated = HashMap<String, String>;
 
 impl CfgFile {
     /// Reads and parses a file. Keys are case-insensitive (configparser's `optionxform`), multi-line values
@@ -55,11 +84,19 @@ impl CfgFile {
     /// The raw value of `[section] key`, with Airflow's `%`-interpolation applied (`%%` is a literal `%`,
     /// `%(other)s` the value of another key of the same section). A key written without `=` counts as
     /// absent.
+    /// A result longer than [`MAX_EXPANDED_LEN`] (1 MiB) is an error naming the option.
     pub fn get(&self, section: &str, key: &str) -> Result<Option<String>, Error> {
         let Some(raw) = self.raw(section, key) else {
             return Ok(None);
         };
-        self.interpolate(section, key, raw, 0).map(Some)
+        let mut done = Interpolated::new();
+        self.interpolate(section, key, raw, 0, &mut done)
+            .map_err(|problem| Error::InvalidSetting {
+                option: format!("[{section}] {key}"),
+                source_name: self.path.display().to_string(),
+                problem,
+            })
+            .map(Some)
     }
 
     fn raw(&self, section: &str, key: &str) -> Option<&str> {
@@ -69,24 +106,25 @@ impl CfgFile {
         in_section(&section.to_lowercase()).or_else(|| in_section("default"))
     }
 
+    /// `raw` with its `%` interpolation done; the error is the problem, for the option first asked for.
     fn interpolate(
         &self,
         section: &str,
         key: &str,
         raw: &str,
         depth: usize,
-    ) -> Result<String, Error> {
-        let bad = |problem: String| Error::InvalidSetting {
-            option: format!("[{section}] {key}"),
-            source_name: self.path.display().to_string(),
-            problem,
-        };
+        done: &mut Interpolated,
+    ) -> Result<String, String> {
         if depth > 10 {
-            return Err(bad(
-                "interpolation is nested too deeply (a `%(name)s` cycle?)".into(),
-            ));
+            return Err("interpolation is nested too deeply (a `%(name)s` cycle?)".into());
         }
-        let mut out = String::with_capacity(raw.len());
+        let too_large = || {
+            format!(
+                "the value grows beyond {MAX_EXPANDED_LEN} bytes through `%(name)s` interpolation (`%({key})s` \
+                 refers to options that refer to others many times?); simplify the interpolation"
+            )
+        };
+        let mut out = String::with_capacity(raw.len().min(MAX_EXPANDED_LEN));
         let mut rest = raw;
         while let Some(pos) = rest.find('%') {
             out.push_str(&rest[..pos]);
@@ -96,25 +134,40 @@ impl CfgFile {
                 rest = tail;
             } else if let Some(tail) = after.strip_prefix('(') {
                 let Some(end) = tail.find(")s") else {
-                    return Err(bad(
+                    return Err(
                         "bad interpolation syntax: `%(` without `)s`; write a literal % as %%"
                             .into(),
-                    ));
+                    );
                 };
-                let name = &tail[..end];
-                let Some(value) = self.raw(section, name) else {
-                    return Err(bad(format!(
-                        "`%({name})s` refers to an option that is not set"
-                    )));
+                let name = tail[..end].to_lowercase();
+                let value = match done.get(&name) {
+                    Some(value) => value.clone(),
+                    None => {
+                        let Some(raw) = self.raw(section, &name) else {
+                            return Err(format!(
+                                "`%({})s` refers to an option that is not set",
+                                &tail[..end]
+                            ));
+                        };
+                        let value = self.interpolate(section, &name, raw, depth + 1, done)?;
+                        done.insert(name, value.clone());
+                        value
+                    }
                 };
-                out.push_str(&self.interpolate(section, name, value, depth + 1)?);
+                if out.len() + value.len() > MAX_EXPANDED_LEN {
+                    return Err(too_large());
+                }
+                out.push_str(&value);
                 rest = &tail[end + 2..];
             } else {
-                return Err(bad(
+                return Err(
                     "a lone `%` in the value; write a literal % as %% (configparser interpolation)"
                         .into(),
-                ));
+                );
             }
+        }
+        if out.len() + rest.len() > MAX_EXPANDED_LEN {
+            return Err(too_large());
         }
         out.push_str(rest);
         Ok(out)

@@ -2,27 +2,56 @@
 //! stops changing.
 
 use std::collections::HashMap;
+use std::fmt;
+
+/// The longest value (in bytes) that `$VAR` expansion and `airflow.cfg` `%(name)s` interpolation may
+/// produce: 1 MiB. `A='$A$A'` doubles on each of Airflow's rounds (gigabytes, then an abort in Python);
+/// no real option comes near this.
+pub const MAX_EXPANDED_LEN: usize = 1 << 20;
+
+/// A value whose expansion would exceed [`MAX_EXPANDED_LEN`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpansionTooLarge;
+
+impl fmt::Display for ExpansionTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the value grows beyond {MAX_EXPANDED_LEN} bytes when its $VAR / ${{VAR}} references are \
+             expanded (a variable that refers to itself, such as A='$A$A'?); fix the variables it refers to"
+        )
+    }
+}
+
+impl std::error::Error for ExpansionTooLarge {}
 
 /// Expands `$NAME` and `${NAME}` (unset names are left as written) and a leading `~` / `~/...`, again and
 /// again until nothing changes, exactly as Airflow does for every environment and `airflow.cfg` value.
-pub fn expand_env_var(value: &str, env: &HashMap<String, String>) -> String {
+/// A result longer than [`MAX_EXPANDED_LEN`] is refused (checked while expanding, so it is never built).
+pub fn expand_env_var(
+    value: &str,
+    env: &HashMap<String, String>,
+) -> Result<String, ExpansionTooLarge> {
     let mut current = value.to_owned();
     // A self-referencing variable (`A=$A`) reaches a fixed point at once; a cycle (`A=$B`, `B=$A`) would
     // loop forever in Python too. Stop after a generous number of rounds instead.
     for _ in 0..32 {
-        let next = expand_user(&expand_vars(&current, env), env);
+        let next = expand_user(&expand_vars(&current, env)?, env);
+        if next.len() > MAX_EXPANDED_LEN {
+            return Err(ExpansionTooLarge);
+        }
         if next == current {
             break;
         }
         current = next;
     }
-    current
+    Ok(current)
 }
 
 /// `posixpath.expandvars`: `$name` where name is `\w+` (ASCII), or `${anything but }}`.
-fn expand_vars(value: &str, env: &HashMap<String, String>) -> String {
+fn expand_vars(value: &str, env: &HashMap<String, String>) -> Result<String, ExpansionTooLarge> {
     if !value.contains('$') {
-        return value.to_owned();
+        return Ok(value.to_owned());
     }
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
@@ -48,13 +77,16 @@ fn expand_vars(value: &str, env: &HashMap<String, String>) -> String {
                 rest = after;
             }
             (_, Some(v)) => {
+                if out.len() + v.len() > MAX_EXPANDED_LEN {
+                    return Err(ExpansionTooLarge);
+                }
                 out.push_str(v);
                 rest = &after[consumed..];
             }
         }
     }
     out.push_str(rest);
-    out
+    Ok(out)
 }
 
 /// `posixpath.expanduser` for the current user: `~` or `~/...` at the very start, using `$HOME`.
@@ -109,7 +141,7 @@ mod tests {
             ("$ROLE$ROLE", "my-rolemy-role"),
         ];
         for (input, want) in cases {
-            assert_eq!(expand_env_var(input, &env), want, "{input}");
+            assert_eq!(expand_env_var(input, &env).unwrap(), want, "{input}");
         }
     }
 }

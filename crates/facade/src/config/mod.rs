@@ -18,13 +18,16 @@ mod command;
 mod expand;
 
 use std::collections::HashMap;
+use std::fmt;
 use std::path::PathBuf;
 
 use airflow_secrets_core::Error;
 
 pub use cfg_file::CfgFile;
-pub use command::run_command;
-pub use expand::expand_env_var;
+pub use command::{
+    CommandLimits, DEFAULT_COMMAND_TIMEOUT, MAX_COMMAND_OUTPUT, run_command, run_command_with,
+};
+pub use expand::{ExpansionTooLarge, MAX_EXPANDED_LEN, expand_env_var};
 
 /// Options Airflow marks sensitive (of those airflow-secrets reads): only these honour `_CMD` and `_SECRET`.
 pub const SENSITIVE_OPTIONS: &[(&str, &str)] = &[
@@ -39,10 +42,24 @@ pub const SENSITIVE_OPTIONS: &[(&str, &str)] = &[
 ///
 /// Build it once with [`AirflowConfig::from_env`] (the process environment) or
 /// [`AirflowConfig::from_vars`] (an explicit map, for tests and embedding).
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows how many variables the snapshot holds and the `airflow.cfg` path and sections, never
+/// a value: the environment holds `AIRFLOW__CORE__FERNET_KEY`, `AIRFLOW_CONN_*`, `VAULT_TOKEN`...
+#[derive(Clone)]
 pub struct AirflowConfig {
     env: HashMap<String, String>,
     file: Option<CfgFile>,
+    command_limits: CommandLimits,
+}
+
+impl fmt::Debug for AirflowConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AirflowConfig")
+            .field("env", &format_args!("<{} variables>", self.env.len()))
+            .field("file", &self.file)
+            .field("command_limits", &self.command_limits)
+            .finish()
+    }
 }
 
 /// Where an option's value came from, and the value or the secret key to resolve it.
@@ -56,12 +73,24 @@ pub struct RawOption {
 }
 
 /// The two shapes an option takes before the secrets backend is available.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the length of a value, not the value (a `_CMD`'s output is the secret itself); a
+/// `_SECRET` key name is shown.
+#[derive(Clone, PartialEq, Eq)]
 pub enum RawValue {
     /// A value (already expanded, or a command's output).
     Value(String),
     /// A `_SECRET` option: the key to read with the custom backend's `get_config`.
     SecretKey(String),
+}
+
+impl fmt::Debug for RawValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RawValue::Value(v) => write!(f, "Value(<{} bytes>)", v.len()),
+            RawValue::SecretKey(k) => f.debug_tuple("SecretKey").field(k).finish(),
+        }
+    }
 }
 
 impl AirflowConfig {
@@ -82,12 +111,16 @@ impl AirflowConfig {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
-        let path = Self::cfg_path_for(&env);
+        let path = Self::cfg_path_for(&env)?;
         let file = match path {
             Some(p) if p.is_file() => Some(CfgFile::read(&p)?),
             _ => None,
         };
-        Ok(AirflowConfig { env, file })
+        Ok(AirflowConfig {
+            env,
+            file,
+            command_limits: CommandLimits::default(),
+        })
     }
 
     /// Replaces the `airflow.cfg` (mainly for tests).
@@ -96,18 +129,33 @@ impl AirflowConfig {
         self
     }
 
+    /// Bounds `_CMD` commands by `limits` instead of [`CommandLimits::default`] (60 s, 1 MiB of stdout).
+    pub fn with_command_limits(mut self, limits: CommandLimits) -> AirflowConfig {
+        self.command_limits = limits;
+        self
+    }
+
     /// Where Airflow would look for `airflow.cfg`: `$AIRFLOW_CONFIG`, else `$AIRFLOW_HOME/airflow.cfg`,
     /// else `~/airflow/airflow.cfg` (all expanded).
-    fn cfg_path_for(env: &HashMap<String, String>) -> Option<PathBuf> {
+    fn cfg_path_for(env: &HashMap<String, String>) -> Result<Option<PathBuf>, Error> {
+        let expand = |name: &str, value: &str| {
+            expand_env_var(value, env).map_err(|e| Error::InvalidSetting {
+                option: name.to_owned(),
+                source_name: format!("environment variable {name}"),
+                problem: e.to_string(),
+            })
+        };
         if let Some(p) = env.get("AIRFLOW_CONFIG").filter(|p| !p.is_empty()) {
-            return Some(PathBuf::from(expand_env_var(p, env)));
+            return Ok(Some(PathBuf::from(expand("AIRFLOW_CONFIG", p)?)));
         }
-        let home = env
-            .get("AIRFLOW_HOME")
-            .filter(|p| !p.is_empty())
-            .map(|p| expand_env_var(p, env))
-            .or_else(|| env.get("HOME").map(|h| format!("{h}/airflow")))?;
-        Some(PathBuf::from(home).join("airflow.cfg"))
+        let home = match env.get("AIRFLOW_HOME").filter(|p| !p.is_empty()) {
+            Some(p) => expand("AIRFLOW_HOME", p)?,
+            None => match env.get("HOME") {
+                Some(h) => format!("{h}/airflow"),
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(PathBuf::from(home).join("airflow.cfg")))
     }
 
     /// The `airflow.cfg` in use, if one was found.
@@ -138,9 +186,18 @@ impl AirflowConfig {
         SENSITIVE_OPTIONS.contains(&(section, key))
     }
 
-    /// Expands `$VAR`/`${VAR}`/`~` against this snapshot.
-    pub fn expand(&self, value: &str) -> String {
+    /// Expands `$VAR`/`${VAR}`/`~` against this snapshot; a result over [`MAX_EXPANDED_LEN`] is refused.
+    pub fn expand(&self, value: &str) -> Result<String, ExpansionTooLarge> {
         expand_env_var(value, &self.env)
+    }
+
+    /// [`expand`](Self::expand), an oversized result reported against `option` and its source.
+    fn expand_option(&self, value: &str, option: &str, source_name: &str) -> Result<String, Error> {
+        self.expand(value).map_err(|e| Error::InvalidSetting {
+            option: option.to_owned(),
+            source_name: source_name.to_owned(),
+            problem: e.to_string(),
+        })
     }
 
     /// Reads `[section] key` through steps 1–6 of Airflow's order. `_CMD` commands are run here;
@@ -151,16 +208,18 @@ impl AirflowConfig {
         let option = format!("[{section}] {key}");
         let var = Self::env_var_name(section, key);
         if let Some(v) = self.env.get(&var) {
+            let source_name = format!("environment variable {var}");
+            let value = self.expand_option(v, &option, &source_name)?;
             return Ok(Some(RawOption {
-                source_name: format!("environment variable {var}"),
-                value: RawValue::Value(self.expand(v)),
+                source_name,
+                value: RawValue::Value(value),
             }));
         }
         if sensitive {
             let cmd_var = format!("{var}_CMD");
             if let Some(cmd) = self.env.get(&cmd_var) {
                 let source_name = format!("environment variable {cmd_var}");
-                let out = run_command(&option, &source_name, cmd).await?;
+                let out = run_command_with(&option, &source_name, cmd, self.command_limits).await?;
                 return Ok(Some(RawOption {
                     source_name,
                     value: RawValue::Value(out),
@@ -179,16 +238,19 @@ impl AirflowConfig {
         };
         let in_file = |k: &str| format!("{} [{section}] {k}", file.path().display());
         if let Some(v) = file.get(section, key)? {
+            let source_name = in_file(key);
+            let value = self.expand_option(&v, &option, &source_name)?;
             return Ok(Some(RawOption {
-                source_name: in_file(key),
-                value: RawValue::Value(self.expand(&v)),
+                source_name,
+                value: RawValue::Value(value),
             }));
         }
         if sensitive {
             let cmd_key = format!("{key}_cmd");
             if let Some(cmd) = file.get(section, &cmd_key)? {
                 let source_name = in_file(&cmd_key);
-                let out = run_command(&option, &source_name, &cmd).await?;
+                let out =
+                    run_command_with(&option, &source_name, &cmd, self.command_limits).await?;
                 return Ok(Some(RawOption {
                     source_name,
                     value: RawValue::Value(out),
@@ -251,11 +313,14 @@ impl AirflowConfig {
 }
 
 #[cfg(test)]
+mod trust_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::path::Path;
 
-    fn config(vars: &[(&str, &str)], cfg: Option<&str>) -> AirflowConfig {
+    pub(super) fn config(vars: &[(&str, &str)], cfg: Option<&str>) -> AirflowConfig {
         let c =
             AirflowConfig::from_vars(vars.iter().copied().chain([("HOME", "/nonexistent-home")]))
                 .unwrap();
@@ -391,9 +456,10 @@ mod tests {
             "{err}"
         );
         assert!(
-            err.contains("exit status: 3") && err.contains("oops"),
+            err.contains("exited with status 3 (stderr: 5 bytes, not shown)"),
             "{err}"
         );
+        assert!(!err.contains("oops"), "{err}");
         assert!(!err.contains("s3cr3t"), "{err}");
         let c = config(
             &[("AIRFLOW__SECRETS__BACKEND_KWARGS_CMD", "/no/such/program")],
@@ -461,15 +527,17 @@ mod tests {
             AirflowConfig::cfg_path_for(&env(&[
                 ("AIRFLOW_CONFIG", "/a/b.cfg"),
                 ("AIRFLOW_HOME", "/h")
-            ])),
+            ]))
+            .unwrap(),
             Some(PathBuf::from("/a/b.cfg"))
         );
         assert_eq!(
-            AirflowConfig::cfg_path_for(&env(&[("AIRFLOW_HOME", "~/af"), ("HOME", "/home/u")])),
+            AirflowConfig::cfg_path_for(&env(&[("AIRFLOW_HOME", "~/af"), ("HOME", "/home/u")]))
+                .unwrap(),
             Some(PathBuf::from("/home/u/af/airflow.cfg"))
         );
         assert_eq!(
-            AirflowConfig::cfg_path_for(&env(&[("HOME", "/home/u")])),
+            AirflowConfig::cfg_path_for(&env(&[("HOME", "/home/u")])).unwrap(),
             Some(PathBuf::from("/home/u/airflow/airflow.cfg"))
         );
     }

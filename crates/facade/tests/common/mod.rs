@@ -3,10 +3,7 @@
 // Each test file compiles as its own crate and uses only some of them.
 #![allow(dead_code)]
 
-pub mod airflow_db;
-pub mod gcp;
-#[path = "../../../vault/tests/support/leak_check.rs"]
-pub mod leak_check;
+pub use airflow_secrets_testkit::leak_check;
 
 use std::future::Future;
 use std::net::SocketAddr;

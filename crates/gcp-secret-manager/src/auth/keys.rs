@@ -3,18 +3,21 @@
 use std::path::Path;
 
 use airflow_secrets_core::Error;
+use airflow_secrets_core::provider::context::invalid_kwarg;
 use serde_json::{Map, Value};
 
-use super::Source;
-use super::project::external_account_project;
-use crate::errors::invalid;
+use super::project::{external_account_project, string_field};
+use super::source::Source;
+
+use crate::BACKEND;
 
 /// A JSON object given as an object or as a string holding one.
 pub(super) fn json_object(value: &Value, kwarg: &str) -> Result<Map<String, Value>, Error> {
     match value {
         Value::Object(map) => Ok(map.clone()),
         Value::String(text) => parse_object(text, kwarg, "its value"),
-        _ => Err(invalid(
+        _ => Err(invalid_kwarg(
+            BACKEND,
             kwarg,
             "expected a JSON object or a string holding one",
         )),
@@ -25,16 +28,17 @@ fn parse_object(text: &str, kwarg: &str, what: &str) -> Result<Map<String, Value
     // serde_json's syntax errors give a position, never the input.
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(invalid(kwarg, format!("{what} must be a JSON object"))),
-        Err(e) => Err(invalid(kwarg, format!("{what} is not valid JSON: {e}"))),
+        Ok(_) => Err(invalid_kwarg(
+            BACKEND,
+            kwarg,
+            format!("{what} must be a JSON object"),
+        )),
+        Err(e) => Err(invalid_kwarg(
+            BACKEND,
+            kwarg,
+            format!("{what} is not valid JSON: {e}"),
+        )),
     }
-}
-
-pub(super) fn string_field(key: &Value, field: &str) -> Option<String> {
-    key.get(field)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
 }
 
 /// Checks a service-account key and normalises it: escaped `\n` in `private_key` become newlines (Airflow
@@ -53,7 +57,8 @@ pub(super) fn service_account_key(
     .filter(|f| !key.get(*f).is_some_and(Value::is_string))
     .collect();
     if !missing.is_empty() {
-        return Err(invalid(
+        return Err(invalid_kwarg(
+            BACKEND,
             kwarg,
             format!(
                 "the service-account key lacks the string field(s) {}; use a JSON key created with \
@@ -77,13 +82,15 @@ pub(super) fn service_account_key(
 /// Airflow's `_get_credentials_using_key_path`: `.p12` is refused, anything but `.json` too.
 pub(super) fn service_account_from_path(path: &str) -> Result<Value, Error> {
     if path.ends_with(".p12") {
-        return Err(invalid(
+        return Err(invalid_kwarg(
+            BACKEND,
             "gcp_key_path",
             "Legacy P12 key file are not supported, use a JSON key file.",
         ));
     }
     if !path.ends_with(".json") {
-        return Err(invalid(
+        return Err(invalid_kwarg(
+            BACKEND,
             "gcp_key_path",
             format!("Unrecognised extension for key file `{path}` (expected .json)."),
         ));
@@ -94,8 +101,13 @@ pub(super) fn service_account_from_path(path: &str) -> Result<Value, Error> {
 }
 
 fn read(path: &Path, kwarg: &str) -> Result<String, Error> {
-    std::fs::read_to_string(path)
-        .map_err(|e| invalid(kwarg, format!("cannot read `{}`: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| {
+        invalid_kwarg(
+            BACKEND,
+            kwarg,
+            format!("cannot read `{}`: {e}", path.display()),
+        )
+    })
 }
 
 /// `gcp_credential_config_file`: a path to an existing file, else JSON text, or a JSON object (Airflow
@@ -112,7 +124,8 @@ pub(super) fn credential_config(value: &Value) -> Result<(Source, Option<String>
             parse_object(text, KWARG, "the value (neither an existing file nor JSON)")?
         }
         _ => {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 KWARG,
                 "expected a file path, JSON text or a JSON object",
             ));
@@ -131,7 +144,8 @@ pub(super) fn credential_config(value: &Value) -> Result<(Source, Option<String>
         }
         "external_account" => {
             if !config.get("audience").is_some_and(Value::is_string) {
-                return Err(invalid(
+                return Err(invalid_kwarg(
+                    BACKEND,
                     KWARG,
                     "the external_account configuration lacks the string field `audience`",
                 ));
@@ -145,11 +159,13 @@ pub(super) fn credential_config(value: &Value) -> Result<(Source, Option<String>
             Source::ImpersonatedServiceAccount(Value::Object(config)),
             None,
         )),
-        "" => Err(invalid(
+        "" => Err(invalid_kwarg(
+            BACKEND,
             KWARG,
             "the credential configuration has no `type` field",
         )),
-        other => Err(invalid(
+        other => Err(invalid_kwarg(
+            BACKEND,
             KWARG,
             format!(
                 "unsupported credential type `{other}`; expected external_account, service_account, \

@@ -8,69 +8,28 @@
 
 mod keys;
 mod project;
+mod source;
 
 use std::fmt;
 
 use airflow_secrets_core::Error;
+use airflow_secrets_core::provider::context::invalid_kwarg;
+use airflow_secrets_core::provider::env::EnvSnapshot;
+use airflow_secrets_core::provider::redact;
 use google_cloud_auth::credentials::{
     self, Credentials, anonymous, external_account, impersonated, service_account, user_account,
 };
 use serde_json::Value;
 
-use crate::errors::invalid;
+use crate::BACKEND;
 use crate::kwargs::CloudSecretManagerKwargs;
-use keys::{
-    credential_config, json_object, service_account_from_path, service_account_key, string_field,
-};
-use project::{adc_project, project_from_service_account_email};
+use keys::{credential_config, json_object, service_account_from_path, service_account_key};
+pub use project::HONOURED;
+use project::{adc_project, project_from_service_account_email, string_field};
+pub(crate) use source::Source;
 
 /// The scope Airflow (and Google's client libraries) use when none is given.
 pub const DEFAULT_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
-
-/// Where the credentials come from.
-#[derive(Clone)]
-pub(crate) enum Source {
-    /// `gcp_keyfile_dict`, `gcp_key_path`, or a `service_account` credential configuration.
-    ServiceAccount { key: Value, from: &'static str },
-    /// A workload / workforce identity federation configuration (`type: external_account`).
-    ExternalAccount(Value),
-    /// A user's refresh token (`type: authorized_user`, what `gcloud auth application-default login`
-    /// writes).
-    AuthorizedUser(Value),
-    /// `type: impersonated_service_account` (what `gcloud auth application-default login
-    /// --impersonate-service-account` writes).
-    ImpersonatedServiceAccount(Value),
-    /// The `anonymous_credentials` extension: no `Authorization` header.
-    Anonymous,
-    /// Application Default Credentials: `GOOGLE_APPLICATION_CREDENTIALS`, gcloud's well-known file, then
-    /// the metadata server.
-    ApplicationDefault,
-    /// Credentials given in code ([`CloudSecretManagerBackend::with_credentials`](crate::CloudSecretManagerBackend::with_credentials)).
-    Custom(Credentials),
-}
-
-impl Source {
-    /// A short description for logs and errors (never key material).
-    pub(crate) fn describe(&self) -> String {
-        match self {
-            Source::ServiceAccount { from, .. } => format!("service-account key ({from})"),
-            Source::ExternalAccount(_) => "external account (workload identity federation)".into(),
-            Source::AuthorizedUser(_) => "authorized user".into(),
-            Source::ImpersonatedServiceAccount(_) => {
-                "impersonated service account configuration".into()
-            }
-            Source::Anonymous => "anonymous".into(),
-            Source::ApplicationDefault => "application default credentials".into(),
-            Source::Custom(_) => "credentials given in code".into(),
-        }
-    }
-}
-
-impl fmt::Debug for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe())
-    }
-}
 
 /// `impersonation_chain`, split as Airflow's `_get_target_principal_and_delegates` does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,22 +48,13 @@ pub(crate) struct CredentialPlan {
     pub impersonation: Option<Impersonation>,
 }
 
-/// Reads the environment (`GOOGLE_CLOUD_PROJECT`, `GOOGLE_APPLICATION_CREDENTIALS`, `HOME`, ...).
-/// Injected so that tests never depend on, or change, the process environment.
-pub(crate) type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-/// The process environment.
-pub(crate) fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
 /// Picks the credential source and the project it implies, as Airflow's
 /// `get_credentials_and_project_id` does, without touching the network.
 ///
 /// Returns the plan and the credentials' project (`None` when the source does not name one).
 pub(crate) fn plan(
     kwargs: &CloudSecretManagerKwargs,
-    env: EnvLookup<'_>,
+    env: &EnvSnapshot,
 ) -> Result<(CredentialPlan, Option<String>), Error> {
     let keyfile_dict = kwargs.gcp_keyfile_dict.as_ref().filter(|v| is_truthy(v));
     let key_path = kwargs.gcp_key_path.as_deref().filter(|p| !p.is_empty());
@@ -125,8 +75,9 @@ pub(crate) fn plan(
     .filter_map(|(name, set)| set.then_some(name))
     .collect();
     if given.len() > 1 {
-        return Err(invalid(
-            &given.join(", "),
+        return Err(invalid_kwarg(
+            BACKEND,
+            given.join(", "),
             format!(
                 "`gcp_keyfile_dict`, `gcp_key_path`, `gcp_credential_config_file` and `anonymous_credentials` \
                  are mutually exclusive (as in Airflow); received: {}. Please provide only one value",
@@ -167,7 +118,8 @@ pub(crate) fn plan(
         None | Some([]) => None,
         Some(chain) => {
             if kwargs.anonymous_credentials {
-                return Err(invalid(
+                return Err(invalid_kwarg(
+                    BACKEND,
                     "impersonation_chain",
                     "cannot impersonate a service account with `anonymous_credentials`",
                 ));
@@ -238,13 +190,10 @@ impl BuildError {
         let text = e.to_string();
         // serde messages may quote the offending value ("invalid type: string \"...\", expected ...").
         BuildError(match text.split_once("invalid type:") {
-            Some((head, tail)) => {
-                let expected = tail
-                    .split_once(", expected ")
-                    .map(|(_, e)| e)
-                    .unwrap_or("another type");
-                format!("{head}a field has the wrong type, expected {expected}")
-            }
+            Some((head, tail)) => format!(
+                "{head}a field has the wrong type, {}",
+                redact::serde_message(&format!("invalid type:{tail}"))
+            ),
             None => text,
         })
     }

@@ -3,17 +3,32 @@
 use std::path::PathBuf;
 
 use airflow_secrets_core::Error;
+use airflow_secrets_core::provider::context::invalid_kwarg;
 use serde_json::Value;
 
-use super::EnvLookup;
-use super::keys::string_field;
-use crate::errors::invalid;
+use airflow_secrets_core::provider::env::EnvSnapshot;
+
+use crate::BACKEND;
+
+/// The environment variables this crate reads itself, captured once when the backend is built
+/// ([`EnvSnapshot::capture`]): only to find the project of application-default credentials when
+/// `project_id` is not given (`GOOGLE_CLOUD_PROJECT`, `GCLOUD_PROJECT`, then the project of the
+/// credentials file at `GOOGLE_APPLICATION_CREDENTIALS` or `$HOME/.config/gcloud/...`). An empty value
+/// counts as unset. The Google auth library reads its own variables (`GOOGLE_APPLICATION_CREDENTIALS`,
+/// `GCE_METADATA_HOST`, ...) when it builds application-default credentials on the first lookup.
+pub const HONOURED: &[&str] = &[
+    "GOOGLE_CLOUD_PROJECT",
+    "GCLOUD_PROJECT",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "HOME",
+];
 
 /// Airflow's `_get_project_id_from_service_account_email`: `email.split("@")[1].split(".")[0]`.
 pub(crate) fn project_from_service_account_email(email: &str) -> Result<String, Error> {
     match email.split_once('@') {
         Some((_, domain)) => Ok(domain.split('.').next().unwrap_or_default().to_owned()),
-        None => Err(invalid(
+        None => Err(invalid_kwarg(
+            BACKEND,
             "impersonation_chain",
             format!("Could not extract project_id from service account's email: {email}."),
         )),
@@ -44,18 +59,18 @@ pub(crate) fn external_account_project(config: &Value) -> Option<String> {
 /// The project `google.auth.default()` would report, from what is readable without the network:
 /// `GOOGLE_CLOUD_PROJECT` / `GCLOUD_PROJECT`, else the ADC file's own project (a service-account key's
 /// `project_id`, an external account's project number). The metadata server is not asked.
-pub(crate) fn adc_project(env: EnvLookup<'_>) -> Option<String> {
+pub(crate) fn adc_project(env: &EnvSnapshot) -> Option<String> {
     let from_env = ["GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"]
         .into_iter()
-        .find_map(|name| env(name).filter(|v| !v.is_empty()));
+        .find_map(|name| env.get(name))
+        .map(str::to_owned);
     if from_env.is_some() {
         return from_env;
     }
-    let path = match env("GOOGLE_APPLICATION_CREDENTIALS") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => {
-            PathBuf::from(env("HOME")?).join(".config/gcloud/application_default_credentials.json")
-        }
+    let path = match env.get("GOOGLE_APPLICATION_CREDENTIALS") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env.get("HOME")?)
+            .join(".config/gcloud/application_default_credentials.json"),
     };
     let config: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     match config.get("type").and_then(Value::as_str)? {
@@ -63,4 +78,12 @@ pub(crate) fn adc_project(env: EnvLookup<'_>) -> Option<String> {
         "external_account" => external_account_project(&config),
         _ => None,
     }
+}
+
+/// The non-empty string `field` of a JSON object.
+pub(super) fn string_field(key: &Value, field: &str) -> Option<String> {
+    key.get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }

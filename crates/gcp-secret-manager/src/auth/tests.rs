@@ -2,10 +2,11 @@
 
 use super::project::*;
 use super::*;
+use airflow_secrets_core::provider::env::EnvSnapshot;
 use serde_json::json;
 
-fn no_env(_: &str) -> Option<String> {
-    None
+fn no_env() -> EnvSnapshot {
+    EnvSnapshot::empty()
 }
 
 fn kwargs(v: Value) -> CloudSecretManagerKwargs {
@@ -22,7 +23,7 @@ fn sa_key() -> Value {
 #[test]
 fn keyfile_dict_as_object_or_string_gives_its_project_and_unescapes_the_key() {
     for dict in [sa_key(), Value::String(sa_key().to_string())] {
-        let (p, project) = plan(&kwargs(json!({"gcp_keyfile_dict": dict})), &no_env).unwrap();
+        let (p, project) = plan(&kwargs(json!({"gcp_keyfile_dict": dict})), &no_env()).unwrap();
         assert_eq!(project.as_deref(), Some("key-project"));
         let Source::ServiceAccount { key, from } = &p.source else {
             panic!("{p:?}")
@@ -40,20 +41,20 @@ fn keyfile_dict_as_object_or_string_gives_its_project_and_unescapes_the_key() {
 
 #[test]
 fn key_path_rules_follow_airflow() {
-    let err = plan(&kwargs(json!({"gcp_key_path": "/k.p12"})), &no_env)
+    let err = plan(&kwargs(json!({"gcp_key_path": "/k.p12"})), &no_env())
         .unwrap_err()
         .to_string();
     assert!(
         err.contains("Legacy P12 key file are not supported"),
         "{err}"
     );
-    let err = plan(&kwargs(json!({"gcp_key_path": "/k.pem"})), &no_env)
+    let err = plan(&kwargs(json!({"gcp_key_path": "/k.pem"})), &no_env())
         .unwrap_err()
         .to_string();
     assert!(err.contains("Unrecognised extension for key file"), "{err}");
     let err = plan(
         &kwargs(json!({"gcp_key_path": "/nonexistent/k.json"})),
-        &no_env,
+        &no_env(),
     )
     .unwrap_err()
     .to_string();
@@ -64,7 +65,7 @@ fn key_path_rules_follow_airflow() {
     std::fs::write(&path, sa_key().to_string()).unwrap();
     let (p, project) = plan(
         &kwargs(json!({"gcp_key_path": path.to_str().unwrap()})),
-        &no_env,
+        &no_env(),
     )
     .unwrap();
     assert!(matches!(
@@ -81,7 +82,7 @@ fn key_path_rules_follow_airflow() {
 fn credential_options_are_mutually_exclusive() {
     let err = plan(
         &kwargs(json!({"gcp_key_path": "/k.json", "gcp_keyfile_dict": sa_key()})),
-        &no_env,
+        &no_env(),
     )
     .unwrap_err()
     .to_string();
@@ -91,7 +92,7 @@ fn credential_options_are_mutually_exclusive() {
     );
     let err = plan(
         &kwargs(json!({"anonymous_credentials": true, "gcp_keyfile_dict": sa_key()})),
-        &no_env,
+        &no_env(),
     )
     .unwrap_err()
     .to_string();
@@ -99,7 +100,7 @@ fn credential_options_are_mutually_exclusive() {
     // Python truthiness: empty values do not count.
     let (p, _) = plan(
         &kwargs(json!({"gcp_key_path": "", "gcp_keyfile_dict": {}, "anonymous_credentials": true})),
-        &no_env,
+        &no_env(),
     )
     .unwrap();
     assert!(matches!(p.source, Source::Anonymous));
@@ -109,7 +110,7 @@ fn credential_options_are_mutually_exclusive() {
 fn incomplete_keys_name_the_missing_fields_but_not_the_values() {
     let err = plan(
         &kwargs(json!({"gcp_keyfile_dict": {"private_key": "s3cr3t", "client_email": "a@b"}})),
-        &no_env,
+        &no_env(),
     )
     .unwrap_err()
     .to_string();
@@ -117,7 +118,7 @@ fn incomplete_keys_name_the_missing_fields_but_not_the_values() {
     assert!(!err.contains("s3cr3t"), "{err}");
     let err = plan(
         &kwargs(json!({"gcp_keyfile_dict": "{not json s3cr3t"})),
-        &no_env,
+        &no_env(),
     )
     .unwrap_err()
     .to_string();
@@ -144,7 +145,7 @@ fn credential_config_file_as_path_text_or_object() {
     ] {
         let (p, project) = plan(
             &kwargs(json!({"gcp_credential_config_file": value})),
-            &no_env,
+            &no_env(),
         )
         .unwrap();
         assert!(matches!(p.source, Source::ExternalAccount(_)), "{p:?}");
@@ -152,7 +153,7 @@ fn credential_config_file_as_path_text_or_object() {
     }
     let (p, project) = plan(
         &kwargs(json!({"gcp_credential_config_file": sa_key()})),
-        &no_env,
+        &no_env(),
     )
     .unwrap();
     assert!(matches!(p.source, Source::ServiceAccount { .. }));
@@ -160,21 +161,21 @@ fn credential_config_file_as_path_text_or_object() {
     let user = json!({"type": "authorized_user", "client_id": "c", "client_secret": "s", "refresh_token": "r"});
     let (p, project) = plan(
         &kwargs(json!({"gcp_credential_config_file": user})),
-        &no_env,
+        &no_env(),
     )
     .unwrap();
     assert!(matches!(p.source, Source::AuthorizedUser(_)) && project.is_none());
 
     let err = plan(
         &kwargs(json!({"gcp_credential_config_file": "/no/such/file.json"})),
-        &no_env,
+        &no_env(),
     )
     .unwrap_err()
     .to_string();
     assert!(err.contains("neither an existing file nor JSON"), "{err}");
     let err = plan(
         &kwargs(json!({"gcp_credential_config_file": {"type": "gdch_service_account"}})),
-        &no_env,
+        &no_env(),
     )
     .unwrap_err()
     .to_string();
@@ -199,7 +200,7 @@ fn workforce_pools_use_the_user_project() {
 fn impersonation_chain_maps_to_target_and_delegates_and_sets_the_project() {
     let k = kwargs(json!({"gcp_keyfile_dict": sa_key(), "gcp_scopes": "a, b,",
         "impersonation_chain": ["d1@one.iam.gserviceaccount.com", "t@target-project.iam.gserviceaccount.com"]}));
-    let (p, project) = plan(&k, &no_env).unwrap();
+    let (p, project) = plan(&k, &no_env()).unwrap();
     let imp = p.impersonation.unwrap();
     assert_eq!(
         imp.target_principal,
@@ -221,7 +222,7 @@ fn impersonation_chain_maps_to_target_and_delegates_and_sets_the_project() {
 }
 
 fn plan_err(k: &CloudSecretManagerKwargs) -> String {
-    plan(k, &no_env).unwrap_err().to_string()
+    plan(k, &no_env()).unwrap_err().to_string()
 }
 
 #[test]
@@ -230,21 +231,24 @@ fn adc_project_from_env_then_the_adc_file() {
     let adc = dir.path().join("adc.json");
     std::fs::write(&adc, sa_key().to_string()).unwrap();
     let adc_str = adc.to_str().unwrap().to_owned();
-    let env = |name: &str| match name {
-        "GCLOUD_PROJECT" => Some("env-project".to_owned()),
-        "GOOGLE_APPLICATION_CREDENTIALS" => Some(adc_str.clone()),
-        _ => None,
-    };
+    let env = EnvSnapshot::from_vars(
+        HONOURED,
+        [
+            ("GCLOUD_PROJECT", "env-project"),
+            ("GOOGLE_APPLICATION_CREDENTIALS", adc_str.as_str()),
+        ],
+    );
     assert_eq!(adc_project(&env).as_deref(), Some("env-project"));
-    let env = |name: &str| (name == "GOOGLE_APPLICATION_CREDENTIALS").then(|| adc_str.clone());
+    let env = EnvSnapshot::from_vars(HONOURED, [("GOOGLE_APPLICATION_CREDENTIALS", &adc_str)]);
     assert_eq!(adc_project(&env).as_deref(), Some("key-project"));
     let home = dir.path().to_str().unwrap().to_owned();
-    let env = |name: &str| (name == "HOME").then(|| home.clone());
+    let env = EnvSnapshot::from_vars(HONOURED, [("HOME", &home)]);
     assert_eq!(adc_project(&env), None);
     // Through plan(): only consulted for ADC without an explicit project.
-    let (p, project) = plan(&kwargs(json!({})), &|n: &str| {
-        (n == "GOOGLE_CLOUD_PROJECT").then(|| "from-env".to_owned())
-    })
+    let (p, project) = plan(
+        &kwargs(json!({})),
+        &EnvSnapshot::from_vars(HONOURED, [("GOOGLE_CLOUD_PROJECT", "from-env")]),
+    )
     .unwrap();
     assert!(matches!(p.source, Source::ApplicationDefault));
     assert_eq!(project.as_deref(), Some("from-env"));
@@ -255,6 +259,20 @@ fn build_error_messages_do_not_echo_values() {
     let e = BuildError::from_sdk("cannot parse: invalid type: string \"s3cr3t\", expected u64");
     assert!(
         !e.0.contains("s3cr3t") && e.0.contains("expected u64"),
+        "{}",
+        e.0
+    );
+}
+
+/// Trust item 14: a value holding serde's own separator must not leak its tail (the old local copy split
+/// at the *first* `, expected `); the one redaction splits at the last.
+#[test]
+fn trust_14_build_errors_use_the_one_serde_redaction() {
+    let e = BuildError::from_sdk(
+        "cannot parse: invalid type: string \"a, expected PlantedS3cret\", expected u64",
+    );
+    assert!(
+        !e.0.contains("PlantedS3cret") && e.0.ends_with("expected u64"),
         "{}",
         e.0
     );

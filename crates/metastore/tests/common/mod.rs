@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use airflow_secrets_core::{ConnectionFlavor, Error, SecretsBackend};
-use airflow_secrets_metastore::{MetastoreBackend, MetastoreSettings};
+use airflow_secrets_metastore::{MetastoreBackend, MetastoreConfig};
 use fernet::Fernet;
 
 /// The deployment's current key.
@@ -340,8 +340,8 @@ pub fn standard_rows(sql: Engine) -> Vec<String> {
 }
 
 /// Settings for `url` and `fernet_key`, with a short connect timeout (some tests wait for it to expire).
-pub fn settings(url: &str, fernet_key: &str) -> MetastoreSettings {
-    MetastoreSettings::from_strings(url, fernet_key)
+pub fn settings(url: &str, fernet_key: &str) -> MetastoreConfig {
+    MetastoreConfig::from_strings(url, fernet_key)
         .unwrap()
         .with_connect_timeout(Duration::from_secs(3))
 }

@@ -46,9 +46,15 @@ impl MySqlServer {
         let dir = super::server_dir("my", user);
         let data = dir.path().join("data");
         let socket = dir.path().join("mysqld.sock");
+        // A private tmpdir: with the shared /tmp, concurrent bootstraps (the tests of one binary run in
+        // parallel) failed now and then with "Could not remove temporary table '/tmp/#sql-temptable-…'".
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).expect("the server's tmpdir");
+        super::hand_over(&tmp, user);
         let out = super::as_user(Command::new(&install_db), user)
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}; {HINT}", install_db.display()));
@@ -58,6 +64,7 @@ impl MySqlServer {
         cmd.arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .arg(format!("--socket={}", socket.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .arg(format!(
                 "--pid-file={}",
                 dir.path().join("mysqld.pid").display()

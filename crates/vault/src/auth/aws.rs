@@ -14,11 +14,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::{ExposeSecret, SecretString};
 
+use airflow_secrets_core::provider::redact;
+
 use crate::client::Transport;
 use crate::config::{AssumeRole, AwsCredentials, AwsIamAuth};
-use airflow_secrets_core::error_chain as chain;
-
-use crate::failure::Failure;
+use crate::errors::{Failure, chain};
+use crate::http::{read_body, too_large};
 
 /// hvac's fixed request: the global STS endpoint, whatever the signing region.
 const STS_URL: &str = "https://sts.amazonaws.com/";
@@ -173,22 +174,28 @@ async fn assume_role(
         &headers,
         body.as_bytes(),
     )?;
-    let mut request = transport
-        .reqwest()
-        .post(&url)
-        .header("Content-Type", FORM)
-        .body(body);
+    // Its own client (default TLS, no Vault proxies or client certificate): see client::sts_client.
+    let client = transport
+        .sts()
+        .ok_or_else(|| Failure::Local("no STS client was built".into()))?;
+    let mut request = client.post(&url).header("Content-Type", FORM).body(body);
     for (k, v) in signed {
         request = request.header(k, v);
     }
+    let shown = redact::url(&url);
     let sts =
-        |problem: String| Failure::Local(format!("sts:AssumeRole at {url} failed: {problem}"));
+        |problem: String| Failure::Local(format!("sts:AssumeRole at {shown} failed: {problem}"));
     let response = request.send().await.map_err(|e| Failure::Transport {
         timeout: e.is_timeout(),
-        message: format!("sts:AssumeRole at {url}: {}", chain(&e)),
+        message: format!("sts:AssumeRole at {shown}: {}", chain(&e)),
     })?;
     let status = response.status();
-    let text = response.text().await.map_err(|e| sts(chain(&e)))?;
+    // Read up to MAX_RESPONSE_BYTES only (an AssumeRole answer is ~2 KiB).
+    let body = read_body(response)
+        .await
+        .map_err(|e| sts(chain(&e)))?
+        .ok_or_else(|| sts(too_large()))?;
+    let text = String::from_utf8(body).map_err(|_| sts("the response is not UTF-8".into()))?;
     if !status.is_success() {
         let (code, message) = sts_error(&text);
         return Err(sts(format!("HTTP {} {code}: {message}", status.as_u16())));

@@ -9,12 +9,13 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use airflow_secrets_core::provider::files::{MAX_CREDENTIAL_FILE_BYTES, read_text_bounded};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{GcpAuth, GcpKeySource};
-use crate::failure::Failure;
+use crate::errors::Failure;
 
 /// The fields of a service-account key file that matter here. Never printed (no `Debug`).
 #[derive(Deserialize)]
@@ -40,7 +41,8 @@ struct Claims<'a> {
 pub(crate) fn signed_jwt(auth: &GcpAuth, now: SystemTime) -> Result<SecretString, Failure> {
     let (json, origin) = match &auth.key {
         GcpKeySource::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            // A regular file of at most 1 MiB (a key file is ~2.3 KiB): no FIFO, device or huge file.
+            let text = read_text_bounded(path, MAX_CREDENTIAL_FILE_BYTES).map_err(|e| {
                 Failure::Local(format!(
                     "cannot read gcp_key_path `{}`: {e}",
                     path.display()

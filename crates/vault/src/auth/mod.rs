@@ -6,16 +6,17 @@ mod gcp;
 use std::path::Path;
 use std::time::Duration;
 
+use airflow_secrets_core::provider::context::LookupContext;
+use airflow_secrets_core::provider::files::{MAX_CREDENTIAL_FILE_BYTES, read_text_bounded};
+use airflow_secrets_core::provider::limits;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use vaultrs::api::AuthInfo;
-use vaultrs::client::VaultClient;
 
-use crate::client::{Transport, header_safe};
+use crate::BACKEND;
+use crate::client::{Transport, header_safe, token_safe, with_retries};
 use crate::config::{TokenSource, VaultAuth, VaultConfig};
-use crate::endpoint::RawEndpoint;
-use crate::failure::{Failure, with_retries};
-use crate::kwargs::BACKEND;
+use crate::errors::{Failure, LoginError};
+use crate::http::{self, AuthInfo};
 
 /// A token and what Vault said about its lifetime.
 pub(crate) struct Login {
@@ -25,31 +26,46 @@ pub(crate) struct Login {
     pub renewable: bool,
 }
 
-/// A failed login: where it was attempted (`approle login at http://…/v1/auth/approle/login`) and why.
-#[derive(Debug)]
-pub(crate) struct LoginError {
-    pub location: String,
-    pub failure: Failure,
-    pub attempts: u32,
-}
+/// The longest lease taken from a server: Vault's default `max_lease_ttl` (768 h). A longer one is
+/// renewed earlier than needed; an absurd one (`u64::MAX`) cannot overflow the renewal instant.
+pub(crate) const MAX_LEASE: Duration = Duration::from_secs(768 * 3600);
 
+/// A server-sent lease in seconds, clamped to [`MAX_LEASE`]; `None` for 0 (no expiry).
 fn lease(seconds: u64) -> Option<Duration> {
-    (seconds > 0).then(|| Duration::from_secs(seconds))
+    let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+    (seconds > 0).then(|| limits::server_seconds(seconds, MAX_LEASE))
 }
 
-impl From<AuthInfo> for Login {
-    fn from(auth: AuthInfo) -> Self {
-        Login {
-            token: SecretString::from(auth.client_token),
-            lease: lease(auth.lease_duration),
-            renewable: auth.renewable,
-        }
+/// A token from a server (login or renewal answer) or from the configuration, checked before it can
+/// become an `X-Vault-Token` header. `origin` says where it came from; the token is never shown.
+pub(crate) fn checked_token(origin: &str, token: String) -> Result<SecretString, Failure> {
+    if token_safe(&token) {
+        Ok(SecretString::from(token))
+    } else {
+        Err(Failure::BadResponse(format!(
+            "{origin} is not a usable Vault token: it is empty or holds control, space or non-ASCII \
+             characters, which an X-Vault-Token header cannot carry"
+        )))
     }
 }
 
-/// Reads a token or JWT file and strips it, as Airflow does (`f.read().strip()`).
+impl TryFrom<AuthInfo> for Login {
+    type Error = Failure;
+
+    fn try_from(auth: AuthInfo) -> Result<Self, Failure> {
+        Ok(Login {
+            token: checked_token("the `client_token` Vault answered", auth.client_token)?,
+            lease: lease(auth.lease_duration),
+            renewable: auth.renewable,
+        })
+    }
+}
+
+/// Reads a token or JWT file and strips it, as Airflow does (`f.read().strip()`). Only a regular file
+/// of at most [`MAX_CREDENTIAL_FILE_BYTES`] (1 MiB) is read: a FIFO (whose open would block the login,
+/// with the session locked, forever), a device (`/dev/zero`) or a larger file is an error saying so.
 pub(crate) fn read_secret_file(what: &str, path: &Path) -> Result<SecretString, Failure> {
-    let text = std::fs::read_to_string(path)
+    let text = read_text_bounded(path, MAX_CREDENTIAL_FILE_BYTES)
         .map_err(|e| Failure::Local(format!("cannot read {what} `{}`: {e}", path.display())))?;
     let text = text.trim();
     if text.is_empty() {
@@ -58,7 +74,7 @@ pub(crate) fn read_secret_file(what: &str, path: &Path) -> Result<SecretString, 
             path.display()
         )));
     }
-    // A newline inside would make the X-Vault-Token header invalid (vaultrs panics on it).
+    // A newline inside would make the X-Vault-Token header invalid (reqwest refuses to build it).
     if !header_safe(text) {
         return Err(Failure::Local(format!(
             "{what} `{}` contains control characters",
@@ -89,10 +105,12 @@ fn login_path(auth: &VaultAuth, mount: &str) -> String {
 }
 
 /// Logs in with the configured method, retried on transient failures as reads are
-/// ([`Failure::is_transient`]).
+/// ([`Failure::is_transient`]), for the lookup `lookup`. The login has a context of its own (its
+/// location is the login URL; it counts the login's requests, not the lookup's reads).
 pub(crate) async fn login(
     config: &VaultConfig,
     transport: &Transport,
+    lookup: &LookupContext,
 ) -> Result<Login, LoginError> {
     let auth = &config.auth;
     let mount = config
@@ -102,97 +120,68 @@ pub(crate) async fn login(
         .trim_matches('/')
         .to_owned();
     let path = login_path(auth, &mount);
-    with_retries(&config.retry, "login", || {
-        login_once(auth, &mount, &path, transport)
+    let shown = format!(
+        "{} login at {}",
+        auth.auth_type(),
+        transport.shown_url(&path)
+    );
+    let ctx = LookupContext::new(lookup.backend(), lookup.kind(), lookup.key(), shown);
+    let result = with_retries(&ctx, &config.retry, "login", Failure::is_transient, || {
+        login_once(auth, &path, transport)
     })
-    .await
-    .map_err(|(failure, attempts)| LoginError {
-        location: format!("{} login at {}", auth.auth_type(), transport.api_url(&path)),
-        failure,
-        attempts,
-    })
+    .await;
+    result.map_err(|failure| LoginError { ctx, failure })
 }
 
-async fn login_once(
-    auth: &VaultAuth,
-    mount: &str,
-    path: &str,
-    transport: &Transport,
-) -> Result<Login, Failure> {
-    let anonymous = transport.vault_client("");
-    let info = match auth {
+async fn login_once(auth: &VaultAuth, path: &str, transport: &Transport) -> Result<Login, Failure> {
+    // The bodies hvac sends; the answer is read by src/http.rs, within its size cap.
+    let body = match auth {
         VaultAuth::Token(source) => {
             return token_login(resolve("token_path", source)?, path, transport).await;
         }
         VaultAuth::AppRole {
             role_id,
             secret_id: Some(secret_id),
-        } => {
-            vaultrs::auth::approle::login(&anonymous, mount, role_id, secret_id.expose_secret())
-                .await
-        }
+        } => json!({ "role_id": role_id, "secret_id": secret_id.expose_secret() }),
         // hvac leaves `secret_id` out when it is None (roles with bind_secret_id=false).
         VaultAuth::AppRole {
             role_id,
             secret_id: None,
-        } => post(&anonymous, path, json!({ "role_id": role_id })).await,
-        VaultAuth::UserPass { username, password } => {
-            vaultrs::auth::userpass::login(&anonymous, mount, username, password.expose_secret())
-                .await
-        }
-        VaultAuth::Ldap { password, .. } | VaultAuth::Radius { password, .. } => {
-            post(
-                &anonymous,
-                path,
-                json!({ "password": password.expose_secret() }),
-            )
-            .await
-        }
+        } => json!({ "role_id": role_id }),
+        VaultAuth::UserPass { password, .. }
+        | VaultAuth::Ldap { password, .. }
+        | VaultAuth::Radius { password, .. } => json!({ "password": password.expose_secret() }),
         VaultAuth::Github { token } => {
             let token = resolve("token_path", token)?;
-            post(&anonymous, path, json!({ "token": token.expose_secret() })).await
+            json!({ "token": token.expose_secret() })
         }
         VaultAuth::Kubernetes { role, jwt_path } => {
             let jwt = read_secret_file("kubernetes_jwt_path", jwt_path)?;
-            vaultrs::auth::kubernetes::login(&anonymous, mount, role, jwt.expose_secret()).await
+            json!({ "role": role, "jwt": jwt.expose_secret() })
         }
         VaultAuth::Jwt { role, jwt } => {
             let jwt = resolve("jwt_token_path", jwt)?;
-            vaultrs::auth::oidc::login(&anonymous, mount, jwt.expose_secret(), Some(role.clone()))
-                .await
+            json!({ "jwt": jwt.expose_secret(), "role": role })
         }
         VaultAuth::AwsIam(aws) => {
             let request = aws::login_request(aws, transport).await?;
-            vaultrs::auth::aws::iam_login(
-                &anonymous,
-                mount,
-                "POST",
-                &request.url,
-                &request.headers,
-                &request.body,
-                aws.role.as_deref(),
-            )
-            .await
+            let mut body = json!({
+                "iam_http_request_method": "POST",
+                "iam_request_url": request.url,
+                "iam_request_body": request.body,
+                "iam_request_headers": request.headers,
+            });
+            if let Some(role) = &aws.role {
+                body["role"] = json!(role);
+            }
+            body
         }
         VaultAuth::Gcp(gcp) => {
             let jwt = gcp::signed_jwt(gcp, std::time::SystemTime::now())?;
-            post(
-                &anonymous,
-                path,
-                json!({ "role": gcp.role, "jwt": jwt.expose_secret() }),
-            )
-            .await
+            json!({ "role": gcp.role, "jwt": jwt.expose_secret() })
         }
     };
-    Ok(Login::from(info?))
-}
-
-async fn post(
-    client: &VaultClient,
-    path: &str,
-    body: Value,
-) -> Result<AuthInfo, vaultrs::error::ClientError> {
-    vaultrs::api::auth(client, RawEndpoint::<()>::post(path.to_owned(), &body)).await
+    Login::try_from(http::auth(transport, path, "", &body).await?)
 }
 
 /// Token auth sends no login: the token is used as is. One `lookup-self` tells its remaining TTL, so a
@@ -203,10 +192,12 @@ async fn token_login(
     lookup_self: &str,
     transport: &Transport,
 ) -> Result<Login, Failure> {
-    let client = transport.vault_client(token.expose_secret());
-    match vaultrs::api::exec_with_result(&client, RawEndpoint::<Value>::get(lookup_self.to_owned()))
-        .await
-    {
+    let token = checked_token(
+        "the configured token (`token`, `token_path` or VAULT_TOKEN)",
+        token.expose_secret().to_owned(),
+    )
+    .map_err(|f| Failure::Local(f.to_string()))?;
+    match http::data(transport, lookup_self, token.expose_secret()).await {
         Ok(data) => Ok(Login {
             token,
             lease: data.get("ttl").and_then(Value::as_u64).and_then(lease),
@@ -215,7 +206,7 @@ async fn token_login(
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
         }),
-        Err(e) => match Failure::from(e) {
+        Err(e) => match e {
             f @ Failure::Transport { .. } => Err(f),
             f => {
                 tracing::debug!(backend = BACKEND, problem = %f, "token lookup-self failed; no renewal scheduled");
@@ -229,7 +220,7 @@ async fn token_login(
     }
 }
 
-/// `POST auth/token/renew-self` with the session's token.
-pub(crate) async fn renew_self(client: &VaultClient) -> Result<Login, Failure> {
-    Ok(Login::from(vaultrs::token::renew_self(client, None).await?))
+/// `POST auth/token/renew-self` with the session's `token` (no `increment`: the token's own TTL).
+pub(crate) async fn renew_self(transport: &Transport, token: &str) -> Result<Login, Failure> {
+    Login::try_from(http::auth(transport, "auth/token/renew-self", token, &json!({})).await?)
 }

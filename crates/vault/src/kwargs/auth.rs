@@ -1,17 +1,21 @@
 //! `auth_type` and its credential kwargs → [`VaultAuth`], with Airflow's validation messages.
 
 use airflow_secrets_core::Error;
+use airflow_secrets_core::provider::context::invalid_kwarg;
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 
-use super::{AUTH_TYPES, OneOrMany, RawKwargs, check_header_value, invalid, secret_of, truthy};
+use super::checks::check_header_value;
+use super::raw::{AUTH_TYPES, OneOrMany, RawKwargs, secret_of, truthy};
+use crate::BACKEND;
 use crate::config::{
     AssumeRole, AwsCredentials, AwsIamAuth, GcpAuth, GcpKeySource, TokenSource, VaultAuth,
 };
-use crate::env::VaultEnv;
+use airflow_secrets_core::provider::env::EnvSnapshot;
 
 fn requires(auth_type: &str, what: &str) -> Error {
-    invalid(
+    invalid_kwarg(
+        BACKEND,
         what,
         format!("The '{auth_type}' authentication type requires '{what}'"),
     )
@@ -20,7 +24,7 @@ fn requires(auth_type: &str, what: &str) -> Error {
 pub(super) fn auth_from_raw(
     auth_type: &str,
     raw: &RawKwargs,
-    env: &VaultEnv,
+    env: &EnvSnapshot,
 ) -> Result<VaultAuth, Error> {
     let token = truthy(raw.token.clone());
     let token_path = truthy(raw.token_path.clone());
@@ -38,7 +42,8 @@ pub(super) fn auth_from_raw(
                 (Some(path), _) => TokenSource::File(path.into()),
                 (None, Some(token)) => TokenSource::Literal(literal_token("token", token)?),
                 (None, None) => {
-                    return Err(invalid(
+                    return Err(invalid_kwarg(
+                        BACKEND,
                         "token, token_path",
                         "The 'token' authentication type requires 'token' or 'token_path' \
                          (or the VAULT_TOKEN environment variable)",
@@ -54,7 +59,8 @@ pub(super) fn auth_from_raw(
                 (Some(token), _) => TokenSource::Literal(literal_token("token", token)?),
                 (None, Some(path)) => TokenSource::File(path.into()),
                 (None, None) => {
-                    return Err(invalid(
+                    return Err(invalid_kwarg(
+                        BACKEND,
                         "token, token_path",
                         "The 'github' authentication type requires 'token' or 'token_path'",
                     ));
@@ -74,7 +80,8 @@ pub(super) fn auth_from_raw(
                 } else {
                     ""
                 };
-                return Err(invalid(
+                return Err(invalid_kwarg(
+                    BACKEND,
                     "username, password",
                     format!(
                         "The '{auth_type}' authentication type requires 'username' and 'password'{extra}"
@@ -104,7 +111,8 @@ pub(super) fn auth_from_raw(
                 (Some(jwt), _) => TokenSource::Literal(literal_token("jwt_token", jwt)?),
                 (None, Some(path)) => TokenSource::File(path.into()),
                 (None, None) => {
-                    return Err(invalid(
+                    return Err(invalid_kwarg(
+                        BACKEND,
                         "jwt_token, jwt_token_path",
                         "The 'jwt' authentication type requires 'jwt_token' or 'jwt_token_path'",
                     ));
@@ -115,7 +123,8 @@ pub(super) fn auth_from_raw(
         "aws_iam" => VaultAuth::AwsIam(aws_iam(raw, key_pair(raw), role_id, env)?),
         "gcp" => VaultAuth::Gcp(gcp(raw, role_id, env)?),
         "azure" => {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 "auth_type",
                 "auth_type 'azure' is not supported: Airflow's azure auth only calls Vault's auth/azure/config \
                  endpoint and never logs in (it works only with a token already in VAULT_TOKEN). Use \
@@ -124,7 +133,8 @@ pub(super) fn auth_from_raw(
             ));
         }
         other => {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 "auth_type",
                 format!(
                     "The auth_type is not supported: {other}; supported auth types: {}",
@@ -145,7 +155,7 @@ fn key_pair(raw: &RawKwargs) -> Option<(String, String)> {
 fn literal_token(kwarg: &str, token: String) -> Result<SecretString, Error> {
     let token = token.trim().to_owned();
     if token.is_empty() {
-        return Err(invalid(kwarg, "is blank"));
+        return Err(invalid_kwarg(BACKEND, kwarg, "is blank"));
     }
     check_header_value(kwarg, &token)?;
     Ok(secret_of(token))
@@ -155,7 +165,7 @@ fn aws_iam(
     raw: &RawKwargs,
     static_keys: Option<(String, String)>,
     role: Option<String>,
-    env: &VaultEnv,
+    env: &EnvSnapshot,
 ) -> Result<AwsIamAuth, Error> {
     let region = truthy(raw.region.clone());
     if let Some((access_key_id, secret)) = static_keys {
@@ -225,12 +235,17 @@ fn assume_role_params(value: &Value) -> Result<Vec<(String, String)>, Error> {
         Value::Object(map) => map,
         Value::String(text) => {
             parsed = serde_json::from_str::<Map<String, Value>>(text).map_err(|_| {
-                invalid(KWARG, "expected a JSON object of sts.assume_role arguments")
+                invalid_kwarg(
+                    BACKEND,
+                    KWARG,
+                    "expected a JSON object of sts.assume_role arguments",
+                )
             })?;
             &parsed
         }
         _ => {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 KWARG,
                 "expected a JSON object of sts.assume_role arguments",
             ));
@@ -249,7 +264,8 @@ fn assume_role_params(value: &Value) -> Result<Vec<(String, String)>, Error> {
     let mut params = Vec::new();
     for (key, v) in object {
         if !SCALARS.contains(&key.as_str()) {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 KWARG,
                 format!(
                     "unsupported key `{key}`; supported keys are: {}",
@@ -261,7 +277,8 @@ fn assume_role_params(value: &Value) -> Result<Vec<(String, String)>, Error> {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
             _ => {
-                return Err(invalid(
+                return Err(invalid_kwarg(
+                    BACKEND,
                     KWARG,
                     format!("`{key}` must be a string or a number"),
                 ));
@@ -271,7 +288,8 @@ fn assume_role_params(value: &Value) -> Result<Vec<(String, String)>, Error> {
     }
     for required in ["RoleArn", "RoleSessionName"] {
         if !params.iter().any(|(k, _)| k == required) {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 KWARG,
                 format!("sts.assume_role requires `{required}`"),
             ));
@@ -280,7 +298,7 @@ fn assume_role_params(value: &Value) -> Result<Vec<(String, String)>, Error> {
     Ok(params)
 }
 
-fn gcp(raw: &RawKwargs, role_id: Option<String>, env: &VaultEnv) -> Result<GcpAuth, Error> {
+fn gcp(raw: &RawKwargs, role_id: Option<String>, env: &EnvSnapshot) -> Result<GcpAuth, Error> {
     let scopes: Vec<String> = match &raw.gcp_scopes {
         Some(OneOrMany::One(s)) => s
             .split(',')
@@ -297,7 +315,8 @@ fn gcp(raw: &RawKwargs, role_id: Option<String>, env: &VaultEnv) -> Result<GcpAu
     let key_path = truthy(raw.gcp_key_path.clone());
     let key = match (&key_path, &raw.gcp_keyfile_dict) {
         (Some(_), Some(v)) if !v.is_null() => {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 "gcp_key_path, gcp_keyfile_dict",
                 "The `keyfile_dict` and `key_path` fields are mutually exclusive. Please provide only one value.",
             ));
@@ -312,7 +331,8 @@ fn gcp(raw: &RawKwargs, role_id: Option<String>, env: &VaultEnv) -> Result<GcpAu
         (None, Some(Value::Null) | None) => match env.get("GOOGLE_APPLICATION_CREDENTIALS") {
             Some(path) => GcpKeySource::File(path.into()),
             None => {
-                return Err(invalid(
+                return Err(invalid_kwarg(
+                    BACKEND,
                     "gcp_key_path, gcp_keyfile_dict",
                     "The 'gcp' authentication type needs a service-account key: set 'gcp_key_path' or \
                      'gcp_keyfile_dict' (or GOOGLE_APPLICATION_CREDENTIALS); credentials from the GCE metadata \
@@ -321,7 +341,8 @@ fn gcp(raw: &RawKwargs, role_id: Option<String>, env: &VaultEnv) -> Result<GcpAu
             }
         },
         (None, Some(_)) => {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 "gcp_keyfile_dict",
                 "expected the service-account key file as a JSON object",
             ));

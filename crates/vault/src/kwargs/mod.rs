@@ -7,206 +7,29 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use airflow_secrets_core::kwargs::{Kwargs, de, parse_kwargs};
+use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
+use airflow_secrets_core::provider::context::invalid_kwarg;
+use airflow_secrets_core::provider::env::EnvSnapshot;
+use airflow_secrets_core::provider::limits;
 use airflow_secrets_core::{Error, LookupPattern};
-use secrecy::SecretString;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::client::header_safe;
+use crate::BACKEND;
 use crate::config::{
-    ClientCert, DEFAULT_KUBERNETES_JWT_PATH, DEFAULT_URL, KvVersion, ProxyScheme, RetryConfig,
-    Timeout, VaultConfig, Verify,
+    ClientCert, DEFAULT_URL, KvVersion, ProxyScheme, Timeout, VaultConfig, Verify,
 };
-use crate::env::VaultEnv;
 
 mod auth;
+mod checks;
+mod raw;
 
 use auth::auth_from_raw;
-
-pub(crate) const BACKEND: &str = "VaultBackend";
-
-/// The auth types Airflow accepts (`VALID_AUTH_TYPES`, with `jwt` from Airflow's main branch).
-pub const AUTH_TYPES: &[&str] = &[
-    "approle",
-    "aws_iam",
-    "azure",
-    "github",
-    "gcp",
-    "jwt",
-    "kubernetes",
-    "ldap",
-    "radius",
-    "token",
-    "userpass",
-];
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum BoolOrString {
-    Bool(bool),
-    String(String),
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum TimeoutValue {
-    Number(f64),
-    String(String),
-    Pair(Vec<Option<f64>>),
-}
-
-fn connections() -> Option<OneOrMany> {
-    Some(OneOrMany::One("connections".into()))
-}
-fn variables() -> Option<OneOrMany> {
-    Some(OneOrMany::One("variables".into()))
-}
-fn config() -> Option<OneOrMany> {
-    Some(OneOrMany::One("config".into()))
-}
-fn token() -> Option<String> {
-    Some("token".into())
-}
-fn secret() -> Option<String> {
-    Some("secret".into())
-}
-fn kubernetes_jwt_path() -> Option<String> {
-    Some(DEFAULT_KUBERNETES_JWT_PATH.into())
-}
-fn thirty() -> Option<TimeoutValue> {
-    Some(TimeoutValue::Number(30.0))
-}
-
-/// The kwargs exactly as they arrive. Field order is the order listed in "accepted kwargs" errors.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawKwargs {
-    #[serde(default = "connections")]
-    connections_path: Option<OneOrMany>,
-    #[serde(default = "variables")]
-    variables_path: Option<OneOrMany>,
-    #[serde(default = "config")]
-    config_path: Option<OneOrMany>,
-    // airflow-secrets extension: Airflow's AWS backends' key filters, for Vault too.
-    #[serde(default)]
-    connections_lookup_pattern: Option<String>,
-    #[serde(default)]
-    variables_lookup_pattern: Option<String>,
-    #[serde(default)]
-    config_lookup_pattern: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default = "token")]
-    auth_type: Option<String>,
-    #[serde(default)]
-    auth_mount_point: Option<String>,
-    #[serde(default = "secret")]
-    mount_point: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_number_lenient")]
-    kv_engine_version: Option<i64>,
-    #[serde(default)]
-    token: Option<String>,
-    #[serde(default)]
-    token_path: Option<String>,
-    #[serde(default)]
-    username: Option<String>,
-    #[serde(default)]
-    password: Option<String>,
-    #[serde(default)]
-    key_id: Option<String>,
-    #[serde(default)]
-    secret_id: Option<String>,
-    #[serde(default)]
-    role_id: Option<String>,
-    #[serde(default)]
-    assume_role_kwargs: Option<Value>,
-    #[serde(default)]
-    region: Option<String>,
-    #[serde(default)]
-    kubernetes_role: Option<String>,
-    #[serde(default = "kubernetes_jwt_path")]
-    kubernetes_jwt_path: Option<String>,
-    #[serde(default)]
-    gcp_key_path: Option<String>,
-    #[serde(default)]
-    gcp_keyfile_dict: Option<Value>,
-    #[serde(default)]
-    gcp_scopes: Option<OneOrMany>,
-    #[serde(default)]
-    #[allow(dead_code)] // accepted for compatibility; no effect (README)
-    azure_tenant_id: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)] // accepted for compatibility; no effect (README)
-    azure_resource: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)] // accepted for compatibility; no effect (README)
-    radius_host: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)] // accepted for compatibility; no effect (README)
-    radius_secret: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_number_lenient")]
-    #[allow(dead_code)] // accepted for compatibility; no effect (README)
-    radius_port: Option<u16>,
-    #[serde(default)]
-    jwt_role: Option<String>,
-    #[serde(default)]
-    jwt_token: Option<String>,
-    #[serde(default)]
-    jwt_token_path: Option<String>,
-    // Airflow main's multi-team options: accepted so shared kwargs keep working; no effect here.
-    #[serde(default, deserialize_with = "de::opt_bool_lenient")]
-    #[allow(dead_code)] // accepted for compatibility; no effect (README)
-    use_team_secrets_path: Option<bool>,
-    #[serde(default)]
-    #[allow(dead_code)] // accepted for compatibility; no effect (README)
-    global_secrets_path: Option<String>,
-    // hvac.Client(**kwargs) pass-throughs.
-    #[serde(default)]
-    namespace: Option<String>,
-    #[serde(default)]
-    verify: Option<BoolOrString>,
-    #[serde(default)]
-    cert: Option<OneOrMany>,
-    #[serde(default = "thirty")]
-    timeout: Option<TimeoutValue>,
-    #[serde(default)]
-    proxies: Option<Map<String, Value>>,
-    #[serde(default, deserialize_with = "de::opt_bool_lenient")]
-    allow_redirects: Option<bool>,
-    // Extensions (Airflow hard-codes these in its requests session).
-    #[serde(default, deserialize_with = "de::opt_number_lenient")]
-    max_retries: Option<u32>,
-    #[serde(default, deserialize_with = "de::opt_number_lenient")]
-    retry_backoff_factor: Option<f64>,
-}
-
-fn invalid(kwarg: &str, problem: impl Into<String>) -> Error {
-    Error::InvalidKwarg {
-        backend: BACKEND,
-        kwarg: kwarg.to_owned(),
-        problem: problem.into(),
-    }
-}
-
-/// Python truthiness for an optional string: `None` and `""` are both "not given".
-fn truthy(value: Option<String>) -> Option<String> {
-    value.filter(|v| !v.is_empty())
-}
-
-fn secret_of(value: String) -> SecretString {
-    SecretString::from(value)
-}
+pub(crate) use checks::{check_config, check_header_value, check_url, retry};
+pub use raw::AUTH_TYPES;
+use raw::{BoolOrString, OneOrMany, RawKwargs, TimeoutValue, truthy};
 
 /// Builds the configuration from Airflow's kwargs, reading fallbacks from `env`.
-pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &VaultEnv) -> Result<VaultConfig, Error> {
+pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &EnvSnapshot) -> Result<VaultConfig, Error> {
     let raw: RawKwargs = parse_kwargs(BACKEND, kwargs)?;
 
     let auth = auth_from_raw(raw.auth_type.as_deref().unwrap_or("None"), &raw, env)?;
@@ -215,7 +38,8 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &VaultEnv) -> Result<Vaul
         Some(1) => KvVersion::V1,
         Some(2) => KvVersion::V2,
         Some(other) => {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 "kv_engine_version",
                 format!("The version is not supported: {other}; use 1 or 2"),
             ));
@@ -233,21 +57,7 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &VaultEnv) -> Result<Vaul
         check_header_value("namespace", ns)?;
     }
 
-    let verify = match raw.verify {
-        Some(BoolOrString::Bool(true)) | None => default_verify(env),
-        Some(BoolOrString::Bool(false)) => Verify::No,
-        Some(BoolOrString::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => default_verify(env),
-            "false" | "0" | "no" | "off" => Verify::No,
-            "" => {
-                return Err(invalid(
-                    "verify",
-                    "expected true, false or the path of a CA bundle",
-                ));
-            }
-            _ => Verify::CaBundle(PathBuf::from(s)),
-        },
-    };
+    let verify = verify(raw.verify, env)?;
     let client_cert = match raw.cert {
         Some(OneOrMany::One(cert)) if !cert.is_empty() => Some(ClientCert {
             cert: cert.into(),
@@ -262,7 +72,8 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &VaultEnv) -> Result<Vaul
             })
         }
         Some(_) => {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 "cert",
                 "expected a PEM file path or a [certificate, key] pair of paths",
             ));
@@ -308,32 +119,53 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &VaultEnv) -> Result<Vaul
     Ok(config)
 }
 
-fn default_verify(env: &VaultEnv) -> Verify {
+/// requests' `verify`, as hvac passes it on: JSON `true`/`false`, else a string is the path of a CA
+/// bundle. The only strings read as booleans are exactly `"true"` and `"false"` (any case, no
+/// surrounding whitespace): the per-key
+/// override `AIRFLOW__SECRETS__BACKEND_KWARG__VERIFY=false` can only send a string. `"0"`, `"no"`,
+/// `"off"` and the like stay paths, as for requests, and fail closed: no such file.
+fn verify(value: Option<BoolOrString>, env: &EnvSnapshot) -> Result<Verify, Error> {
+    let text = match value {
+        Some(BoolOrString::Bool(true)) | None => return Ok(default_verify(env)),
+        Some(BoolOrString::Bool(false)) => return Ok(Verify::No),
+        Some(BoolOrString::String(s)) => s,
+    };
+    // Exact matches only: `" false"` (a stray space in an override) is a path like any other string,
+    // and fails closed, rather than silently disabling verification.
+    if text.eq_ignore_ascii_case("true") {
+        return Ok(default_verify(env));
+    }
+    if text.eq_ignore_ascii_case("false") {
+        return Ok(Verify::No);
+    }
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(invalid_kwarg(
+            BACKEND,
+            "verify",
+            "expected true, false or the path of a CA bundle",
+        ));
+    }
+    let path = PathBuf::from(&text);
+    const BOOLISH: &[&str] = &["0", "1", "no", "yes", "off", "on", "n", "y"];
+    if BOOLISH.contains(&trimmed.to_ascii_lowercase().as_str()) && !path.exists() {
+        return Err(invalid_kwarg(
+            BACKEND,
+            "verify",
+            format!(
+                "\"{trimmed}\" is read as the path of a CA bundle (as requests and hvac do) and there is \
+                 no such file; use false (or \"false\") to disable TLS verification, true to verify"
+            ),
+        ));
+    }
+    Ok(Verify::CaBundle(path))
+}
+
+fn default_verify(env: &EnvSnapshot) -> Verify {
     // hvac: `verify` left at True picks up VAULT_CACERT, else VAULT_CAPATH.
     match env.get("VAULT_CACERT").or_else(|| env.get("VAULT_CAPATH")) {
         Some(path) => Verify::CaBundle(path.into()),
         None => Verify::Yes,
-    }
-}
-
-pub(crate) fn check_url(url: &str) -> Result<(), Error> {
-    match url::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
-        _ => Err(invalid(
-            "url",
-            "expected an http:// or https:// URL such as http://127.0.0.1:8200",
-        )),
-    }
-}
-
-pub(crate) fn check_header_value(kwarg: &str, value: &str) -> Result<(), Error> {
-    if header_safe(value) {
-        Ok(())
-    } else {
-        Err(invalid(
-            kwarg,
-            "contains control characters (a newline?), which an HTTP header cannot carry",
-        ))
     }
 }
 
@@ -343,7 +175,8 @@ fn base_paths(kwarg: &str, value: Option<OneOrMany>) -> Result<Option<Vec<String
         None => return Ok(None),
         Some(OneOrMany::One(p)) => vec![p],
         Some(OneOrMany::Many(ps)) if ps.is_empty() => {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 kwarg,
                 "expected a path, a non-empty list of paths, or null",
             ));
@@ -360,20 +193,27 @@ fn base_paths(kwarg: &str, value: Option<OneOrMany>) -> Result<Option<Vec<String
 
 /// `null` and `""` mean no filter (Airflow's AWS backends); anything else must compile.
 fn lookup_pattern(kwarg: &str, pattern: Option<&str>) -> Result<Option<LookupPattern>, Error> {
-    LookupPattern::optional(pattern)
-        .map_err(|e| invalid(kwarg, format!("not a valid regular expression: {e}")))
+    LookupPattern::optional(pattern).map_err(|e| {
+        invalid_kwarg(
+            BACKEND,
+            kwarg,
+            format!("not a valid regular expression: {e}"),
+        )
+    })
 }
 
 fn timeout(value: Option<TimeoutValue>) -> Result<Timeout, Error> {
     let seconds = |s: f64| -> Result<Duration, Error> {
-        if s.is_finite() && s > 0.0 && s < 1e9 {
-            Ok(Duration::from_secs_f64(s))
-        } else {
-            Err(invalid(
+        // requests (urllib3) refuses 0 too; the rest (NaN, infinite, negative, over a day) the core's
+        // limits refuse.
+        if s == 0.0 {
+            return Err(invalid_kwarg(
+                BACKEND,
                 "timeout",
-                "expected a positive number of seconds, a [connect, read] pair, or null",
-            ))
+                "must be a positive number of seconds, a [connect, read] pair, or null",
+            ));
         }
+        limits::seconds(BACKEND, "timeout", s, limits::MAX_SECONDS)
     };
     Ok(match value {
         None => Timeout {
@@ -388,7 +228,7 @@ fn timeout(value: Option<TimeoutValue>) -> Result<Timeout, Error> {
             let n: f64 = s
                 .trim()
                 .parse()
-                .map_err(|_| invalid("timeout", "expected a number of seconds"))?;
+                .map_err(|_| invalid_kwarg(BACKEND, "timeout", "expected a number of seconds"))?;
             Timeout {
                 connect: Some(seconds(n)?),
                 read: Some(seconds(n)?),
@@ -399,7 +239,8 @@ fn timeout(value: Option<TimeoutValue>) -> Result<Timeout, Error> {
             read: pair[1].map(seconds).transpose()?,
         },
         Some(TimeoutValue::Pair(_)) => {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 "timeout",
                 "expected a number of seconds or a [connect, read] pair",
             ));
@@ -415,21 +256,24 @@ fn proxies(value: Option<Map<String, Value>>) -> Result<Vec<(ProxyScheme, String
             "https" => ProxyScheme::Https,
             "all" => ProxyScheme::All,
             _ => {
-                return Err(invalid(
+                return Err(invalid_kwarg(
+                    BACKEND,
                     "proxies",
                     format!("unsupported key `{key}`; the supported keys are http, https and all"),
                 ));
             }
         };
         let Value::String(proxy) = v else {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 "proxies",
                 format!("the `{key}` proxy must be a URL string"),
             ));
         };
         // The URL is not echoed: proxy URLs may carry credentials.
         if url::Url::parse(&proxy).is_err() {
-            return Err(invalid(
+            return Err(invalid_kwarg(
+                BACKEND,
                 "proxies",
                 format!("the `{key}` proxy is not a valid URL"),
             ));
@@ -437,26 +281,4 @@ fn proxies(value: Option<Map<String, Value>>) -> Result<Vec<(ProxyScheme, String
         out.push((scheme, proxy));
     }
     Ok(out)
-}
-
-fn retry(max_retries: Option<u32>, factor: Option<f64>) -> Result<RetryConfig, Error> {
-    let defaults = RetryConfig::default();
-    let max_retries = max_retries.unwrap_or(defaults.max_retries);
-    if max_retries > 10 {
-        return Err(invalid(
-            "max_retries",
-            "expected a number of retries between 0 and 10",
-        ));
-    }
-    let backoff_factor = factor.unwrap_or(defaults.backoff_factor);
-    if !(0.0..=10.0).contains(&backoff_factor) {
-        return Err(invalid(
-            "retry_backoff_factor",
-            "expected a number of seconds between 0 and 10",
-        ));
-    }
-    Ok(RetryConfig {
-        max_retries,
-        backoff_factor,
-    })
 }

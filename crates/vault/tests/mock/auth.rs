@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use airflow_secrets_core::SecretsBackend;
 use airflow_secrets_core::kwargs::Kwargs;
-use airflow_secrets_vault::{VaultBackend, VaultEnv};
+use airflow_secrets_vault::{EnvSnapshot, HONOURED, VaultBackend};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
@@ -94,7 +94,7 @@ async fn assert_kwargs_read_with_issued_token(server: &MockServer, extra: Value)
 }
 
 /// Reads variable `v` through a backend built from `kwargs` and `env`: `expected`.
-async fn assert_env_reads(kwargs: &Kwargs, env: &VaultEnv, expected: &str) {
+async fn assert_env_reads(kwargs: &Kwargs, env: &EnvSnapshot, expected: &str) {
     let vault = VaultBackend::from_kwargs_with_env(kwargs, env).unwrap();
     assert_eq!(
         vault.get_variable("v").await.unwrap().unwrap().expose(),
@@ -261,8 +261,8 @@ async fn token_auth_from_file_kwarg_or_vault_token_env() {
         &server,
         json!({ "token_path": file.path(), "token": "s.ignored" }),
     );
-    assert_env_reads(&from_file, &VaultEnv::empty(), "s.fromFile").await;
-    let env = VaultEnv::from_vars([("VAULT_TOKEN", "s.fromEnv")]);
+    assert_env_reads(&from_file, &EnvSnapshot::empty(), "s.fromFile").await;
+    let env = EnvSnapshot::from_vars(HONOURED, [("VAULT_TOKEN", "s.fromEnv")]);
     assert_env_reads(&kwargs(&server, json!({})), &env, "s.fromEnv").await;
     logs.assert_free_of(SUITE_SECRETS);
 }
@@ -274,7 +274,7 @@ async fn vault_addr_is_used_when_url_is_missing_or_null() {
     mount_lookup_self(&server, TOKEN).await;
     let read = kv2(json!({ "value": "via VAULT_ADDR" }));
     mount_expect(&server, read_variable("v"), read, 1).await;
-    let env = VaultEnv::from_vars([("VAULT_ADDR", server.uri())]);
+    let env = EnvSnapshot::from_vars(HONOURED, [("VAULT_ADDR", server.uri())]);
     let kwargs = json!({ "url": null, "token": TOKEN })
         .as_object()
         .unwrap()
@@ -367,11 +367,14 @@ async fn aws_iam_from_environment_with_session_token_and_region() {
     let logs = logs();
     let server = MockServer::start().await;
     mount_login_any_body(&server, "/v1/auth/aws-prod/login").await;
-    let env = VaultEnv::from_vars([
-        ("AWS_ACCESS_KEY_ID", "ASIAENVEXAMPLE"),
-        ("AWS_SECRET_ACCESS_KEY", "envSecretKeyExample"),
-        ("AWS_SESSION_TOKEN", "envSessionToken"),
-    ]);
+    let env = EnvSnapshot::from_vars(
+        HONOURED,
+        [
+            ("AWS_ACCESS_KEY_ID", "ASIAENVEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "envSecretKeyExample"),
+            ("AWS_SESSION_TOKEN", "envSessionToken"),
+        ],
+    );
     let vault = VaultBackend::from_kwargs_with_env(
         &kwargs(&server, json!({ "auth_type": "aws_iam", "region": "eu-west-1", "auth_mount_point": "aws-prod" })),
         &env,
@@ -423,11 +426,14 @@ async fn aws_iam_assume_role_first_then_signs_with_the_assumed_credentials() {
     mount_expect(&sts, assume_role, credentials, 1).await;
     mount_login_any_body(&vault_server, "/v1/auth/aws/login").await;
     mount_read(&vault_server).await;
-    let env = VaultEnv::from_vars([
-        ("AWS_ACCESS_KEY_ID", "AKIDBASE"),
-        ("AWS_SECRET_ACCESS_KEY", "baseSecret-61c0"),
-        ("AWS_ENDPOINT_URL_STS", sts.uri().as_str()),
-    ]);
+    let env = EnvSnapshot::from_vars(
+        HONOURED,
+        [
+            ("AWS_ACCESS_KEY_ID", "AKIDBASE"),
+            ("AWS_SECRET_ACCESS_KEY", "baseSecret-61c0"),
+            ("AWS_ENDPOINT_URL_STS", sts.uri().as_str()),
+        ],
+    );
     let vault = VaultBackend::from_kwargs_with_env(
         &kwargs(
             &vault_server,
@@ -552,7 +558,7 @@ fn construction_errors_follow_airflow() {
     let err = |kwargs: Value| {
         VaultBackend::from_kwargs_with_env(
             &merge(json!({ "url": server_uri }), kwargs),
-            &VaultEnv::empty(),
+            &EnvSnapshot::empty(),
         )
         .clean_err()
         .to_string()
@@ -655,7 +661,7 @@ fn defaults_and_pass_through_options_are_accepted() {
     let ok = |kwargs: Value| {
         VaultBackend::from_kwargs_with_env(
             &merge(json!({ "token": TOKEN }), kwargs),
-            &VaultEnv::empty(),
+            &EnvSnapshot::empty(),
         )
         .unwrap()
     };
@@ -722,10 +728,13 @@ fn defaults_and_pass_through_options_are_accepted() {
     );
     assert_eq!(ok(json!({ "timeout": null })).config().timeout.read, None);
     // The environment fills what the kwargs leave out.
-    let env = VaultEnv::from_vars([
-        ("VAULT_CACERT", "/env/ca.pem"),
-        ("VAULT_ADDR", "https://vault.internal:8200"),
-    ]);
+    let env = EnvSnapshot::from_vars(
+        HONOURED,
+        [
+            ("VAULT_CACERT", "/env/ca.pem"),
+            ("VAULT_ADDR", "https://vault.internal:8200"),
+        ],
+    );
     let map = json!({ "token": TOKEN }).as_object().unwrap().clone();
     let vault = VaultBackend::from_kwargs_with_env(&map, &env).unwrap();
     assert_eq!(vault.config().url, "https://vault.internal:8200");

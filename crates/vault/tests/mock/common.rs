@@ -1,5 +1,5 @@
-//! Shared helpers: kwargs against a wiremock server, Vault's real response shapes (from
-//! tests/support/responses.rs), and the leak checks every test ends with.
+//! Shared helpers: kwargs against a wiremock server, Vault's real response shapes (the
+//! testkit's `vault_responses`), and the leak checks every test ends with.
 //!
 //! Every test starts with `let logs = logs();` (a TRACE subscriber capturing every event of this test
 //! binary) and ends with `logs.assert_free_of(SUITE_SECRETS)`; every error a test provokes goes through
@@ -14,7 +14,7 @@ use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{Error, SecretsBackend};
 pub use airflow_secrets_testkit::errors::{Unavailable, unavailable};
 pub use airflow_secrets_testkit::logs::Logs;
-use airflow_secrets_vault::{VaultBackend, VaultEnv};
+use airflow_secrets_vault::{EnvSnapshot, VaultBackend};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
@@ -88,6 +88,12 @@ pub const SUITE_SECRETS: &[&str] = &[
     "StOrEd-VaLuE-0b1d",
     "AwS-SeCrEt-Key-9e4c",
     "InLiNe-ToKeN-c0de",
+    // trust_redaction.rs
+    "PlAnTeD-SeRdE-9a1f",
+    "UsErInFo-PaSs-3c9d",
+    "PrOxY-PaSs-71b0",
+    "ExTeRnAl-Id-4e2a",
+    "s.EnV-ToKeN-93b1",
 ];
 
 /// Installs the TRACE capture of this test binary (idempotent) and returns its buffer.
@@ -143,7 +149,7 @@ pub fn token_kwargs(server: &MockServer, extra: Value) -> Kwargs {
 
 /// Builds the backend with an empty environment (nothing leaks in from the test process).
 pub fn backend(kwargs: &Kwargs) -> VaultBackend {
-    VaultBackend::from_kwargs_with_env(kwargs, &VaultEnv::empty()).expect("valid kwargs")
+    VaultBackend::from_kwargs_with_env(kwargs, &EnvSnapshot::empty()).expect("valid kwargs")
 }
 
 /// AppRole auth (role `r`, [`SECRET_ID`]) against `server`.

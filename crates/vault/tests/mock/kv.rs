@@ -226,7 +226,7 @@ async fn a_list_of_paths_is_tried_in_order() {
 }
 
 #[tokio::test]
-async fn not_found_in_both_vaultrs_shapes_is_none() {
+async fn not_found_in_both_404_shapes_is_none() {
     let logs = logs();
     let server = MockServer::start().await;
     mount_lookup_self(&server, TOKEN).await;

@@ -3,7 +3,7 @@
 //! case-insensitive). A key that does not match is "not found" without any request, not even a login.
 
 use airflow_secrets_core::{Error, LookupPattern, SecretsBackend};
-use airflow_secrets_vault::{VaultAuth, VaultBackend, VaultConfig, VaultEnv};
+use airflow_secrets_vault::{EnvSnapshot, VaultAuth, VaultBackend, VaultConfig};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
@@ -102,7 +102,8 @@ fn an_invalid_pattern_is_a_construction_error_naming_the_kwarg() {
                 .unwrap()
                 .clone();
             kwargs.insert(kwarg.into(), json!(pattern));
-            let err = VaultBackend::from_kwargs_with_env(&kwargs, &VaultEnv::empty()).clean_err();
+            let err =
+                VaultBackend::from_kwargs_with_env(&kwargs, &EnvSnapshot::empty()).clean_err();
             let Error::InvalidKwarg {
                 kwarg: named,
                 problem,

@@ -4,11 +4,6 @@
 
 #[path = "../support/keys.rs"]
 mod keys;
-#[allow(dead_code)]
-#[path = "../support/leak_check.rs"]
-mod leak_check;
-#[path = "../support/openbao.rs"]
-mod openbao;
 
 pub(crate) use airflow_secrets_testkit as testkit;
 
@@ -16,11 +11,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{Error, SecretsBackend};
-use airflow_secrets_vault::{VaultBackend, VaultEnv};
-use leak_check::clean;
-use openbao::{AppRole, OpenBao};
+use airflow_secrets_vault::{EnvSnapshot, VaultBackend};
 use serde_json::{Value, json};
+use testkit::leak_check::clean;
 use testkit::logs::Logs;
+use testkit::openbao::{self, AppRole, OpenBao};
 
 /// Installs the TRACE capture of this test binary (idempotent).
 fn logs() -> Logs {
@@ -30,7 +25,7 @@ fn logs() -> Logs {
 /// The backend for `kwargs`, with an empty environment.
 fn vault(kwargs: Value) -> VaultBackend {
     let kwargs: Kwargs = kwargs.as_object().unwrap().clone();
-    VaultBackend::from_kwargs_with_env(&kwargs, &VaultEnv::empty()).unwrap()
+    VaultBackend::from_kwargs_with_env(&kwargs, &EnvSnapshot::empty()).unwrap()
 }
 
 /// The kwargs object `base` with the keys of `extra` added (or replaced).

@@ -1,0 +1,145 @@
+//! Per-kind routing: where each kind of secret lives in a store (its prefix, path or name part; `None`
+//! disables the kind) and which keys are looked up at all (Airflow's `*_lookup_pattern` kwargs).
+
+use crate::{Error, LookupPattern, SecretKind};
+
+/// Where one kind of secret lives and which keys are looked up.
+#[derive(Debug, Clone)]
+pub struct Route {
+    prefix: Option<String>,
+    pattern: Option<LookupPattern>,
+}
+
+impl Route {
+    /// The prefix (path, name part) of this kind; `None` when its kwarg is `null` (kind disabled).
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+
+    /// The key filter, when a `*_lookup_pattern` is set.
+    pub fn pattern(&self) -> Option<&LookupPattern> {
+        self.pattern.as_ref()
+    }
+
+    /// Whether `key` passes the filter (always, without one).
+    pub fn admits(&self, key: &str) -> bool {
+        self.pattern.as_ref().is_none_or(|p| p.matches(key))
+    }
+}
+
+/// The routes of the three kinds, built once from a provider's kwargs.
+///
+/// ```
+/// use airflow_secrets_core::provider::routes::Routes;
+/// use airflow_secrets_core::SecretKind;
+///
+/// let routes = Routes::new("MyBackend", |kind| match kind {
+///     SecretKind::Connection => (Some("airflow/connections".into()), None),
+///     SecretKind::Variable => (Some("airflow/variables".into()), Some("^prod_".into())),
+///     SecretKind::Config => (None, None), // `config_prefix: null`
+/// })
+/// .unwrap();
+/// assert_eq!(routes.route(SecretKind::Variable, "prod_db"), Some("airflow/variables"));
+/// assert_eq!(routes.route(SecretKind::Variable, "dev_db"), None); // filtered: nothing is sent
+/// assert_eq!(routes.route(SecretKind::Config, "core/x"), None); // disabled
+/// ```
+#[derive(Debug, Clone)]
+pub struct Routes {
+    backend: &'static str,
+    connections: Route,
+    variables: Route,
+    config: Route,
+}
+
+impl Routes {
+    /// Builds the routes from `spec`, which gives each kind's prefix (`None`: disabled) and lookup
+    /// pattern (`None` or `""`: no filter). A pattern that does not compile is
+    /// [`Error::InvalidKwarg`] naming its kwarg (`variables_lookup_pattern`, ...).
+    pub fn new(
+        backend: &'static str,
+        spec: impl Fn(SecretKind) -> (Option<String>, Option<String>),
+    ) -> Result<Routes, Error> {
+        let route = |kind: SecretKind| -> Result<Route, Error> {
+            let (prefix, pattern) = spec(kind);
+            let pattern = LookupPattern::optional(pattern.as_deref()).map_err(|e| {
+                super::context::invalid_kwarg(
+                    backend,
+                    pattern_kwarg(kind),
+                    format!("not a valid regular expression: {e}"),
+                )
+            })?;
+            Ok(Route { prefix, pattern })
+        };
+        Ok(Routes {
+            backend,
+            connections: route(SecretKind::Connection)?,
+            variables: route(SecretKind::Variable)?,
+            config: route(SecretKind::Config)?,
+        })
+    }
+
+    /// The route of `kind`.
+    pub fn get(&self, kind: SecretKind) -> &Route {
+        match kind {
+            SecretKind::Connection => &self.connections,
+            SecretKind::Variable => &self.variables,
+            SecretKind::Config => &self.config,
+        }
+    }
+
+    /// The prefix `key` is looked up under, or `None` when its kind is disabled or its lookup pattern
+    /// filters it out — then nothing is sent, and the skip is logged once, at TRACE, naming the
+    /// backend, kind, key and reason.
+    pub fn route(&self, kind: SecretKind, key: &str) -> Option<&str> {
+        let route = self.get(kind);
+        let Some(prefix) = route.prefix() else {
+            tracing::trace!(backend = self.backend, %kind, key, "lookup skipped: this kind is disabled");
+            return None;
+        };
+        if !route.admits(key) {
+            tracing::trace!(
+                backend = self.backend,
+                %kind,
+                key,
+                kwarg = pattern_kwarg(kind),
+                "lookup skipped: the key does not match the lookup pattern"
+            );
+            return None;
+        }
+        Some(prefix)
+    }
+}
+
+/// Airflow's name of the lookup-pattern kwarg of `kind`.
+pub fn pattern_kwarg(kind: SecretKind) -> &'static str {
+    match kind {
+        SecretKind::Connection => "connections_lookup_pattern",
+        SecretKind::Variable => "variables_lookup_pattern",
+        SecretKind::Config => "config_lookup_pattern",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_pattern_names_its_kwarg() {
+        let err = Routes::new("B", |kind| match kind {
+            SecretKind::Config => (Some("c".into()), Some("(".into())),
+            _ => (Some("x".into()), None),
+        })
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("B: kwarg `config_lookup_pattern`"), "{text}");
+    }
+
+    #[test]
+    fn empty_pattern_filters_nothing() {
+        let routes = Routes::new("B", |_| (Some("p".into()), Some(String::new()))).unwrap();
+        for kind in SecretKind::ALL {
+            assert_eq!(routes.route(kind, "anything"), Some("p"));
+            assert!(routes.get(kind).pattern().is_none());
+        }
+    }
+}
