@@ -3,18 +3,16 @@
 use std::fmt;
 use std::sync::Arc;
 
-use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
+use airflow_secrets_aws_session::{EnvConfigFiles, SessionConfig};
+use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::provider::context::{LookupContext, invalid_kwarg};
 use airflow_secrets_core::provider::deadline;
 use airflow_secrets_core::provider::routes::Routes;
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
-use aws_runtime::env_config::file::EnvConfigFiles;
 use tokio::sync::OnceCell;
 
-use crate::BACKEND;
-use crate::config::Config;
 use crate::kwargs::SsmKwargs;
-use crate::{auth, client, errors, names};
+use crate::{BACKEND, SERVICE, client, errors, names};
 
 /// Airflow's `SystemsManagerParameterStoreBackend`: reads connections, variables and config values from
 /// AWS Systems Manager Parameter Store with `GetParameter(Name=prefix/key, WithDecryption=true)`.
@@ -25,10 +23,10 @@ use crate::{auth, client, errors, names};
 /// on the first lookup and then shared by all lookups (concurrent first lookups wait for the same one).
 ///
 /// ```
-/// use airflow_secrets_aws_ssm::{SsmKwargs, SystemsManagerParameterStoreBackend};
+/// use airflow_secrets_aws_ssm::{AwsConnectionKwargs, SsmKwargs, SystemsManagerParameterStoreBackend};
 /// let backend = SystemsManagerParameterStoreBackend::new(SsmKwargs {
 ///     variables_lookup_pattern: Some("^prod_".into()),
-///     region_name: Some("eu-west-1".into()),
+///     connection: AwsConnectionKwargs { region_name: Some("eu-west-1".into()), ..Default::default() },
 ///     ..SsmKwargs::default()
 /// })
 /// .unwrap();
@@ -40,7 +38,7 @@ use crate::{auth, client, errors, names};
 pub struct SystemsManagerParameterStoreBackend {
     /// Per kind: the normalised prefix (`None`: disabled) and lookup pattern.
     routes: Routes,
-    config: Config,
+    session: SessionConfig,
     /// For authentication errors: where the credentials come from.
     credentials: String,
     client: OnceCell<aws_sdk_ssm::Client>,
@@ -50,7 +48,7 @@ impl fmt::Debug for SystemsManagerParameterStoreBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SystemsManagerParameterStoreBackend")
             .field("routes", &self.routes)
-            .field("config", &self.config)
+            .field("session", &self.session)
             .field("client_built", &self.client.initialized())
             .finish()
     }
@@ -60,7 +58,7 @@ impl SystemsManagerParameterStoreBackend {
     /// Builds the backend from Airflow's kwargs (the `AIRFLOW__SECRETS__BACKEND_KWARGS` object). Unknown
     /// kwargs, wrong types and impossible combinations are errors here; nothing is sent to AWS.
     pub fn from_kwargs(kwargs: &Kwargs) -> Result<Self, Error> {
-        Self::new(parse_kwargs::<SsmKwargs>(BACKEND, kwargs)?)
+        Self::new(SsmKwargs::from_kwargs(kwargs)?)
     }
 
     /// Builds the backend from typed kwargs.
@@ -83,7 +81,7 @@ impl SystemsManagerParameterStoreBackend {
     /// The SDK client, built on first use.
     pub async fn client(&self) -> &aws_sdk_ssm::Client {
         self.client
-            .get_or_init(|| client::build(&self.config))
+            .get_or_init(|| client::build(&self.session))
             .await
     }
 }
@@ -121,9 +119,9 @@ impl SystemsManagerParameterStoreBackend {
     ) -> Result<Option<SecretValue>, Error> {
         if !self.client.initialized() {
             // Before the SDK reads the profile and token files itself, unbounded and blocking.
-            auth::profile_files::check(&self.config).map_err(|problem| {
+            self.session.check_files().map_err(|problem| {
                 ctx.authentication(
-                    errors::login(ctx, &self.credentials),
+                    airflow_secrets_aws_session::login(ctx, SERVICE, &self.credentials),
                     format!("no usable AWS credentials: {problem}"),
                 )
             })?;
@@ -143,7 +141,7 @@ impl SystemsManagerParameterStoreBackend {
 /// Builds a [`SystemsManagerParameterStoreBackend`] with options beyond Airflow's kwargs.
 ///
 /// ```
-/// use airflow_secrets_aws_ssm::{SsmKwargs, SystemsManagerParameterStoreBackend};
+/// use airflow_secrets_aws_ssm::{AwsConnectionKwargs, SsmKwargs, SystemsManagerParameterStoreBackend};
 /// use airflow_secrets_aws_ssm::{EnvConfigFileKind, EnvConfigFiles};
 ///
 /// let files = EnvConfigFiles::builder()
@@ -151,7 +149,10 @@ impl SystemsManagerParameterStoreBackend {
 ///     .with_file(EnvConfigFileKind::Credentials, "/etc/airflow/aws-credentials")
 ///     .build();
 /// let backend = SystemsManagerParameterStoreBackend::builder()
-///     .kwargs(SsmKwargs { profile_name: Some("airflow".into()), ..SsmKwargs::default() })
+///     .kwargs(SsmKwargs {
+///         connection: AwsConnectionKwargs { profile_name: Some("airflow".into()), ..Default::default() },
+///         ..SsmKwargs::default()
+///     })
 ///     .profile_files(files)
 ///     .build()
 ///     .unwrap();
@@ -201,14 +202,16 @@ impl SsmBackendBuilder {
                 pattern.clone(),
             )
         })?;
-        let mut config = Config::from_kwargs(k)?;
-        config.profile_files = self.profile_files;
-        let mut credentials = config.credentials_description();
+        let mut session = SessionConfig::from_kwargs(SERVICE, &k.connection)?;
+        if let Some(files) = self.profile_files {
+            session = session.with_profile_files(files);
+        }
+        let mut credentials = session.credentials_description();
         let client = match self.client {
             Some(client) => {
                 credentials =
                     "AWS credentials: those of the SDK client given to the builder".to_owned();
-                let set = aws_kwargs_set(k);
+                let set = k.connection.set_names();
                 if !set.is_empty() {
                     return Err(invalid_kwarg(
                         BACKEND,
@@ -222,29 +225,9 @@ impl SsmBackendBuilder {
         };
         Ok(SystemsManagerParameterStoreBackend {
             routes,
-            config,
+            session,
             credentials,
             client,
         })
     }
-}
-
-fn aws_kwargs_set(k: &SsmKwargs) -> Vec<&'static str> {
-    [
-        ("region_name", k.region_name.is_some()),
-        ("profile_name", k.profile_name.is_some()),
-        ("aws_access_key_id", k.aws_access_key_id.is_some()),
-        ("aws_secret_access_key", k.aws_secret_access_key.is_some()),
-        ("aws_session_token", k.aws_session_token.is_some()),
-        ("endpoint_url", k.endpoint_url.is_some()),
-        ("role_arn", k.role_arn.is_some()),
-        ("assume_role_method", k.assume_role_method.is_some()),
-        ("assume_role_kwargs", k.assume_role_kwargs.is_some()),
-        ("verify", k.verify.is_some()),
-        ("config_kwargs", k.config_kwargs.is_some()),
-        ("service_config", k.service_config.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, set)| set.then_some(name))
-    .collect()
 }

@@ -1,31 +1,36 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-mod auth;
 mod backend;
-mod body_limit;
 mod client;
-mod config;
 mod errors;
 mod kwargs;
 mod names;
-mod retry;
-mod tls;
 
 pub use backend::{SsmBackendBuilder, SystemsManagerParameterStoreBackend};
-pub use body_limit::MAX_RESPONSE_BYTES;
-pub use kwargs::{
-    AssumeRoleKwargs, ConfigKwargs, PolicyArn, RetriesKwargs, RetryModeKwarg, ServiceConfig,
-    ServiceEndpoint, SsmKwargs, Tag, Verify,
-};
+pub use kwargs::SsmKwargs;
 
+/// The AWS connection kwargs and their parts, shared with the other AWS backend.
+pub use airflow_secrets_aws_session::{
+    AssumeRoleKwargs, AwsConnectionKwargs, ConfigKwargs, MAX_RESPONSE_BYTES, PolicyArn,
+    RetriesKwargs, RetryModeKwarg, ServiceConfig, ServiceEndpoint, Tag, Verify,
+};
 /// The profile files type taken by [`SsmBackendBuilder::profile_files`].
-pub use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+pub use airflow_secrets_aws_session::{EnvConfigFileKind, EnvConfigFiles};
 
 /// The AWS SDK crates this backend is built on, re-exported so callers use the same versions (e.g. for
 /// [`SsmBackendBuilder::profile_files`] or [`SsmBackendBuilder::client`]).
-pub use aws_config;
+pub use airflow_secrets_aws_session::aws_config;
 pub use aws_sdk_ssm;
 
 /// Airflow's class name for this backend, as errors and logs show it.
 pub const BACKEND: &str = "SystemsManagerParameterStoreBackend";
+
+/// This backend, for the shared AWS session.
+pub(crate) const SERVICE: airflow_secrets_aws_session::Service =
+    airflow_secrets_aws_session::Service {
+        backend: BACKEND,
+        name: "SSM",
+        api_version: "2014-11-06",
+        operation: "GetParameter",
+    };

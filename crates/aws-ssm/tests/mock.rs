@@ -887,7 +887,10 @@ async fn a_ready_made_sdk_client_is_used_with_the_kwargs_prefixes_and_patterns()
 
     let err = SystemsManagerParameterStoreBackend::builder()
         .kwargs(SsmKwargs {
-            region_name: Some("eu-west-1".into()),
+            connection: airflow_secrets_aws_ssm::AwsConnectionKwargs {
+                region_name: Some("eu-west-1".into()),
+                ..Default::default()
+            },
             ..SsmKwargs::default()
         })
         .client(seed_client(&server.uri(), None))

@@ -13,7 +13,7 @@ use airflow_secrets_aws_ssm::aws_sdk_ssm::config::{Credentials, ProvideCredentia
 use airflow_secrets_aws_ssm::{
     EnvConfigFileKind, EnvConfigFiles, SsmKwargs, SystemsManagerParameterStoreBackend,
 };
-use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
+use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
 use airflow_secrets_testkit::logs::capture;
 use common::*;
@@ -294,7 +294,7 @@ async fn profile_name_reads_a_temporary_profile_file() {
             json!({"endpoint_url": moto.url(), "profile_name": profile, "region_name": region}),
         )
         .unwrap();
-        let k: SsmKwargs = parse_kwargs("SystemsManagerParameterStoreBackend", &k).unwrap();
+        let k = SsmKwargs::from_kwargs(&k).unwrap();
         SystemsManagerParameterStoreBackend::builder()
             .kwargs(k)
             .profile_files(files())

@@ -159,12 +159,16 @@ async fn trust_07_debug_and_errors_never_show_credentials() {
     )
     .unwrap();
     // The kwargs themselves, before validation.
-    let kwargs: airflow_secrets_aws_ssm::SsmKwargs = serde_json::from_value(json!({
-        "endpoint_url": format!("http://u:{PLANTED}@127.0.0.1:1"),
-        "aws_secret_access_key": PLANTED, "aws_session_token": PLANTED,
-        "assume_role_kwargs": {"ExternalId": PLANTED},
-        "service_config": {"sts": {"endpoint_url": format!("http://u:{PLANTED}@127.0.0.1:1")}},
-    }))
+    let kwargs = airflow_secrets_aws_ssm::SsmKwargs::from_kwargs(
+        json!({
+            "endpoint_url": format!("http://u:{PLANTED}@127.0.0.1:1"),
+            "aws_secret_access_key": PLANTED, "aws_session_token": PLANTED,
+            "assume_role_kwargs": {"ExternalId": PLANTED},
+            "service_config": {"sts": {"endpoint_url": format!("http://u:{PLANTED}@127.0.0.1:1")}},
+        })
+        .as_object()
+        .unwrap(),
+    )
     .unwrap();
     assert!(
         !format!("{kwargs:?} {kwargs:#?}").contains(PLANTED),

@@ -1,12 +1,12 @@
-//! A cap on every response body the SDK receives through the backend's HTTP clients (SSM, and STS for
-//! `role_arn` and the credential providers).
+//! A cap on every response body the SDK receives through the backend's HTTP clients (its service, and
+//! STS for `role_arn` and the credential providers).
 //!
 //! The SDK reads a non-streaming response whole into memory before parsing it, whatever its size: a
 //! hostile or broken endpoint announcing `Content-Length: 10000000000`, or streaming an endless chunked
 //! body, would make the process allocate until it dies. A `GetParameter` answer is at most a few KB
 //! (values are at most 8 KB) and an STS answer about 2 KB, so [`MAX_RESPONSE_BYTES`] leaves room for any
 //! real answer. A response announcing more fails at once (a connector error of kind "user", never
-//! retried); a streamed body fails as soon as it passes the cap (a response error, which our SSM retry
+//! retried); a streamed body fails as soon as it passes the cap (a response error, which the retry
 //! classifier never retries either). The error is [`BodyTooLarge`], found in the error chain by
 //! [`is_body_too_large`].
 
@@ -15,12 +15,12 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use aws_sdk_ssm::config::SharedHttpClient;
 use aws_smithy_http_client::{ConnectorBuilder, proxy::ProxyConfig, tls};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
@@ -32,7 +32,8 @@ use aws_smithy_types::config_bag::ConfigBag;
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 
-/// The largest response body the backend accepts from SSM or STS: 1 MiB.
+/// The largest response body an AWS backend accepts from its service (SSM, Secrets Manager) or STS:
+/// 1 MiB. (The largest answer either service gives is a 64 KiB secret, JSON-escaped.)
 pub const MAX_RESPONSE_BYTES: u64 = 1 << 20;
 
 /// A response body larger than [`MAX_RESPONSE_BYTES`].
@@ -46,7 +47,7 @@ impl fmt::Display for BodyTooLarge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the response body is larger than the 1 MiB an SSM or STS answer may have"
+            "the response body is larger than the 1 MiB an AWS answer may have"
         )?;
         match self.announced {
             Some(n) => write!(f, " (it announces {n} bytes); not read"),
@@ -211,7 +212,7 @@ mod tests {
         };
         assert_eq!(
             announced.to_string(),
-            "the response body is larger than the 1 MiB an SSM or STS answer may have \
+            "the response body is larger than the 1 MiB an AWS answer may have \
              (it announces 10000000000 bytes); not read"
         );
         let streamed: BoxError = Box::new(BodyTooLarge { announced: None });

@@ -1,6 +1,5 @@
-//! The validated configuration: the AWS side of the kwargs, checked once at construction, in the
-//! shape the client builder (`client.rs`) needs. (The prefixes and lookup patterns become the backend's
-//! `Routes`.)
+//! [`SessionConfig`]: the AWS connection kwargs validated once, at construction, in the shape the
+//! session builder (`client.rs`, `auth/`) needs.
 
 use std::fmt;
 use std::time::Duration;
@@ -9,25 +8,17 @@ use airflow_secrets_core::Error;
 use airflow_secrets_core::provider::context::invalid_kwarg;
 use airflow_secrets_core::provider::limits::{self, MAX_ATTEMPTS, MAX_SECONDS};
 use airflow_secrets_core::provider::redact;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_runtime::env_config::file::EnvConfigFiles;
-use aws_sdk_ssm::config::retry::RetryConfig;
-use aws_sdk_ssm::config::timeout::TimeoutConfig;
 use secrecy::SecretString;
 
-use crate::BACKEND;
-use crate::kwargs::{AssumeRoleKwargs, ConfigKwargs, RetryModeKwarg, SsmKwargs, Verify};
+use crate::Service;
+use crate::kwargs::{AssumeRoleKwargs, AwsConnectionKwargs, ConfigKwargs, RetryModeKwarg, Verify};
 use crate::tls::CaBundle;
-
-/// Airflow's `RoleSessionName` default: `Airflow_{conn_id}` with the backend's synthetic conn_id
-/// `SystemsManagerParameterStoreBackend__connection` (all characters are valid, so nothing is stripped).
-pub(crate) const DEFAULT_ROLE_SESSION_NAME: &str =
-    "Airflow_SystemsManagerParameterStoreBackend__connection";
 
 /// botocore's default `read_timeout`; the SDK has none, and a lookup must not hang forever.
 pub(crate) const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The only SSM API version (boto3's `api_version`).
-const SSM_API_VERSION: &str = "2014-11-06";
 
 /// Where the base credentials come from (before any `role_arn`).
 #[derive(Clone)]
@@ -98,9 +89,12 @@ impl fmt::Debug for AssumeRole {
     }
 }
 
-/// Everything needed to build the SSM client, validated. `Debug` masks URL userinfo.
+/// The AWS connection of a backend, validated: everything needed to build its SDK session and client.
+/// Built by [`SessionConfig::from_kwargs`] at construction (which sends nothing); `Debug` shows no
+/// credential and masks URL userinfo.
 #[derive(Clone)]
-pub(crate) struct Config {
+pub struct SessionConfig {
+    pub(crate) service: Service,
     pub(crate) region: Option<String>,
     pub(crate) profile_name: Option<String>,
     pub(crate) credentials: CredentialSource,
@@ -114,9 +108,10 @@ pub(crate) struct Config {
     pub(crate) profile_files: Option<EnvConfigFiles>,
 }
 
-impl fmt::Debug for Config {
+impl fmt::Debug for SessionConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
+        f.debug_struct("SessionConfig")
+            .field("backend", &self.service.backend)
             .field("region", &self.region)
             .field("profile_name", &self.profile_name)
             .field("credentials", &self.credentials)
@@ -135,9 +130,26 @@ impl fmt::Debug for Config {
     }
 }
 
-impl Config {
+impl SessionConfig {
+    /// Reads profiles from these files instead of `~/.aws/config` / `~/.aws/credentials` (or
+    /// `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`).
+    pub fn with_profile_files(mut self, files: EnvConfigFiles) -> SessionConfig {
+        self.profile_files = Some(files);
+        self
+    }
+
+    /// The backend this session belongs to.
+    pub fn service(&self) -> Service {
+        self.service
+    }
+
+    /// `endpoint_url`: the endpoint of the backend's own service client (never STS's).
+    pub fn endpoint_url(&self) -> Option<&str> {
+        self.endpoint_url.as_deref()
+    }
+
     /// Where the credentials come from, for authentication errors.
-    pub(crate) fn credentials_description(&self) -> String {
+    pub fn credentials_description(&self) -> String {
         let base = match &self.credentials {
             CredentialSource::Static { .. } => {
                 "AWS credentials: static keys from the kwargs".to_owned()
@@ -174,31 +186,31 @@ fn given_secret(v: &Option<SecretString>) -> Option<SecretString> {
         .cloned()
 }
 
-fn check_url(kwarg: &str, url: &str) -> Result<(), Error> {
+fn check_url(backend: &'static str, kwarg: &str, url: &str) -> Result<(), Error> {
     match url::Url::parse(url) {
         // Requests are SigV4-signed: credentials in the URL are never used, and the SDK would show the
         // URL (with them) in its logs.
         Ok(u) if !u.username().is_empty() || u.password().is_some() => Err(invalid_kwarg(
-            BACKEND,
+            backend,
             kwarg,
             "must not contain a user name or password (`user:password@`); AWS requests are signed with \
              the AWS credentials, never with URL credentials",
         )),
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
         Ok(_) => Err(invalid_kwarg(
-            BACKEND,
+            backend,
             kwarg,
             "expected an http:// or https:// URL with a host",
         )),
         Err(e) => Err(invalid_kwarg(
-            BACKEND,
+            backend,
             kwarg,
             format!("not a valid URL ({e})"),
         )),
     }
 }
 
-fn check_region(kwarg: &str, region: &str) -> Result<(), Error> {
+fn check_region(backend: &'static str, kwarg: &str, region: &str) -> Result<(), Error> {
     // botocore's region check: letters, digits and inner dashes.
     let ok = region
         .chars()
@@ -210,32 +222,45 @@ fn check_region(kwarg: &str, region: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(invalid_kwarg(
-            BACKEND,
+            backend,
             kwarg,
             "expected an AWS region name such as `eu-west-1`",
         ))
     }
 }
 
-impl Config {
-    pub(crate) fn from_kwargs(k: &SsmKwargs) -> Result<Config, Error> {
-        if let Some(v) = k.api_version.as_deref().filter(|v| *v != SSM_API_VERSION) {
+impl SessionConfig {
+    /// Validates the AWS connection kwargs of `service`'s backend: every problem is an
+    /// [`Error::InvalidKwarg`] naming the kwarg, here rather than on the first lookup.
+    pub fn from_kwargs(service: Service, k: &AwsConnectionKwargs) -> Result<SessionConfig, Error> {
+        let backend = service.backend;
+        if let Some(v) = k
+            .api_version
+            .as_deref()
+            .filter(|v| *v != service.api_version)
+        {
             return Err(invalid_kwarg(
-                BACKEND,
+                backend,
                 "api_version",
-                format!("SSM has one API version, `{SSM_API_VERSION}`; `{v}` is not available"),
+                format!(
+                    "{} has one API version, `{}`; `{v}` is not available",
+                    service.name, service.api_version
+                ),
             ));
         }
         let endpoint_url = given(&k.endpoint_url);
         if let Some(url) = &endpoint_url {
-            check_url("endpoint_url", url)?;
+            check_url(backend, "endpoint_url", url)?;
         }
         if k.use_ssl == Some(false) && endpoint_url.is_none() {
             return Err(invalid_kwarg(
-                BACKEND,
+                backend,
                 "use_ssl",
-                "`false` would send requests to the public SSM endpoint over plain http, which airflow-secrets \
+                format!(
+                    "`false` would send requests to the public {} endpoint over plain http, which airflow-secrets \
                  does not do; set `endpoint_url` to an http:// URL instead (use_ssl is ignored when endpoint_url is set, as in botocore)",
+                    service.name
+                ),
             ));
         }
         let plain_http = endpoint_url
@@ -250,18 +275,18 @@ impl Config {
             } else {
                 "config_kwargs.region_name"
             };
-            check_region(kwarg, r)?;
+            check_region(backend, kwarg, r)?;
         }
 
-        let credentials = credential_source(k)?;
-        let assume_role = assume_role(k)?;
+        let credentials = credential_source(backend, k)?;
+        let assume_role = assume_role(service, k)?;
 
         let ca_bundle = match &k.verify {
             None | Some(Verify::Enabled) => None,
             Some(Verify::Disabled) if plain_http => None,
             Some(Verify::Disabled) => {
                 return Err(invalid_kwarg(
-                    BACKEND,
+                    backend,
                     "verify",
                     "`false` (skip TLS certificate verification) is not supported: the AWS SDK's https client \
                      (rustls) cannot turn verification off without a second TLS stack. Set `verify` to the path \
@@ -270,12 +295,13 @@ impl Config {
                 ));
             }
             Some(Verify::CaBundle(path)) => {
-                Some(CaBundle::load(path).map_err(|p| invalid_kwarg(BACKEND, "verify", p))?)
+                Some(CaBundle::load(path).map_err(|p| invalid_kwarg(backend, "verify", p))?)
             }
         };
 
-        let (timeouts, retry) = timeouts_and_retries(&config)?;
-        Ok(Config {
+        let (timeouts, retry) = timeouts_and_retries(backend, &config)?;
+        Ok(SessionConfig {
+            service,
             region,
             profile_name: given(&k.profile_name),
             credentials,
@@ -291,7 +317,10 @@ impl Config {
     }
 }
 
-fn credential_source(k: &SsmKwargs) -> Result<CredentialSource, Error> {
+fn credential_source(
+    backend: &'static str,
+    k: &AwsConnectionKwargs,
+) -> Result<CredentialSource, Error> {
     let id = given(&k.aws_access_key_id);
     let secret = given_secret(&k.aws_secret_access_key);
     let token = given_secret(&k.aws_session_token);
@@ -302,12 +331,12 @@ fn credential_source(k: &SsmKwargs) -> Result<CredentialSource, Error> {
             session_token: token,
         }),
         (Some(_), None) | (None, Some(_)) => Err(invalid_kwarg(
-            BACKEND,
+            backend,
             "aws_access_key_id, aws_secret_access_key",
             "give both or neither (boto3 cannot sign with half a key pair)",
         )),
         (None, None) if token.is_some() => Err(invalid_kwarg(
-            BACKEND,
+            backend,
             "aws_session_token",
             "a session token needs aws_access_key_id and aws_secret_access_key",
         )),
@@ -318,12 +347,13 @@ fn credential_source(k: &SsmKwargs) -> Result<CredentialSource, Error> {
     }
 }
 
-fn assume_role(k: &SsmKwargs) -> Result<Option<AssumeRole>, Error> {
+fn assume_role(service: Service, k: &AwsConnectionKwargs) -> Result<Option<AssumeRole>, Error> {
+    let backend = service.backend;
     let Some(role_arn) = given(&k.role_arn) else {
         if k.assume_role_kwargs.is_some() || k.assume_role_method.is_some() {
             // Airflow reads assume_role_method/assume_role_kwargs only when role_arn is set.
             tracing::warn!(
-                backend = BACKEND,
+                backend,
                 "assume_role_kwargs/assume_role_method are ignored without role_arn"
             );
         }
@@ -331,7 +361,7 @@ fn assume_role(k: &SsmKwargs) -> Result<Option<AssumeRole>, Error> {
     };
     if !role_arn.starts_with("arn:") {
         return Err(invalid_kwarg(
-            BACKEND,
+            backend,
             "role_arn",
             "expected a role ARN such as `arn:aws:iam::123456789012:role/airflow`",
         ));
@@ -340,7 +370,7 @@ fn assume_role(k: &SsmKwargs) -> Result<Option<AssumeRole>, Error> {
         None | Some("assume_role") => {}
         Some(m @ ("assume_role_with_saml" | "assume_role_with_web_identity")) => {
             return Err(invalid_kwarg(
-                BACKEND,
+                backend,
                 "assume_role_method",
                 format!(
                     "`{m}` is not supported by airflow-secrets; only `assume_role` is (for web identity, \
@@ -350,7 +380,7 @@ fn assume_role(k: &SsmKwargs) -> Result<Option<AssumeRole>, Error> {
         }
         Some(m) => {
             return Err(invalid_kwarg(
-                BACKEND,
+                backend,
                 "assume_role_method",
                 format!(
                     "`{m}` is not one of Airflow's methods (assume_role, assume_role_with_saml, \
@@ -370,7 +400,7 @@ fn assume_role(k: &SsmKwargs) -> Result<Option<AssumeRole>, Error> {
     } = a;
     if duration_seconds.is_some_and(|d| !(900..=43_200).contains(&d)) {
         return Err(invalid_kwarg(
-            BACKEND,
+            backend,
             "assume_role_kwargs",
             "`DurationSeconds` must be between 900 and 43200",
         ));
@@ -381,11 +411,11 @@ fn assume_role(k: &SsmKwargs) -> Result<Option<AssumeRole>, Error> {
         .and_then(|s| s.sts.as_ref())
         .and_then(|s| given(&s.endpoint_url));
     if let Some(url) = &sts_endpoint_url {
-        check_url("service_config.sts.endpoint_url", url)?;
+        check_url(backend, "service_config.sts.endpoint_url", url)?;
     }
     Ok(Some(AssumeRole {
         role_arn,
-        session_name: role_session_name.unwrap_or_else(|| DEFAULT_ROLE_SESSION_NAME.to_owned()),
+        session_name: role_session_name.unwrap_or_else(|| service.default_role_session_name()),
         external_id,
         duration: duration_seconds.map(|s| Duration::from_secs(s.into())),
         policy,
@@ -404,42 +434,50 @@ fn assume_role(k: &SsmKwargs) -> Result<Option<AssumeRole>, Error> {
 }
 
 /// A timeout kwarg: finite, more than 0, at most a day ([`limits::seconds`]).
-fn seconds(kwarg: &str, v: Option<f64>) -> Result<Option<Duration>, Error> {
+fn seconds(backend: &'static str, kwarg: &str, v: Option<f64>) -> Result<Option<Duration>, Error> {
     match v {
         None => Ok(None),
         Some(0.0) => Err(invalid_kwarg(
-            BACKEND,
+            backend,
             kwarg,
             "expected a positive number of seconds",
         )),
-        Some(s) => limits::seconds(BACKEND, kwarg, s, MAX_SECONDS).map(Some),
+        Some(s) => limits::seconds(backend, kwarg, s, MAX_SECONDS).map(Some),
     }
 }
 
 /// An attempt count kwarg, at most [`MAX_ATTEMPTS`] attempts in all (`retries_only`: the kwarg counts
 /// retries, botocore's `max_attempts`, so one fewer).
-fn attempts(kwarg: &str, value: u32, retries_only: bool) -> Result<u32, Error> {
+fn attempts(
+    backend: &'static str,
+    kwarg: &str,
+    value: u32,
+    retries_only: bool,
+) -> Result<u32, Error> {
     let max = if retries_only {
         MAX_ATTEMPTS - 1
     } else {
         MAX_ATTEMPTS
     };
-    limits::count(BACKEND, kwarg, value.into(), max)?;
+    limits::count(backend, kwarg, value.into(), max)?;
     Ok(value)
 }
 
 /// botocore `Config` timeouts and retries onto the SDK's. Only what the user set is overridden: without
 /// `retries`, the SDK's own resolution (`AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`, profile, standard/3) applies.
-fn timeouts_and_retries(c: &ConfigKwargs) -> Result<(TimeoutConfig, Option<RetryConfig>), Error> {
-    let read =
-        seconds("config_kwargs.read_timeout", c.read_timeout)?.unwrap_or(DEFAULT_READ_TIMEOUT);
+fn timeouts_and_retries(
+    backend: &'static str,
+    c: &ConfigKwargs,
+) -> Result<(TimeoutConfig, Option<RetryConfig>), Error> {
+    let read = seconds(backend, "config_kwargs.read_timeout", c.read_timeout)?
+        .unwrap_or(DEFAULT_READ_TIMEOUT);
     // The SDK's read timeout covers connecting and waiting for the response head only; a server that
     // sends the head and then stalls the body would hold the lookup forever. Bounding the whole attempt
     // by the same duration keeps botocore's promise (a silent server fails after `read_timeout`).
     let mut timeouts = TimeoutConfig::builder()
         .read_timeout(read)
         .operation_attempt_timeout(read);
-    if let Some(connect) = seconds("config_kwargs.connect_timeout", c.connect_timeout)? {
+    if let Some(connect) = seconds(backend, "config_kwargs.connect_timeout", c.connect_timeout)? {
         timeouts = timeouts.connect_timeout(connect);
     }
     let retry = match &c.retries {
@@ -450,16 +488,19 @@ fn timeouts_and_retries(c: &ConfigKwargs) -> Result<(TimeoutConfig, Option<Retry
             let attempts = match (r.total_max_attempts, r.max_attempts) {
                 (Some(0), _) => {
                     return Err(invalid_kwarg(
-                        BACKEND,
+                        backend,
                         "config_kwargs.retries.total_max_attempts",
                         "must be at least 1",
                     ));
                 }
-                (Some(total), _) => {
-                    attempts("config_kwargs.retries.total_max_attempts", total, false)?
-                }
+                (Some(total), _) => attempts(
+                    backend,
+                    "config_kwargs.retries.total_max_attempts",
+                    total,
+                    false,
+                )?,
                 (None, Some(retries)) => {
-                    attempts("config_kwargs.retries.max_attempts", retries, true)? + 1
+                    attempts(backend, "config_kwargs.retries.max_attempts", retries, true)? + 1
                 }
                 // botocore's defaults per mode: legacy 5 attempts, standard/adaptive 3.
                 (None, None) if mode == RetryModeKwarg::Legacy => 5,
@@ -480,12 +521,19 @@ fn timeouts_and_retries(c: &ConfigKwargs) -> Result<(TimeoutConfig, Option<Retry
 mod tests {
     use super::*;
     use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
-    use aws_sdk_ssm::config::retry::RetryMode;
+    use aws_config::retry::RetryMode;
     use serde_json::{Value, json};
 
-    fn config(v: Value) -> Result<Config, Error> {
+    const SSM: Service = Service {
+        backend: "SystemsManagerParameterStoreBackend",
+        name: "SSM",
+        api_version: "2014-11-06",
+        operation: "GetParameter",
+    };
+
+    fn config(v: Value) -> Result<SessionConfig, Error> {
         let map: Kwargs = v.as_object().unwrap().clone();
-        Config::from_kwargs(&parse_kwargs(BACKEND, &map)?)
+        SessionConfig::from_kwargs(SSM, &parse_kwargs(SSM.backend, &map)?)
     }
 
     fn err(v: Value) -> String {
@@ -649,8 +697,17 @@ mod tests {
         .unwrap();
         assert_eq!(s.region.as_deref(), Some("us-east-2"));
         assert!(config(json!({"api_version": "2014-11-06", "use_ssl": true})).is_ok());
-        assert!(err(json!({"api_version": "2020-01-01"})).contains("kwarg `api_version`"));
-        assert!(err(json!({"use_ssl": false})).contains("kwarg `use_ssl`"));
+        let e = err(json!({"api_version": "2020-01-01"}));
+        assert!(
+            e.contains("kwarg `api_version`")
+                && e.contains("SSM has one API version, `2014-11-06`"),
+            "{e}"
+        );
+        let e = err(json!({"use_ssl": false}));
+        assert!(
+            e.contains("kwarg `use_ssl`") && e.contains("public SSM endpoint"),
+            "{e}"
+        );
         assert!(config(json!({"use_ssl": "false", "endpoint_url": "http://127.0.0.1:1"})).is_ok());
     }
 }

@@ -10,13 +10,13 @@ use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{ConfigLoader, SdkConfig};
+use aws_credential_types::Credentials;
 use aws_credential_types::provider::future;
-use aws_sdk_ssm::config::{
-    Credentials, ProvideCredentials, SharedCredentialsProvider, SharedHttpClient,
-};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use secrecy::ExposeSecret;
 
-use crate::config::{AssumeRole, Config, CredentialSource};
+use crate::config::{AssumeRole, CredentialSource, SessionConfig};
 
 /// The name the SDK records as the source of the static credentials (shown in its debug logs).
 const STATIC_PROVIDER_NAME: &str = "airflow-secrets backend kwargs";
@@ -24,7 +24,7 @@ const STATIC_PROVIDER_NAME: &str = "airflow-secrets backend kwargs";
 /// The "basic session": `loader`'s region, retries and timeouts with the base credentials. No endpoint
 /// override here: the global `endpoint_url` must not reach STS.
 pub(crate) async fn base_config(
-    s: &Config,
+    s: &SessionConfig,
     loader: ConfigLoader,
     http: SharedHttpClient,
 ) -> SdkConfig {

@@ -1,5 +1,5 @@
 //! Which failures the SDK's retry loop retries: transient ones only (connect errors, timeouts, AWS
-//! throttling codes, the statuses of the crate's [`TransientStatuses`] rule — `client::TRANSIENT`),
+//! throttling codes, the statuses of the crate's [`TransientStatuses`] rule — [`crate::TRANSIENT`]),
 //! never another 4xx, nor a response that arrived whole but cannot be understood, nor one whose body is
 //! larger than [`crate::MAX_RESPONSE_BYTES`].
 //!
@@ -12,11 +12,16 @@
 
 use airflow_secrets_core::provider::retry::TransientStatuses;
 use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
-use aws_sdk_ssm::config::interceptors::InterceptorContext;
-use aws_sdk_ssm::config::retry::{ClassifyRetry, RetryAction};
-use aws_sdk_ssm::error::ProvideErrorMetadata;
-use aws_sdk_ssm::operation::get_parameter::GetParameterError;
-use aws_smithy_runtime_api::client::retries::classifiers::RetryClassifierPriority;
+use std::error::Error as StdError;
+use std::fmt;
+use std::marker::PhantomData;
+
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::retries::classifiers::{
+    ClassifyRetry, RetryAction, RetryClassifierPriority,
+};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// Error codes the SDK's clock-skew classifier may retry (`aws_runtime::service_clock_skew`, private
 /// there). It retries them only when the response's `Date` shows the local clock off by more than four
@@ -42,7 +47,7 @@ pub(crate) fn is_transient_code(code: &str) -> bool {
 
 /// `true` when the response's body could not be read at all (the connection broke mid-response): the
 /// SDK leaves the body "taken" then, whereas a body that was read is kept as bytes.
-pub(crate) fn body_unread(response: &aws_sdk_ssm::config::http::HttpResponse) -> bool {
+pub(crate) fn body_unread(response: &HttpResponse) -> bool {
     response.body().bytes().is_none()
 }
 
@@ -55,7 +60,10 @@ enum Verdict {
     Never,
 }
 
-fn verdict(ctx: &InterceptorContext, statuses: &TransientStatuses) -> Option<Verdict> {
+fn verdict<E: StdError + ProvideErrorMetadata + Send + Sync + 'static>(
+    ctx: &InterceptorContext,
+    statuses: &TransientStatuses,
+) -> Option<Verdict> {
     let Some(Err(error)) = ctx.output_or_error() else {
         return None;
     };
@@ -78,9 +86,7 @@ fn verdict(ctx: &InterceptorContext, statuses: &TransientStatuses) -> Option<Ver
         });
     }
     if let Some(operation) = error.as_operation_error() {
-        let code = operation
-            .downcast_ref::<GetParameterError>()
-            .and_then(|e| e.code());
+        let code = operation.downcast_ref::<E>().and_then(|e| e.code());
         let status = ctx.response().map(|r| r.status().as_u16());
         return Some(match (code, status) {
             (Some(code), _) if is_throttling_code(code) => Verdict::Throttling,
@@ -106,28 +112,43 @@ fn verdict(ctx: &InterceptorContext, statuses: &TransientStatuses) -> Option<Ver
     Some(Verdict::Never)
 }
 
-/// The last retry classifier of every `GetParameter`: transient failures only, with `statuses` as the
-/// rule for HTTP statuses.
-#[derive(Debug)]
-pub(crate) struct TransientOnly {
+/// The last retry classifier of a backend's one operation, whose error type is `E` (e.g.
+/// `GetParameterError`): transient failures only, with `statuses` as the rule for HTTP statuses. Set it
+/// per operation (`config_override(...retry_classifier(...))`), so that it also holds for a client
+/// given to a backend's builder.
+pub struct TransientOnly<E> {
     statuses: TransientStatuses,
+    operation_error: PhantomData<fn() -> E>,
 }
 
-impl TransientOnly {
-    /// The classifier, with the crate's status rule.
-    pub(crate) fn new(statuses: TransientStatuses) -> TransientOnly {
-        TransientOnly { statuses }
+impl<E> fmt::Debug for TransientOnly<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransientOnly")
+            .field("statuses", &self.statuses)
+            .finish()
     }
 }
 
-impl ClassifyRetry for TransientOnly {
+impl<E> TransientOnly<E> {
+    /// The classifier, with the crate's status rule.
+    pub fn new(statuses: TransientStatuses) -> TransientOnly<E> {
+        TransientOnly {
+            statuses,
+            operation_error: PhantomData,
+        }
+    }
+}
+
+impl<E: StdError + ProvideErrorMetadata + Send + Sync + 'static> ClassifyRetry
+    for TransientOnly<E>
+{
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
         self.classify_retry_v2(ctx, &RetryAction::NoActionIndicated)
     }
 
     fn classify_retry_v2(&self, ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
         let already_retrying = previous.should_retry();
-        match verdict(ctx, &self.statuses) {
+        match verdict::<E>(ctx, &self.statuses) {
             None | Some(Verdict::LeaveToSdk) => RetryAction::NoActionIndicated,
             // Keep an earlier verdict: it may carry the server's `x-amz-retry-after`.
             Some(Verdict::Throttling | Verdict::Transient) if already_retrying => {
@@ -173,7 +194,10 @@ mod tests {
 
     #[test]
     fn runs_after_the_sdk_classifiers() {
-        let mine = TransientOnly::new(TransientStatuses::DEFAULT).priority();
+        let mine = TransientOnly::<aws_smithy_types::error::ErrorMetadata>::new(
+            TransientStatuses::DEFAULT,
+        )
+        .priority();
         for sdk in [
             RetryClassifierPriority::http_status_code_classifier(),
             RetryClassifierPriority::modeled_as_retryable_classifier(),

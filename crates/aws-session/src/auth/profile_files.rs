@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use airflow_secrets_core::provider::env::EnvSnapshot;
 use airflow_secrets_core::provider::files;
 
-use crate::config::{Config, CredentialSource};
+use crate::config::{CredentialSource, SessionConfig};
 
 /// The largest profile file (`~/.aws/config`, `~/.aws/credentials`) accepted: 16 MiB, far above any
 /// real one (thousands of profiles), far below what would hurt.
@@ -38,11 +38,11 @@ const CHECKED: &[&str] = &[
 ];
 
 /// `Err(problem)` when a file the SDK is about to read is not a regular file or is too large.
-pub(crate) fn check(s: &Config) -> Result<(), String> {
+pub(crate) fn check(s: &SessionConfig) -> Result<(), String> {
     check_in(s, &EnvSnapshot::capture(CHECKED))
 }
 
-fn check_in(s: &Config, env: &EnvSnapshot) -> Result<(), String> {
+fn check_in(s: &SessionConfig, env: &EnvSnapshot) -> Result<(), String> {
     let mut checks: Vec<(&str, Option<&str>, u64)> = Vec::new();
     if s.profile_files.is_none() {
         checks.push((
