@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 features=("$@")
 if [ "${#features[@]}" -eq 0 ]; then
-  features=(none vault aws-ssm gcp-secret-manager azure-key-vault metastore all-providers)
+  features=(none vault aws-ssm aws-secrets-manager gcp-secret-manager azure-key-vault metastore all-providers)
 fi
 cargo fetch -q
 printf '%-20s %8s %12s\n' feature crates "clean build"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The lookup benchmark in one command: starts OpenBao and moto on 127.0.0.1, seeds one variable in each,
-# runs crates/bench (the bench-lookups program) in release mode against both, and stops the servers (by PID).
+# The lookup benchmark in one command: starts OpenBao and moto on 127.0.0.1, seeds one variable in each
+# store (Vault KV, SSM, Secrets Manager), runs crates/bench (the bench-lookups program) in release mode
+# against all three, and stops the servers (by PID).
 #
 #   scripts/bench-lookups.sh                 # table
 #   scripts/bench-lookups.sh --json          # JSON
@@ -47,8 +48,16 @@ req = urllib.request.Request(
              "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ssm/aws4_request, SignedHeaders=host, Signature=0"},
 )
 urllib.request.urlopen(req).read()
+req = urllib.request.Request(
+    f"http://127.0.0.1:{sys.argv[1]}/",
+    data=json.dumps({"Name": "airflow/variables/bench_var", "SecretString": "bench-value"}).encode(),
+    headers={"X-Amz-Target": "secretsmanager.CreateSecret", "Content-Type": "application/x-amz-json-1.1",
+             "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0"},
+)
+urllib.request.urlopen(req).read()
 PY
 
 AWS_EC2_METADATA_DISABLED=true BENCH_VAULT_TOKEN="$token" \
   cargo run -q --release -p airflow-secrets-bench -- \
-  --vault-url "http://127.0.0.1:$vault_port" --ssm-endpoint "http://127.0.0.1:$ssm_port" "$@"
+  --vault-url "http://127.0.0.1:$vault_port" --ssm-endpoint "http://127.0.0.1:$ssm_port" \
+  --secrets-manager-endpoint "http://127.0.0.1:$ssm_port" "$@"

@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 FAMILIES='^(aws-|aws_|google-|google_|gcp|gcloud|azure-|azure_|typespec|vaultrs|rustify|sqlx|fernet|ring$|openssl$|openssl-sys$)'
 # aws-lc-rs/aws-lc-sys are rustls' crypto provider in every build.
 TLS='aws-lc-rs|aws-lc-sys'
+AWS_SESSION='aws-config|aws-credential-types|aws-runtime|aws-sdk-sts|aws-sigv4|aws-smithy-.*|aws-types'
 
 allowed_for() {
   case "$1" in
@@ -24,7 +25,10 @@ allowed_for() {
     # service crate, no aws-config (no credential chain, no IMDS), no Google or Azure crate: gcp login
     # JWTs are signed locally with jsonwebtoken.
     vault) echo "^($TLS|aws-sigv4|aws-credential-types|aws-smithy-(async|http|runtime-api|runtime-api-macros|schema|types|xml))\$" ;;
-    aws-ssm) echo "^($TLS|aws-.*)\$" ;;
+    # The AWS session shared by both AWS backends (aws-config with STS, the smithy runtime), and each
+    # backend's own service crate only: an SSM build has no Secrets Manager crate and the reverse.
+    aws-ssm) echo "^($TLS|$AWS_SESSION|aws-sdk-ssm)\$" ;;
+    aws-secrets-manager) echo "^($TLS|$AWS_SESSION|aws-sdk-secretsmanager)\$" ;;
     gcp-secret-manager) echo "^($TLS|google-cloud-.*)\$" ;;
     azure-key-vault) echo "^($TLS|azure_.*|typespec.*)\$" ;;
     metastore) echo "^($TLS|sqlx|sqlx-.*|fernet)\$" ;;
@@ -58,7 +62,7 @@ check() {
 }
 
 features=("$@")
-if [ "${#features[@]}" -eq 0 ]; then features=(vault aws-ssm gcp-secret-manager azure-key-vault metastore); fi
+if [ "${#features[@]}" -eq 0 ]; then features=(vault aws-ssm aws-secrets-manager gcp-secret-manager azure-key-vault metastore); fi
 status=0
 for f in "${features[@]}"; do check "$f" || status=1; done
 exit "$status"

