@@ -3,13 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use airflow_secrets_aws_session::{EnvConfigFiles, SessionConfig};
+use airflow_secrets_aws_session::{EnvConfigFiles, LazyClient};
 use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::provider::context::{LookupContext, invalid_kwarg};
 use airflow_secrets_core::provider::deadline;
 use airflow_secrets_core::provider::routes::Routes;
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
-use tokio::sync::OnceCell;
 
 use crate::fields::{FIELD_NAMES, FieldWords};
 use crate::kwargs::SecretsManagerKwargs;
@@ -47,10 +46,7 @@ pub struct SecretsManagerBackend {
     routes: Routes,
     sep: String,
     words: FieldWords,
-    session: SessionConfig,
-    /// For authentication errors: where the credentials come from.
-    credentials: String,
-    client: OnceCell<aws_sdk_secretsmanager::Client>,
+    client: LazyClient<aws_sdk_secretsmanager::Client>,
 }
 
 impl fmt::Debug for SecretsManagerBackend {
@@ -58,8 +54,7 @@ impl fmt::Debug for SecretsManagerBackend {
         f.debug_struct("SecretsManagerBackend")
             .field("routes", &self.routes)
             .field("sep", &self.sep)
-            .field("session", &self.session)
-            .field("client_built", &self.client.initialized())
+            .field("client", &self.client)
             .finish()
     }
 }
@@ -90,9 +85,7 @@ impl SecretsManagerBackend {
 
     /// The SDK client, built on first use.
     pub async fn client(&self) -> &aws_sdk_secretsmanager::Client {
-        self.client
-            .get_or_init(|| client::build(&self.session))
-            .await
+        self.client.get_unchecked(client::build).await
     }
 }
 
@@ -128,18 +121,11 @@ impl SecretsManagerBackend {
         kind: SecretKind,
         name: &str,
     ) -> Result<Option<SecretValue>, Error> {
-        if !self.client.initialized() {
-            // Before the SDK reads the profile and token files itself, unbounded and blocking.
-            self.session.check_files().map_err(|problem| {
-                ctx.authentication(
-                    airflow_secrets_aws_session::login(ctx, SERVICE, &self.credentials),
-                    format!("no usable AWS credentials: {problem}"),
-                )
-            })?;
-        }
-        let output = match client::get_secret_value(self.client().await, name, ctx).await {
+        // Before the first build, the files the SDK will read for credentials are checked.
+        let client = self.client.get(ctx, client::build).await?;
+        let output = match client::get_secret_value(client, name, ctx).await {
             Ok(output) => output,
-            Err(err) => return errors::classify(err, ctx, name, &self.credentials),
+            Err(err) => return errors::classify(err, ctx, name, self.client.credentials()),
         };
         let Some(secret) = output.secret_string else {
             // Airflow reads `SecretString` only: a binary secret is "not found" there too.
@@ -256,33 +242,11 @@ impl SecretsManagerBackendBuilder {
                 );
             }
         }
-        let mut session = SessionConfig::from_kwargs(SERVICE, &k.connection)?;
-        if let Some(files) = self.profile_files {
-            session = session.with_profile_files(files);
-        }
-        let mut credentials = session.credentials_description();
-        let client = match self.client {
-            Some(client) => {
-                credentials =
-                    "AWS credentials: those of the SDK client given to the builder".to_owned();
-                let set = k.connection.set_names();
-                if !set.is_empty() {
-                    return Err(invalid_kwarg(
-                        BACKEND,
-                        set.join(", "),
-                        "not used when a ready-made SDK client is given; configure the client instead",
-                    ));
-                }
-                OnceCell::new_with(Some(client))
-            }
-            None => OnceCell::new(),
-        };
+        let client = LazyClient::new(SERVICE, &k.connection, self.profile_files, self.client)?;
         Ok(SecretsManagerBackend {
             routes,
             sep: k.sep.clone(),
             words: FieldWords::new(k.extra_conn_words.as_ref()),
-            session,
-            credentials,
             client,
         })
     }

@@ -17,7 +17,7 @@ use aws_sdk_secretsmanager::operation::get_secret_value::{
 
 /// The Secrets Manager client: the session's settings and credentials, the kwargs' endpoint and CA
 /// bundle.
-pub(crate) async fn build(session: &SessionConfig) -> aws_sdk_secretsmanager::Client {
+pub(crate) async fn build(session: SessionConfig) -> aws_sdk_secretsmanager::Client {
     let sdk = session.sdk_config().await;
     let mut config = aws_sdk_secretsmanager::config::Builder::from(&sdk);
     if let Some(url) = session.endpoint_url() {

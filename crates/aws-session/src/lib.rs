@@ -7,6 +7,7 @@ mod client;
 mod config;
 mod errors;
 mod kwargs;
+mod lazy;
 mod retry;
 mod tls;
 
@@ -18,6 +19,7 @@ pub use kwargs::{
     AssumeRoleKwargs, AwsConnectionKwargs, ConfigKwargs, PolicyArn, RetriesKwargs, RetryModeKwarg,
     ServiceConfig, ServiceEndpoint, Tag, Verify, parse_kwargs,
 };
+pub use lazy::LazyClient;
 pub use retry::TransientOnly;
 
 /// The profile files type taken by [`SessionConfig::with_profile_files`].

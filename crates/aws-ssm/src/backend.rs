@@ -3,13 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use airflow_secrets_aws_session::{EnvConfigFiles, SessionConfig};
+use airflow_secrets_aws_session::{EnvConfigFiles, LazyClient};
 use airflow_secrets_core::kwargs::Kwargs;
-use airflow_secrets_core::provider::context::{LookupContext, invalid_kwarg};
+use airflow_secrets_core::provider::context::LookupContext;
 use airflow_secrets_core::provider::deadline;
 use airflow_secrets_core::provider::routes::Routes;
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
-use tokio::sync::OnceCell;
 
 use crate::kwargs::SsmKwargs;
 use crate::{BACKEND, SERVICE, client, errors, names};
@@ -38,18 +37,14 @@ use crate::{BACKEND, SERVICE, client, errors, names};
 pub struct SystemsManagerParameterStoreBackend {
     /// Per kind: the normalised prefix (`None`: disabled) and lookup pattern.
     routes: Routes,
-    session: SessionConfig,
-    /// For authentication errors: where the credentials come from.
-    credentials: String,
-    client: OnceCell<aws_sdk_ssm::Client>,
+    client: LazyClient<aws_sdk_ssm::Client>,
 }
 
 impl fmt::Debug for SystemsManagerParameterStoreBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SystemsManagerParameterStoreBackend")
             .field("routes", &self.routes)
-            .field("session", &self.session)
-            .field("client_built", &self.client.initialized())
+            .field("client", &self.client)
             .finish()
     }
 }
@@ -80,9 +75,7 @@ impl SystemsManagerParameterStoreBackend {
 
     /// The SDK client, built on first use.
     pub async fn client(&self) -> &aws_sdk_ssm::Client {
-        self.client
-            .get_or_init(|| client::build(&self.session))
-            .await
+        self.client.get_unchecked(client::build).await
     }
 }
 
@@ -117,23 +110,16 @@ impl SystemsManagerParameterStoreBackend {
         ctx: &Arc<LookupContext>,
         name: &str,
     ) -> Result<Option<SecretValue>, Error> {
-        if !self.client.initialized() {
-            // Before the SDK reads the profile and token files itself, unbounded and blocking.
-            self.session.check_files().map_err(|problem| {
-                ctx.authentication(
-                    airflow_secrets_aws_session::login(ctx, SERVICE, &self.credentials),
-                    format!("no usable AWS credentials: {problem}"),
-                )
-            })?;
-        }
-        match client::get_parameter(self.client().await, name, ctx).await {
+        // Before the first build, the files the SDK will read for credentials are checked.
+        let client = self.client.get(ctx, client::build).await?;
+        match client::get_parameter(client, name, ctx).await {
             Ok(output) => match output.parameter.and_then(|p| p.value) {
                 Some(value) => Ok(Some(SecretValue::new(value))),
                 None => Err(ctx.malformed(format!(
                     "the GetParameter response for `{name}` has no Parameter.Value"
                 ))),
             },
-            Err(err) => errors::classify(err, ctx, name, &self.credentials),
+            Err(err) => errors::classify(err, ctx, name, self.client.credentials()),
         }
     }
 }
@@ -202,32 +188,7 @@ impl SsmBackendBuilder {
                 pattern.clone(),
             )
         })?;
-        let mut session = SessionConfig::from_kwargs(SERVICE, &k.connection)?;
-        if let Some(files) = self.profile_files {
-            session = session.with_profile_files(files);
-        }
-        let mut credentials = session.credentials_description();
-        let client = match self.client {
-            Some(client) => {
-                credentials =
-                    "AWS credentials: those of the SDK client given to the builder".to_owned();
-                let set = k.connection.set_names();
-                if !set.is_empty() {
-                    return Err(invalid_kwarg(
-                        BACKEND,
-                        set.join(", "),
-                        "not used when a ready-made SDK client is given; configure the client instead",
-                    ));
-                }
-                OnceCell::new_with(Some(client))
-            }
-            None => OnceCell::new(),
-        };
-        Ok(SystemsManagerParameterStoreBackend {
-            routes,
-            session,
-            credentials,
-            client,
-        })
+        let client = LazyClient::new(SERVICE, &k.connection, self.profile_files, self.client)?;
+        Ok(SystemsManagerParameterStoreBackend { routes, client })
     }
 }

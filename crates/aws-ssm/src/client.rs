@@ -14,7 +14,7 @@ use aws_sdk_ssm::error::SdkError;
 use aws_sdk_ssm::operation::get_parameter::{GetParameterError, GetParameterOutput};
 
 /// The SSM client: the session's settings and credentials, the kwargs' endpoint and CA bundle.
-pub(crate) async fn build(session: &SessionConfig) -> aws_sdk_ssm::Client {
+pub(crate) async fn build(session: SessionConfig) -> aws_sdk_ssm::Client {
     let sdk = session.sdk_config().await;
     let mut ssm = aws_sdk_ssm::config::Builder::from(&sdk);
     if let Some(url) = session.endpoint_url() {

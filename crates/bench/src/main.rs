@@ -208,12 +208,29 @@ async fn vault(url: &str, args: &Args) -> Result<Value, String> {
     run_store("vault (OpenBao)", facade, floor, args).await
 }
 
-async fn ssm(endpoint: &str, args: &Args) -> Result<Value, String> {
-    let kwargs = json!({
+/// The kwargs of both AWS backends for moto at `endpoint`: static keys, variables only.
+fn aws_kwargs(endpoint: &str) -> Value {
+    json!({
         "endpoint_url": endpoint, "region_name": "us-east-1",
         "aws_access_key_id": "testing", "aws_secret_access_key": "testing",
         "connections_prefix": null, "config_prefix": null,
-    });
+    })
+}
+
+/// The SDK configuration of the floor clients: the same endpoint, region and keys as [`aws_kwargs`].
+async fn aws_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "bench",
+        ))
+        .load()
+        .await
+}
+
+async fn ssm(endpoint: &str, args: &Args) -> Result<Value, String> {
+    let kwargs = aws_kwargs(endpoint);
     let facade = facade(
         "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
         kwargs,
@@ -221,14 +238,7 @@ async fn ssm(endpoint: &str, args: &Args) -> Result<Value, String> {
         &args.key,
     )
     .await?;
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "testing", "testing", None, None, "bench",
-        ))
-        .load()
-        .await;
+    let config = aws_sdk_config(endpoint).await;
     let client = aws_sdk_ssm::Client::new(&config);
     let name = format!("/airflow/variables/{}", args.key);
     let floor: Op = Arc::new(move || {
@@ -247,11 +257,7 @@ async fn ssm(endpoint: &str, args: &Args) -> Result<Value, String> {
 }
 
 async fn secrets_manager(endpoint: &str, args: &Args) -> Result<Value, String> {
-    let kwargs = json!({
-        "endpoint_url": endpoint, "region_name": "us-east-1",
-        "aws_access_key_id": "testing", "aws_secret_access_key": "testing",
-        "connections_prefix": null, "config_prefix": null,
-    });
+    let kwargs = aws_kwargs(endpoint);
     let facade = facade(
         "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
         kwargs,
@@ -259,14 +265,7 @@ async fn secrets_manager(endpoint: &str, args: &Args) -> Result<Value, String> {
         &args.key,
     )
     .await?;
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "testing", "testing", None, None, "bench",
-        ))
-        .load()
-        .await;
+    let config = aws_sdk_config(endpoint).await;
     let client = aws_sdk_secretsmanager::Client::new(&config);
     let name = format!("airflow/variables/{}", args.key);
     let floor: Op = Arc::new(move || {

@@ -75,20 +75,6 @@ for key in data["variables"]:
 print(json.dumps(out))
 "#;
 
-/// Static-key kwargs for moto, merged with `extra`.
-fn kwargs(endpoint: &str, extra: Value) -> Value {
-    let mut k = json!({
-        "endpoint_url": endpoint,
-        "region_name": REGION,
-        "aws_access_key_id": ACCESS_KEY_ID,
-        "aws_secret_access_key": SECRET_ACCESS_KEY,
-    });
-    for (key, value) in extra.as_object().unwrap() {
-        k[key] = value.clone();
-    }
-    k
-}
-
 /// The binary with a clean environment: no inherited AIRFLOW_* or AWS_* variables, a private HOME (no
 /// ~/.aws), and the instance metadata service disabled.
 fn cli(home: &Path, class_path: &str, kwargs: &Value) -> Command {
@@ -128,7 +114,7 @@ fn connections_and_variables_equal_the_real_airflows() {
     seed(&moto.url());
     let home = tempfile::tempdir().unwrap();
     let words = json!({"extra_conn_words": {"user": ["principal"], "password": ["secret"], "conn_type": ["kind"]}});
-    let kwargs = kwargs(&moto.url(), words);
+    let kwargs = Value::Object(kwargs(&moto.url(), words));
     let mut ids: Vec<&str> = CONNECTIONS.iter().map(|(id, _)| *id).collect();
     ids.extend(["binary", "missing"]);
     let variables = ["my_var", "json_var", "scheduled", "binary", "missing"];
@@ -197,7 +183,7 @@ fn the_legacy_class_path_and_check_work_without_showing_secrets() {
     let moto = start_moto();
     seed(&moto.url());
     let home = tempfile::tempdir().unwrap();
-    let kwargs = kwargs(&moto.url(), json!({}));
+    let kwargs = Value::Object(kwargs(&moto.url(), json!({})));
     let (code, stdout, stderr) =
         run(cli(home.path(), LEGACY_CLASS_PATH, &kwargs).args(["get", "connection", "uri_pg"]));
     assert_eq!(

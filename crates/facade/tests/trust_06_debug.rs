@@ -1,6 +1,6 @@
 //! Issue "Trust", item 6: no `Debug` reachable from [`Secrets`] prints a secret.
 //!
-//! For each provider (Vault, SSM, GCP, Azure on their mocks; the metastore on a SQLite file; local
+//! For each provider (Vault, SSM, Secrets Manager, GCP, Azure on their mocks; the metastore on a SQLite file; local
 //! files; environment variables) the chain is built from an Airflow configuration whose environment
 //! snapshot, kwargs and credential fields hold planted secrets. A found variable, a found connection
 //! and a failing lookup are run, and every public type reachable from the chain is formatted with `{:?}`
@@ -9,6 +9,7 @@
 #![cfg(all(
     feature = "vault",
     feature = "aws-ssm",
+    feature = "aws-secrets-manager",
     feature = "gcp-secret-manager",
     feature = "azure-key-vault",
     feature = "metastore"
@@ -289,6 +290,63 @@ async fn trust_06_aws_ssm() {
         home.path(),
         &backend(
             "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
+            &kwargs,
+        ),
+    );
+    assert_nothing_planted_is_shown(
+        config,
+        Broken::Variable("broken"),
+        &[ssm::SECRET_ACCESS_KEY],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn trust_06_aws_secrets_manager() {
+    let home = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await;
+    let get_secret_value = |name: &str| {
+        Mock::given(method("POST"))
+            .and(path("/"))
+            .and(header("x-amz-target", "secretsmanager.GetSecretValue"))
+            .and(body_json(json!({"SecretId": name})))
+    };
+    let found = |name: &str, value: String| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/x-amz-json-1.1")
+            .set_body_json(
+                json!({"Name": name, "SecretString": value, "VersionStages": ["AWSCURRENT"]}),
+            )
+    };
+    get_secret_value("airflow/variables/found")
+        .respond_with(found("airflow/variables/found", STORED_VALUE.into()))
+        .mount(&server)
+        .await;
+    // A JSON-field connection with Airflow's aliases: standardised before it is parsed.
+    let fields = json!({"engine": "postgres", "user": "u", "pass": CONN_PASSWORD, "server": "db"});
+    get_secret_value("airflow/connections/conn")
+        .respond_with(found("airflow/connections/conn", fields.to_string()))
+        .mount(&server)
+        .await;
+    get_secret_value("airflow/variables/broken")
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .set_body_json(json!({"__type": "AccessDeniedException", "message": "denied"})),
+        )
+        .mount(&server)
+        .await;
+    let kwargs = Value::Object(ssm::kwargs(
+        &server.uri(),
+        json!({
+            "aws_session_token": KWARG_SECRET,
+            "config_kwargs": {"retries": {"total_max_attempts": 1}},
+        }),
+    ));
+    let config = config(
+        home.path(),
+        &backend(
+            "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
             &kwargs,
         ),
     );

@@ -6,8 +6,7 @@
 //! `AIRFLOW_HOME`, with no inherited `AIRFLOW__*`/`AIRFLOW_CONN_*`/`AIRFLOW_VAR_*` or `AWS_*` variables,
 //! and with the cloud metadata endpoints disabled: nothing it does leaves the machine.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -50,20 +49,9 @@ pub fn run(script: &str, input: &Value) -> Value {
     );
     let prelude = "import json, sys\ndata = json.loads(sys.stdin.read())\n";
     let mut command = Command::new(&python);
-    command
-        .args(["-c", &format!("{prelude}{script}")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.args(["-c", &format!("{prelude}{script}")]);
     clean(&mut command);
-    let mut child = command.spawn().expect("python runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = crate::run_with_stdin(command, input.to_string().as_bytes());
     assert!(
         output.status.success(),
         "the Airflow script failed: {}",

@@ -13,6 +13,8 @@
 //! - [`airflow`]: the real, pinned Apache Airflow, run in one Python process per comparison;
 //! - [`openbao`]: a real OpenBao dev server, set up with the `bao` CLI;
 //! - [`moto`]: a real moto (AWS) server, boto3 seeding, and the suites' static AWS kwargs;
+//! - `aws_json` (feature `wiremock`): an AWS JSON-protocol service (SSM, Secrets Manager) as a
+//!   conformance fixture;
 //! - `vault_responses` (feature `wiremock`): Vault's real response shapes for wiremock;
 //! - `gcp_mock` (feature `wiremock`): Secret Manager's REST format on a wiremock server;
 //! - `received` (feature `wiremock`): the requests a wiremock server received, counted or listed;
@@ -22,6 +24,8 @@
 pub mod airflow;
 #[cfg(feature = "sqlite")]
 pub mod airflow_db;
+#[cfg(feature = "wiremock")]
+pub mod aws_json;
 pub mod conformance;
 pub mod errors;
 #[cfg(feature = "wiremock")]
@@ -79,6 +83,25 @@ pub fn python() -> PathBuf {
     } else {
         find_program("python3", "apt-get install python3")
     }
+}
+
+/// Runs `command` to completion with `input` on its stdin (so no value is on a command line), capturing
+/// stdout and stderr.
+pub fn run_with_stdin(mut command: Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", command.get_program()));
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input)
+        .expect("writing the child's stdin");
+    child.wait_with_output().expect("waiting for the child")
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.

@@ -89,8 +89,8 @@ class _Session:
 session = _Session()
 data = json.loads(sys.stdin.read())
 "#;
-    use std::io::Write;
-    let mut child = Command::new(python())
+    let mut command = Command::new(python());
+    command
         .args([
             "-c",
             &format!("{prelude}{script}"),
@@ -100,19 +100,8 @@ data = json.loads(sys.stdin.read())
             SECRET_ACCESS_KEY,
         ])
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+        .env_remove("AWS_PROFILE");
+    let output = crate::run_with_stdin(command, input.to_string().as_bytes());
     assert!(
         output.status.success(),
         "seeding moto with boto3 failed: {}",
