@@ -19,6 +19,14 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 # Every public item is documented (missing_docs is a clippy error above) and every doc link resolves.
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps
+# docs.rs's build of the facade: every feature, each feature-gated item marked with its feature
+# (`doc_cfg`, a nightly feature docs.rs uses; RUSTC_BOOTSTRAP lets this stable toolchain check it).
+RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="--cfg docsrs -D warnings" cargo doc -p airflow-secrets --all-features --no-deps
+# The published crates package (in dependency order) and hold what they should; the dependency policy
+# (deny.toml: licences, duplicate versions, crates.io only).
+scripts/check-packages.sh
+command -v cargo-deny >/dev/null || cargo install --locked --quiet cargo-deny
+cargo deny check bans licenses sources
 cargo test --workspace --all-features
 # The provider-less facade: compiled-out providers must name their cargo feature.
 cargo test -p airflow-secrets --no-default-features --lib

@@ -112,6 +112,19 @@ pub enum Command {
     Exec(ExecArgs),
     /// Print connections and variables as shell exports, a dotenv file, JSON or a Kubernetes Secret.
     Export(ExportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(after_help = "INSTALL:\n  \
+      bash:  airflow-secrets completions bash > ~/.local/share/bash-completion/completions/airflow-secrets\n  \
+      zsh:   airflow-secrets completions zsh > \"${fpath[1]}/_airflow-secrets\"\n  \
+      fish:  airflow-secrets completions fish > ~/.config/fish/completions/airflow-secrets.fish\n  \
+      powershell:  airflow-secrets completions powershell >> $PROFILE")]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout: `airflow-secrets man | man -l -`.
+    Man,
 }
 
 /// `get ...`.

@@ -204,6 +204,7 @@ fn backends_lists_builtins_providers_and_legacy_paths() {
             None => true,
             Some("vault") => cfg!(feature = "vault"),
             Some("aws-ssm") => cfg!(feature = "aws-ssm"),
+            Some("aws-secrets-manager") => cfg!(feature = "aws-secrets-manager"),
             Some("gcp-secret-manager") => cfg!(feature = "gcp-secret-manager"),
             Some("azure-key-vault") => cfg!(feature = "azure-key-vault"),
             Some("metastore") => cfg!(feature = "metastore"),

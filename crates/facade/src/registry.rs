@@ -121,6 +121,18 @@ pub const KNOWN_CLASS_PATHS: &[KnownClassPath] = &[
 ];
 
 impl BackendClass {
+    /// Every backend class, built-ins first, in the order of [`KNOWN_CLASS_PATHS`].
+    pub const ALL: &'static [BackendClass] = &[
+        BackendClass::EnvironmentVariables,
+        BackendClass::LocalFilesystem,
+        BackendClass::Metastore,
+        BackendClass::Vault,
+        BackendClass::AwsSsm,
+        BackendClass::AwsSecretsManager,
+        BackendClass::GcpSecretManager,
+        BackendClass::AzureKeyVault,
+    ];
+
     /// Looks a class path up. Surrounding whitespace is ignored (Airflow strips config values too).
     pub fn from_class_path(class_path: &str) -> Result<BackendClass, Error> {
         let wanted = class_path.trim();
@@ -263,7 +275,7 @@ pub fn build_backend(
             }))
         }
         #[cfg(feature = "metastore")]
-        BackendClass::Metastore => Ok(Arc::new(crate::metastore::build(kwargs, context)?)),
+        BackendClass::Metastore => Ok(Arc::new(crate::metastore_tier::build(kwargs, context)?)),
         #[allow(unreachable_patterns)]
         other => Err(Error::ProviderNotCompiled {
             class_path: class_path.trim().to_owned(),
@@ -277,6 +289,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn all_lists_every_class_of_the_table_once() {
+        let mut from_table: Vec<BackendClass> = Vec::new();
+        for k in KNOWN_CLASS_PATHS {
+            if !from_table.contains(&k.class) {
+                from_table.push(k.class);
+            }
+        }
+        assert_eq!(from_table, BackendClass::ALL);
+    }
+
+    #[test]
     fn every_backend_has_one_current_path_and_paths_are_unique() {
         let mut seen = std::collections::HashSet::new();
         for k in KNOWN_CLASS_PATHS {
@@ -286,16 +309,7 @@ mod tests {
                 k.class
             );
         }
-        for class in [
-            BackendClass::EnvironmentVariables,
-            BackendClass::LocalFilesystem,
-            BackendClass::Metastore,
-            BackendClass::Vault,
-            BackendClass::AwsSsm,
-            BackendClass::AwsSecretsManager,
-            BackendClass::GcpSecretManager,
-            BackendClass::AzureKeyVault,
-        ] {
+        for &class in BackendClass::ALL {
             let current = KNOWN_CLASS_PATHS
                 .iter()
                 .filter(|k| k.class == class && !k.legacy)

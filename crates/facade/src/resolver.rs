@@ -420,7 +420,7 @@ impl SecretsBuilder {
         chain.push(Arc::new(environment));
         #[cfg(feature = "metastore")]
         if let Some(config) = &self.config {
-            chain.extend(crate::metastore::third_tier(config, custom.as_ref()).await?);
+            chain.extend(crate::metastore_tier::third_tier(config, custom.as_ref()).await?);
         }
         let cache_settings = match self.cache {
             Some(explicit) => explicit,

@@ -2,6 +2,7 @@
 
 mod backends;
 mod check;
+mod completions;
 mod connection;
 mod exec;
 mod export;
@@ -29,6 +30,8 @@ pub async fn run(mut cli: Cli) -> Result<Status, Failure> {
         Command::Connection(cmd) => connection::run(&cli.global, cmd),
         Command::Exec(args) => exec::run(&cli.global, args).await,
         Command::Export(args) => export::run(&cli.global, args).await,
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man => completions::man(),
     }
 }
 
