@@ -2,8 +2,10 @@
 # The project's test command (README "Quick start: the two commands"; CI runs exactly this via .ci/run).
 # On a fresh machine it installs what the suites need (Python venv with OpenBao and moto, PostgreSQL and
 # MariaDB server binaries),
-# then checks formatting and lints, runs every test of every crate with every provider compiled in, and
-# checks that single-provider builds pull in no other provider's SDK. Servers are started by the tests
+# then checks formatting, lints and docs (docs.rs's build included), packages every published crate
+# (scripts/check-packages.sh), checks the dependency policy (deny.toml; cargo-deny is installed when
+# missing), runs every test of every crate with every provider compiled in, and checks that
+# single-provider builds pull in no other provider's SDK. Servers are started by the tests
 # themselves on 127.0.0.1 and stopped by PID when each test ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
