@@ -10,7 +10,7 @@ use airflow_secrets_core::provider::deadline;
 use airflow_secrets_core::provider::routes::Routes;
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
 
-use crate::fields::{FIELD_NAMES, FieldWords};
+use crate::fields::FieldWords;
 use crate::kwargs::SecretsManagerKwargs;
 use crate::{BACKEND, SERVICE, client, errors, names};
 
@@ -213,19 +213,8 @@ impl SecretsManagerBackendBuilder {
                 pattern.clone(),
             )
         })?;
-        if let Some(words) = &k.extra_conn_words
-            && let Some(unknown) = words.keys().find(|f| !FIELD_NAMES.contains(&f.as_str()))
-        {
-            // Airflow raises a KeyError on the first JSON connection it reads; refused here instead.
-            return Err(invalid_kwarg(
-                BACKEND,
-                "extra_conn_words",
-                format!(
-                    "`{unknown}` is not a connection field; the keys are login (or user), password, \
-                     host, port, schema, conn_type and extra"
-                ),
-            ));
-        }
+        let words = FieldWords::new(k.extra_conn_words.as_ref())
+            .map_err(|problem| invalid_kwarg(BACKEND, "extra_conn_words", problem))?;
         for (kwarg, set) in [
             ("full_url_mode", k.full_url_mode.is_some()),
             (
@@ -246,8 +235,26 @@ impl SecretsManagerBackendBuilder {
         Ok(SecretsManagerBackend {
             routes,
             sep: k.sep.clone(),
-            words: FieldWords::new(k.extra_conn_words.as_ref()),
+            words,
             client,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_extra_conn_words_key_is_refused_at_construction() {
+        let kwargs =
+            serde_json::json!({"extra_conn_words": {"user": ["principal"], "hostname": ["h"]}});
+        let err = SecretsManagerBackend::from_kwargs(kwargs.as_object().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("kwarg `extra_conn_words`: `hostname` is not a connection field"),
+            "{err}"
+        );
     }
 }

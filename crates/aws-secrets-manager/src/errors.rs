@@ -36,12 +36,12 @@ pub(crate) fn classify(
             || e.is_decryption_failure()
             || e.is_internal_service_error()
         {
+            let code = e.code().unwrap_or("(no error code)");
             tracing::warn!(
                 backend = BACKEND,
                 secret = name,
-                code = e.code().unwrap_or("(no error code)"),
-                "GetSecretValue of {name} failed with {}: {}; answering `not found` as Airflow does",
-                e.code().unwrap_or("(no error code)"),
+                code,
+                "GetSecretValue of {name} failed with {code}: {}; answering `not found` as Airflow does",
                 e.message().unwrap_or("(no message)")
             );
             return Ok(None);

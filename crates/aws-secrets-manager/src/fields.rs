@@ -23,19 +23,6 @@ const DEFAULT_WORDS: [(&str, &[&str]); 7] = [
     ("extra", &["extra"]),
 ];
 
-/// The keys `extra_conn_words` may have: the connection fields, and `user` for `login` (Airflow's
-/// backwards-compatible name).
-pub(crate) const FIELD_NAMES: &[&str] = &[
-    "login",
-    "user",
-    "password",
-    "host",
-    "port",
-    "schema",
-    "conn_type",
-    "extra",
-];
-
 /// The words that name each connection field: Airflow's, plus `extra_conn_words`.
 #[derive(Debug, Clone)]
 pub(crate) struct FieldWords {
@@ -43,19 +30,25 @@ pub(crate) struct FieldWords {
 }
 
 impl FieldWords {
-    /// Airflow's words extended by `extra` (keys already checked against [`FIELD_NAMES`]).
-    pub(crate) fn new(extra: Option<&BTreeMap<String, Vec<String>>>) -> FieldWords {
+    /// Airflow's words extended by `extra` (`extra_conn_words`). `Err` names a key that is not a
+    /// connection field: Airflow raises a `KeyError` for it at the first JSON connection it reads.
+    pub(crate) fn new(extra: Option<&BTreeMap<String, Vec<String>>>) -> Result<FieldWords, String> {
         let mut fields: Vec<(&'static str, Vec<String>)> = DEFAULT_WORDS
             .iter()
             .map(|(field, words)| (*field, words.iter().map(|w| (*w).to_owned()).collect()))
             .collect();
         for (field, words) in extra.into_iter().flatten() {
+            // `user` is Airflow's backwards-compatible name for `login`.
             let field = if field == "user" { "login" } else { field };
-            if let Some((_, list)) = fields.iter_mut().find(|(f, _)| *f == field) {
-                list.extend(words.iter().cloned());
-            }
+            let Some((_, list)) = fields.iter_mut().find(|(f, _)| *f == field) else {
+                return Err(format!(
+                    "`{field}` is not a connection field; the keys are login (or user), password, \
+                     host, port, schema, conn_type and extra"
+                ));
+            };
+            list.extend(words.iter().cloned());
         }
-        FieldWords { fields }
+        Ok(FieldWords { fields })
     }
 
     /// The standardised JSON text of a secret that is a JSON object (Airflow: `json.loads`, the key
@@ -93,7 +86,7 @@ mod tests {
     use super::*;
 
     fn standardize(secret: &str) -> String {
-        FieldWords::new(None).standardize(secret).unwrap()
+        FieldWords::new(None).unwrap().standardize(secret).unwrap()
     }
 
     /// Every alias of the provider's word lists, as amazon 9.39.0's `_standardize_secret_keys` maps them
@@ -149,12 +142,23 @@ mod tests {
             ("conn_type".to_owned(), vec!["kind".to_owned()]),
         ]
         .into();
-        let words = FieldWords::new(Some(&extra));
+        let words = FieldWords::new(Some(&extra)).unwrap();
         assert_eq!(
             words
                 .standardize(r#"{"principal": "p", "secret": "s", "kind": "postgres"}"#)
                 .unwrap(),
             r#"{"login": "p", "password": "s", "host": null, "port": null, "schema": null, "conn_type": "postgres", "extra": null}"#
+        );
+    }
+
+    #[test]
+    fn an_extra_word_list_for_no_field_is_refused() {
+        let extra: BTreeMap<String, Vec<String>> =
+            [("hostname".to_owned(), vec!["h".to_owned()])].into();
+        let err = FieldWords::new(Some(&extra)).unwrap_err();
+        assert!(
+            err.starts_with("`hostname` is not a connection field"),
+            "{err}"
         );
     }
 
@@ -169,7 +173,7 @@ mod tests {
 
     #[test]
     fn not_json_or_not_an_object_is_an_error_without_the_secret() {
-        let words = FieldWords::new(None);
+        let words = FieldWords::new(None).unwrap();
         for bad in [
             r#"{"password": "s3cr3t""#,
             r#"{password: "s3cr3t"}"#,
@@ -216,7 +220,7 @@ mod tests {
             /// Any text is an answer or an error, never a panic.
             #[test]
             fn any_text_is_standardised_or_refused(text in "\\{\\PC{0,64}") {
-                let _ = FieldWords::new(None).standardize(&text);
+                let _ = FieldWords::new(None).unwrap().standardize(&text);
             }
 
             /// Generated secrets: the seven fields in Airflow's order, each the value of the first key
@@ -229,7 +233,7 @@ mod tests {
                 }
                 let text = serde_json::to_string(&Value::Object(secret.clone())).unwrap();
                 let out: Map<String, Value> =
-                    serde_json::from_str(&FieldWords::new(None).standardize(&text).unwrap()).unwrap();
+                    serde_json::from_str(&FieldWords::new(None).unwrap().standardize(&text).unwrap()).unwrap();
                 let fields: Vec<&str> = out.keys().map(String::as_str).collect();
                 prop_assert_eq!(fields, vec!["login", "password", "host", "port", "schema", "conn_type", "extra"]);
                 for (field, words) in DEFAULT_WORDS {
