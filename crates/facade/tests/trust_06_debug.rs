@@ -23,13 +23,14 @@ use std::path::Path;
 use airflow_secrets::{AirflowConfig, ErrorPolicy, Secrets};
 use airflow_secrets_azure_key_vault_mock::key_vault::forbidden_access_denied;
 use airflow_secrets_azure_key_vault_mock::{ACCESS_TOKEN, AzureFixture, CLIENT_SECRET};
+use airflow_secrets_testkit::aws_json;
 use airflow_secrets_testkit::gcp_mock as gcp;
 use airflow_secrets_testkit::moto as ssm;
 use airflow_secrets_testkit::{airflow_db, vault_responses};
 use common::leak_check::assert_no_secret;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 /// In the environment snapshot (values of unrelated variables, `VAULT_TOKEN`, `AIRFLOW_CONN_*`...).
 const ENV_SECRET: &str = "Pl4nted-ENV-s3cret";
@@ -246,37 +247,36 @@ async fn trust_06_vault() {
     assert_nothing_planted_is_shown(config, Broken::Variable("broken"), &[]).await;
 }
 
-#[tokio::test]
-async fn trust_06_aws_ssm() {
+/// One AWS JSON-protocol store (SSM, Secrets Manager) on a mock, its names under
+/// `{prefix}airflow/`: variable `found` is found, connection `conn` is `conn_value`, variable `broken`
+/// is denied; then every `Debug` reachable from the chain is checked.
+async fn assert_aws_json_store_clean(
+    class_path: &str,
+    store: &AwsWire,
+    prefix: &str,
+    conn_value: String,
+) {
     let home = tempfile::tempdir().unwrap();
     let server = MockServer::start().await;
-    let get_parameter = |name: &str| {
+    let read = |name: &str| {
         Mock::given(method("POST"))
             .and(path("/"))
-            .and(header("x-amz-target", "AmazonSSM.GetParameter"))
-            .and(body_json(json!({"Name": name, "WithDecryption": true})))
+            .and(header("x-amz-target", store.target))
+            .and(body_json((store.request)(name)))
     };
-    let found = |name: &str, value: String| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "application/x-amz-json-1.1")
-            .set_body_json(json!({"Parameter": {
-                "Name": name, "Type": "SecureString", "Value": value, "Version": 1, "DataType": "text"
-            }}))
-    };
-    get_parameter("/airflow/variables/found")
-        .respond_with(found("/airflow/variables/found", STORED_VALUE.into()))
-        .mount(&server)
-        .await;
-    get_parameter("/airflow/connections/conn")
-        .respond_with(found("/airflow/connections/conn", conn_uri()))
-        .mount(&server)
-        .await;
-    get_parameter("/airflow/variables/broken")
-        .respond_with(
-            ResponseTemplate::new(400)
-                .insert_header("content-type", "application/x-amz-json-1.1")
-                .set_body_json(json!({"__type": "AccessDeniedException", "message": "denied"})),
-        )
+    let name = |kind: &str, key: &str| format!("{prefix}airflow/{kind}/{key}");
+    for (kind, key, value) in [
+        ("variables", "found", STORED_VALUE.to_owned()),
+        ("connections", "conn", conn_value),
+    ] {
+        let n = name(kind, key);
+        read(&n)
+            .respond_with(aws_json::json_11(200).set_body_json((store.found)(&n, &value)))
+            .mount(&server)
+            .await;
+    }
+    read(&name("variables", "broken"))
+        .respond_with(aws_json::aws_error(400, "AccessDeniedException", "denied"))
         .mount(&server)
         .await;
     let kwargs = Value::Object(ssm::kwargs(
@@ -286,13 +286,7 @@ async fn trust_06_aws_ssm() {
             "config_kwargs": {"retries": {"total_max_attempts": 1}},
         }),
     ));
-    let config = config(
-        home.path(),
-        &backend(
-            "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
-            &kwargs,
-        ),
-    );
+    let config = config(home.path(), &backend(class_path, &kwargs));
     assert_nothing_planted_is_shown(
         config,
         Broken::Variable("broken"),
@@ -301,59 +295,50 @@ async fn trust_06_aws_ssm() {
     .await;
 }
 
+/// An AWS JSON-protocol read as this suite mocks it.
+struct AwsWire {
+    /// `X-Amz-Target` of the read.
+    target: &'static str,
+    /// The exact request body for a name.
+    request: fn(&str) -> Value,
+    /// The success body for a name and value.
+    found: fn(&str, &str) -> Value,
+}
+
+#[tokio::test]
+async fn trust_06_aws_ssm() {
+    let ssm = AwsWire {
+        target: "AmazonSSM.GetParameter",
+        request: |name| json!({"Name": name, "WithDecryption": true}),
+        found: |name, value| {
+            json!({"Parameter": {
+                "Name": name, "Type": "SecureString", "Value": value, "Version": 1, "DataType": "text"
+            }})
+        },
+    };
+    assert_aws_json_store_clean(
+        "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend",
+        &ssm,
+        "/",
+        conn_uri(),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn trust_06_aws_secrets_manager() {
-    let home = tempfile::tempdir().unwrap();
-    let server = MockServer::start().await;
-    let get_secret_value = |name: &str| {
-        Mock::given(method("POST"))
-            .and(path("/"))
-            .and(header("x-amz-target", "secretsmanager.GetSecretValue"))
-            .and(body_json(json!({"SecretId": name})))
+    let secrets_manager = AwsWire {
+        target: "secretsmanager.GetSecretValue",
+        request: |name| json!({"SecretId": name}),
+        found: |name, value| json!({"Name": name, "SecretString": value, "VersionStages": ["AWSCURRENT"]}),
     };
-    let found = |name: &str, value: String| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "application/x-amz-json-1.1")
-            .set_body_json(
-                json!({"Name": name, "SecretString": value, "VersionStages": ["AWSCURRENT"]}),
-            )
-    };
-    get_secret_value("airflow/variables/found")
-        .respond_with(found("airflow/variables/found", STORED_VALUE.into()))
-        .mount(&server)
-        .await;
     // A JSON-field connection with Airflow's aliases: standardised before it is parsed.
     let fields = json!({"engine": "postgres", "user": "u", "pass": CONN_PASSWORD, "server": "db"});
-    get_secret_value("airflow/connections/conn")
-        .respond_with(found("airflow/connections/conn", fields.to_string()))
-        .mount(&server)
-        .await;
-    get_secret_value("airflow/variables/broken")
-        .respond_with(
-            ResponseTemplate::new(400)
-                .insert_header("content-type", "application/x-amz-json-1.1")
-                .set_body_json(json!({"__type": "AccessDeniedException", "message": "denied"})),
-        )
-        .mount(&server)
-        .await;
-    let kwargs = Value::Object(ssm::kwargs(
-        &server.uri(),
-        json!({
-            "aws_session_token": KWARG_SECRET,
-            "config_kwargs": {"retries": {"total_max_attempts": 1}},
-        }),
-    ));
-    let config = config(
-        home.path(),
-        &backend(
-            "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
-            &kwargs,
-        ),
-    );
-    assert_nothing_planted_is_shown(
-        config,
-        Broken::Variable("broken"),
-        &[ssm::SECRET_ACCESS_KEY],
+    assert_aws_json_store_clean(
+        "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+        &secrets_manager,
+        "",
+        fields.to_string(),
     )
     .await;
 }
