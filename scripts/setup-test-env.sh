@@ -17,8 +17,12 @@ fi
 .venv/bin/bao version >/dev/null
 .venv/bin/python -c 'import moto.server' >/dev/null
 airflow_home="$(mktemp -d)"
-AIRFLOW_HOME="$airflow_home" .venv/bin/python -c \
-  'import airflow.providers.amazon.aws.secrets.secrets_manager' >/dev/null
+AIRFLOW_HOME="$airflow_home" AWS_EC2_METADATA_DISABLED=true .venv/bin/python -c '
+import airflow.providers.amazon.aws.secrets.secrets_manager
+import airflow.providers.amazon.aws.secrets.systems_manager
+import airflow.providers.hashicorp.secrets.vault
+import airflow.providers.google.cloud.secrets.secret_manager
+import airflow.providers.microsoft.azure.secrets.key_vault' >/dev/null
 rm -rf "$airflow_home"
 echo "test environment ready: $(.venv/bin/bao version | head -1); moto $(.venv/bin/python -c 'import moto; print(moto.__version__)');" \
   "Airflow $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("apache-airflow"))')"
