@@ -267,6 +267,18 @@ pub enum Error {
         /// The repeated keys.
         keys: Vec<String>,
     },
+
+    // ----- the blocking API ---------------------------------------------------------------------------
+    /// A call of the facade's blocking API (`airflow_secrets::blocking`) could not run: it was made from
+    /// inside an async runtime, where blocking the thread would stall the runtime, or its own runtime
+    /// could not be started.
+    #[error("{call}: {problem}")]
+    Blocking {
+        /// The call, e.g. `airflow_secrets::blocking::Secrets::variable`.
+        call: &'static str,
+        /// What went wrong and what to do instead.
+        problem: String,
+    },
 }
 
 /// An error and its sources on one line, `outer: cause: root cause`, each message once: a source whose
@@ -351,6 +363,7 @@ impl Error {
         "unsupported_file_type",
         "file_parse",
         "duplicate_keys",
+        "blocking",
     ];
 
     /// A stable, machine-readable name of the variant (`"unavailable"`, `"permission_denied"`, ...), for
@@ -375,6 +388,7 @@ impl Error {
             Error::UnsupportedFileType { .. } => "unsupported_file_type",
             Error::FileParse { .. } => "file_parse",
             Error::DuplicateKeys { .. } => "duplicate_keys",
+            Error::Blocking { .. } => "blocking",
         }
     }
 

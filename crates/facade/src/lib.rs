@@ -3,6 +3,7 @@
 // docs.rs (nightly, `--cfg docsrs`): each feature-gated item is marked with the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod blocking;
 mod build_context;
 mod cache;
 pub mod config;

@@ -261,6 +261,18 @@ async fn errors_from_inputs_holding_secrets_do_not_repeat_them() {
             source: Connection::from_uri("c", &format!("a://u:{SECRET}@b://c")).unwrap_err(),
         },
     ));
+    // The blocking API called from inside this test's runtime, configured with the secret.
+    errors.push((
+        "Blocking",
+        airflow_secrets::blocking::Secrets::builder()
+            .backend_with_json(
+                LocalFilesystemBackend::CLASS_PATH,
+                &format!(r#"{{"variables_file_path": "/{SECRET}"}}"#),
+            )
+            .unwrap()
+            .build()
+            .unwrap_err(),
+    ));
     // Provoked only by a build without that provider (scripts/test.sh runs this suite with every
     // provider compiled in), so it is built by hand; its fields are a class path and a feature name.
     errors.push((
