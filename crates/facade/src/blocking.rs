@@ -51,7 +51,9 @@ pub struct Secrets {
 
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("blocking::Secrets").field(&self.inner).finish()
+        f.debug_tuple("blocking::Secrets")
+            .field(&self.inner)
+            .finish()
     }
 }
 
@@ -70,44 +72,43 @@ impl Secrets {
 
     /// [`crate::Secrets::variable`], blocking.
     pub fn variable(&self, key: &str) -> Result<Option<SecretValue>, Error> {
-        self.wait(
-            method!(variable), self.inner.variable(key))?
+        self.wait(method!(variable), self.inner.variable(key))?
     }
 
     /// [`crate::Secrets::variable_json`], blocking.
     pub fn variable_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
-        self.wait(
-            method!(variable_json), self.inner.variable_json(key))?
+        self.wait(method!(variable_json), self.inner.variable_json(key))?
     }
 
     /// [`crate::Secrets::connection`], blocking.
     pub fn connection(&self, conn_id: &str) -> Result<Connection, Error> {
-        self.wait(
-            method!(connection), self.inner.connection(conn_id))?
+        self.wait(method!(connection), self.inner.connection(conn_id))?
     }
 
     /// [`crate::Secrets::config`], blocking.
     pub fn config(&self, key: &str) -> Result<Option<SecretValue>, Error> {
-        self.wait(
-            method!(config), self.inner.config(key))?
+        self.wait(method!(config), self.inner.config(key))?
     }
 
     /// [`crate::Secrets::variable_lookup`], blocking.
     pub fn variable_lookup(&self, key: &str) -> Result<Lookup<SecretValue>, Error> {
-        self.wait(
-            method!(variable_lookup), self.inner.variable_lookup(key))?
+        self.wait(method!(variable_lookup), self.inner.variable_lookup(key))?
     }
 
     /// [`crate::Secrets::connection_lookup`], blocking.
     pub fn connection_lookup(&self, conn_id: &str) -> Result<Lookup<Connection>, Error> {
         self.wait(
-            method!(connection_lookup), self.inner.connection_lookup(conn_id))?
+            method!(connection_lookup),
+            self.inner.connection_lookup(conn_id),
+        )?
     }
 
     /// [`crate::Secrets::invalidate_variable`], blocking.
     pub fn invalidate_variable(&self, key: &str) -> Result<(), Error> {
         self.wait(
-            method!(invalidate_variable), self.inner.invalidate_variable(key))
+            method!(invalidate_variable),
+            self.inner.invalidate_variable(key),
+        )
     }
 
     /// [`crate::Secrets::invalidate_connection`], blocking.
@@ -121,7 +122,9 @@ impl Secrets {
     /// [`crate::Secrets::invalidate_config`], blocking.
     pub fn invalidate_config(&self, key: &str) -> Result<(), Error> {
         self.wait(
-            method!(invalidate_config), self.inner.invalidate_config(key))
+            method!(invalidate_config),
+            self.inner.invalidate_config(key),
+        )
     }
 
     /// [`crate::Secrets::clear_cache`] (never blocks).
@@ -225,6 +228,17 @@ impl SecretsBuilder {
         Ok(SecretsBuilder {
             inner: self.inner.backend_with_json(class_path, kwargs_json)?,
         })
+    }
+
+    /// [`crate::SecretsBuilder::register`].
+    pub fn register<B, F>(self, class_path: impl Into<String>, factory: F) -> Self
+    where
+        B: SecretsBackend + 'static,
+        F: Fn(&Kwargs, &crate::BuildContext<'_>) -> Result<B, Error> + Send + Sync + 'static,
+    {
+        SecretsBuilder {
+            inner: self.inner.register(class_path, factory),
+        }
     }
 
     /// Starts the runtime and builds the chain ([`crate::SecretsBuilder::build`]).

@@ -10,6 +10,7 @@ pub mod config;
 #[cfg(feature = "metastore")]
 mod metastore_tier;
 pub mod redact;
+mod registrations;
 mod registry;
 mod resolver;
 mod settings;

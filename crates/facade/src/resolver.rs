@@ -14,7 +14,7 @@ use airflow_secrets_core::{
 use crate::build_context::BuildContext;
 use crate::cache::{Answer, CacheSettings, Entry, LookupCache};
 use crate::config::AirflowConfig;
-use crate::registry::build_backend;
+use crate::registrations::Registrations;
 use crate::settings::{BackendSetting, ProcessContext, SecretsSettings, parse_kwargs_json};
 
 /// What to do when a backend in the chain fails (denied, unreachable, malformed value).
@@ -60,6 +60,7 @@ pub struct Secrets {
     flavor: ConnectionFlavor,
     settings: Option<SecretsSettings>,
     cache: Option<LookupCache>,
+    registrations: Registrations,
 }
 
 impl fmt::Debug for Secrets {
@@ -99,6 +100,12 @@ impl Secrets {
     /// The custom backend, if one is configured.
     pub fn custom_backend(&self) -> Option<&Arc<dyn SecretsBackend>> {
         self.custom.as_ref()
+    }
+
+    /// The class paths registered with [`SecretsBuilder::register`], in registration order (for a
+    /// service's own `backends` listing, next to [`KNOWN_CLASS_PATHS`](crate::KNOWN_CLASS_PATHS)).
+    pub fn registered_class_paths(&self) -> impl Iterator<Item = &str> {
+        self.registrations.class_paths()
     }
 
     /// The settings read from Airflow's configuration (absent when the builder was given no config and
@@ -310,6 +317,7 @@ pub struct SecretsBuilder {
     policy: ErrorPolicy,
     flavor: ConnectionFlavor,
     cache: Option<Option<CacheSettings>>,
+    pub(crate) registrations: Registrations,
 }
 
 impl SecretsBuilder {
@@ -399,12 +407,12 @@ impl SecretsBuilder {
         let custom: Option<Arc<dyn SecretsBackend>> = match (self.custom, self.explicit_backend) {
             (Some(b), _) => Some(b),
             (None, Some((class_path, kwargs))) => {
-                Some(build_backend(&class_path, &kwargs, &context)?)
+                Some(self.registrations.build(&class_path, &kwargs, &context)?)
             }
             (None, None) => match settings.as_ref().and_then(|s| s.backend.as_ref()) {
                 Some(BackendSetting {
                     class_path, kwargs, ..
-                }) => Some(build_backend(class_path, kwargs, &context)?),
+                }) => Some(self.registrations.build(class_path, kwargs, &context)?),
                 None => None,
             },
         };
@@ -434,6 +442,7 @@ impl SecretsBuilder {
             flavor: self.flavor,
             settings,
             cache,
+            registrations: self.registrations,
         })
     }
 }

@@ -56,7 +56,10 @@ fn lookups_from_plain_code() {
     struct Pool {
         size: u32,
     }
-    assert_eq!(secrets.variable_json::<Pool>("pool").unwrap().unwrap().size, 3);
+    assert_eq!(
+        secrets.variable_json::<Pool>("pool").unwrap().unwrap().size,
+        3
+    );
     let pg = secrets.connection("my_pg").unwrap();
     assert_eq!(pg.host.as_deref(), Some("db"));
     assert!(matches!(

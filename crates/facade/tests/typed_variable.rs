@@ -27,7 +27,10 @@ async fn secrets_with(vars: &[(&str, &str)]) -> Secrets {
 #[tokio::test]
 async fn round_trips_structs_maps_and_scalars() {
     let secrets = secrets_with(&[
-        ("AIRFLOW_VAR_POOL", r#"{"size": 4, "hosts": ["a", "b"], "tls": true}"#),
+        (
+            "AIRFLOW_VAR_POOL",
+            r#"{"size": 4, "hosts": ["a", "b"], "tls": true}"#,
+        ),
         ("AIRFLOW_VAR_LIMITS", r#"{"cpu": 2, "mem": 512}"#),
         ("AIRFLOW_VAR_NUMBER", " 42\n"),
         ("AIRFLOW_VAR_TEXT", r#""quoted""#),
@@ -45,7 +48,12 @@ async fn round_trips_structs_maps_and_scalars() {
     // A second read is a cache hit of the raw value, parsed again.
     assert!(secrets.variable_lookup("pool").await.unwrap().cached);
     assert_eq!(
-        secrets.variable_json::<Pool>("pool").await.unwrap().unwrap().size,
+        secrets
+            .variable_json::<Pool>("pool")
+            .await
+            .unwrap()
+            .unwrap()
+            .size,
         4
     );
     assert_eq!(
@@ -55,7 +63,10 @@ async fn round_trips_structs_maps_and_scalars() {
             .unwrap(),
         Some(BTreeMap::from([("cpu".into(), 2), ("mem".into(), 512)]))
     );
-    assert_eq!(secrets.variable_json::<i64>("number").await.unwrap(), Some(42));
+    assert_eq!(
+        secrets.variable_json::<i64>("number").await.unwrap(),
+        Some(42)
+    );
     assert_eq!(
         secrets.variable_json::<String>("text").await.unwrap(),
         Some("quoted".into())
