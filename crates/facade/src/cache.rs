@@ -6,11 +6,14 @@
 //! (moka's `try_get_with`), so 100 simultaneous `variable("x")` calls cost one upstream request.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use airflow_secrets_core::{Connection, Error, SecretKind, SecretValue};
 use moka::Expiry;
 use moka::future::Cache;
+
+use crate::metrics::{self, CacheResult};
 
 /// Cache configuration. [`CacheSettings::default`] is Airflow's TTL (900 s) with airflow-secrets'
 /// extensions at their defaults.
@@ -132,12 +135,24 @@ impl LookupCache {
     {
         let cache_key = (kind, key.to_owned());
         if let Some(mut hit) = self.cache.get(&cache_key).await {
+            metrics::cache_lookup(kind, CacheResult::Hit);
             hit.failures.clear();
             return Ok((hit, true));
         }
-        self.cache
-            .try_get_with(cache_key, walk)
-            .await
+        // Only the caller whose `walk` runs missed; the others waited for it (coalesced).
+        let walked = AtomicBool::new(false);
+        let walk = async {
+            walked.store(true, Ordering::Relaxed);
+            walk.await
+        };
+        let result = self.cache.try_get_with(cache_key, walk).await;
+        let counted = if walked.load(Ordering::Relaxed) {
+            CacheResult::Miss
+        } else {
+            CacheResult::Coalesced
+        };
+        metrics::cache_lookup(kind, counted);
+        result
             .map(|entry| (entry, false))
             .map_err(|shared: Arc<Error>| {
                 Arc::try_unwrap(shared).unwrap_or_else(|arc| (*arc).clone())

@@ -9,6 +9,7 @@ mod cache;
 pub mod config;
 #[cfg(feature = "metastore")]
 mod metastore_tier;
+pub mod metrics;
 pub mod redact;
 mod registrations;
 mod registry;

@@ -139,7 +139,13 @@ impl Secrets {
             return Ok(None);
         };
         let walk = async {
-            let value = custom.get_config(key).await?;
+            let value = crate::metrics::observed(
+                custom.name(),
+                SecretKind::Config,
+                key,
+                custom.get_config(key),
+            )
+            .await?;
             let found_in = value.as_ref().map(|_| custom.name());
             Ok(Entry {
                 answer: Answer::Value(value),
@@ -270,7 +276,7 @@ impl Secrets {
     {
         let mut failures = Vec::new();
         for backend in &self.chain {
-            match ask(backend).await {
+            match crate::metrics::observed(backend.name(), kind, key, ask(backend)).await {
                 Ok(Some(value)) => {
                     return Ok(Lookup {
                         value: Some(value),

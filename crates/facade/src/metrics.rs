@@ -1,0 +1,72 @@
+//! What the lookups report: metrics through the [`metrics`](https://docs.rs/metrics) facade (cargo
+//! feature `metrics`; no exporter is bundled, the service installs the recorder it wants) and a
+//! `tracing` span per backend lookup (always; it carries the backend, kind and key, never the value).
+//!
+//! The names, labels and meanings are tabled in the crate's README ("Metrics").
+
+use std::future::Future;
+
+use airflow_secrets_core::{Error, SecretKind};
+use tracing::Instrument;
+
+/// Counter: one per backend asked, labels `backend`, `kind`, `outcome` (`found`, `not_found`, `failed`).
+pub const LOOKUPS: &str = "airflow_secrets_lookups_total";
+/// Histogram (seconds): the time one backend took to answer, labels `backend`, `kind`.
+pub const LOOKUP_DURATION: &str = "airflow_secrets_lookup_duration_seconds";
+/// Counter: lookups through the cache, labels `kind`, `result` (`hit`, `miss`, `coalesced`: waited for
+/// another caller's walk of the chain).
+pub const CACHE_LOOKUPS: &str = "airflow_secrets_cache_lookups_total";
+
+/// How a cached lookup was answered.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CacheResult {
+    Hit,
+    Miss,
+    Coalesced,
+}
+
+/// `ask` (one backend's answer), in a span naming the backend, kind and key, counted and timed.
+pub(crate) async fn observed<T, F>(
+    backend: &'static str,
+    kind: SecretKind,
+    key: &str,
+    ask: F,
+) -> Result<Option<T>, Error>
+where
+    F: Future<Output = Result<Option<T>, Error>>,
+{
+    let span = tracing::debug_span!("airflow_secrets.lookup", backend, kind = kind.as_str(), key);
+    #[cfg(feature = "metrics")]
+    let started = std::time::Instant::now();
+    let result = ask.instrument(span).await;
+    #[cfg(feature = "metrics")]
+    {
+        let outcome = match &result {
+            Ok(Some(_)) => "found",
+            Ok(None) => "not_found",
+            Err(_) => "failed",
+        };
+        let kind = kind.as_str();
+        ::metrics::counter!(LOOKUPS, "backend" => backend, "kind" => kind, "outcome" => outcome)
+            .increment(1);
+        ::metrics::histogram!(LOOKUP_DURATION, "backend" => backend, "kind" => kind)
+            .record(started.elapsed().as_secs_f64());
+    }
+    result
+}
+
+/// Counts one lookup through the cache.
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+#[inline]
+pub(crate) fn cache_lookup(kind: SecretKind, result: CacheResult) {
+    #[cfg(feature = "metrics")]
+    {
+        let result = match result {
+            CacheResult::Hit => "hit",
+            CacheResult::Miss => "miss",
+            CacheResult::Coalesced => "coalesced",
+        };
+        ::metrics::counter!(CACHE_LOOKUPS, "kind" => kind.as_str(), "result" => result)
+            .increment(1);
+    }
+}
