@@ -1,5 +1,5 @@
 //! What the facade adds on top of a backend: resolver overhead with the environment backend, a cached
-//! hit, and coalesced misses (many concurrent callers, one upstream request per key).
+//! hit (with `--features metrics`, also with a metrics recorder installed), and coalesced misses (many concurrent callers, one upstream request per key).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -83,6 +83,22 @@ fn bench(c: &mut Criterion) {
         b.to_async(&rt)
             .iter(|| async { cached.connection(black_box("my_pg")).await.unwrap() })
     });
+    // The same cached hits with the `metrics` feature and a recorder installed (metrics-util's
+    // debugging recorder: a registry keyed by name and labels, as exporters keep), so each hit pays
+    // for its `cache_lookups_total{result=hit}` increment.
+    #[cfg(feature = "metrics")]
+    {
+        metrics::set_global_recorder(metrics_util::debugging::DebuggingRecorder::new())
+            .expect("the only recorder of this benchmark");
+        g.bench_function("cached_hit_metrics/variable", |b| {
+            b.to_async(&rt)
+                .iter(|| async { cached.variable(black_box("my_var")).await.unwrap() })
+        });
+        g.bench_function("cached_hit_metrics/connection", |b| {
+            b.to_async(&rt)
+                .iter(|| async { cached.connection(black_box("my_pg")).await.unwrap() })
+        });
+    }
     g.finish();
 
     // 1,000 concurrent lookups of 100 distinct keys against a 1 ms store, cache on: one request per key.

@@ -4,16 +4,24 @@
 //! It sits in front of the whole chain, as Airflow's `SecretCache` does: a key is cached with the answer
 //! of whichever backend gave it. Concurrent lookups of the same missing key share one walk of the chain
 //! (moka's `try_get_with`), so 100 simultaneous `variable("x")` calls cost one upstream request.
+//!
+//! Refresh-ahead (off by default; Airflow has no such thing): a found entry read within
+//! [`CacheSettings::refresh_ahead`] of its expiry is looked up again on a background task — one at a time
+//! per key — while readers keep getting the cached value. A refresh that fails is logged and leaves the
+//! old entry to serve until its TTL ends; the next read inside the window tries again.
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use airflow_secrets_core::provider::redact;
 use airflow_secrets_core::{Connection, Error, SecretKind, SecretValue};
 use moka::Expiry;
 use moka::future::Cache;
 
 use crate::metrics::{self, CacheResult};
+use crate::refresh::Walk;
 
 /// Cache configuration. [`CacheSettings::default`] is Airflow's TTL (900 s) with airflow-secrets'
 /// extensions at their defaults.
@@ -28,6 +36,12 @@ pub struct CacheSettings {
     pub max_entries: u64,
     /// Also cache config values (`get_config`; default `false`, as Airflow never caches them).
     pub cache_config: bool,
+    /// Refresh-ahead window (default `None`: off). A found entry read less than this long before it
+    /// expires is refreshed in the background, so a hot key never waits for the store; readers get the
+    /// cached value meanwhile. A failing refresh is logged (WARN) and retried at the next read in the
+    /// window; the old value serves until its TTL ends, then the normal miss path applies. A window as
+    /// long as the TTL refreshes at every read (still one refresh at a time per key).
+    pub refresh_ahead: Option<Duration>,
 }
 
 impl Default for CacheSettings {
@@ -37,6 +51,7 @@ impl Default for CacheSettings {
             negative_ttl: Duration::from_secs(60),
             max_entries: 10_000,
             cache_config: false,
+            refresh_ahead: None,
         }
     }
 }
@@ -64,32 +79,64 @@ impl Entry {
     }
 }
 
+/// An entry with the time it was fetched from the store (refresh-ahead's clock).
+#[derive(Debug, Clone)]
+struct Cached {
+    entry: Entry,
+    fetched_at: Instant,
+}
+
+impl Cached {
+    fn new(entry: Entry) -> Cached {
+        Cached {
+            entry,
+            fetched_at: Instant::now(),
+        }
+    }
+}
+
 struct EntryExpiry {
     ttl: Duration,
     negative_ttl: Duration,
 }
 
-impl Expiry<(SecretKind, String), Entry> for EntryExpiry {
-    fn expire_after_create(
-        &self,
-        _key: &(SecretKind, String),
-        entry: &Entry,
-        _now: Instant,
-    ) -> Option<Duration> {
-        Some(match (entry.is_miss(), entry.failures.is_empty()) {
+impl EntryExpiry {
+    fn ttl_of(&self, entry: &Entry) -> Duration {
+        match (entry.is_miss(), entry.failures.is_empty()) {
             (false, _) => self.ttl,
             (true, true) => self.negative_ttl,
             // Not found because a backend failed: do not remember it.
             (true, false) => Duration::ZERO,
-        })
+        }
+    }
+}
+
+type Key = (SecretKind, String);
+
+impl Expiry<Key, Cached> for EntryExpiry {
+    fn expire_after_create(&self, _key: &Key, cached: &Cached, _now: Instant) -> Option<Duration> {
+        Some(self.ttl_of(&cached.entry))
+    }
+
+    /// A refresh replaces the entry: its TTL starts again.
+    fn expire_after_update(
+        &self,
+        _key: &Key,
+        cached: &Cached,
+        _now: Instant,
+        _current: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(self.ttl_of(&cached.entry))
     }
 }
 
 /// The cache itself; cheap to clone (shared).
 #[derive(Clone)]
 pub(crate) struct LookupCache {
-    cache: Cache<(SecretKind, String), Entry>,
+    cache: Cache<Key, Cached>,
     settings: CacheSettings,
+    /// Keys with a refresh under way (at most one per key).
+    refreshing: Arc<Mutex<HashSet<Key>>>,
 }
 
 impl std::fmt::Debug for LookupCache {
@@ -110,7 +157,11 @@ impl LookupCache {
                 negative_ttl: settings.negative_ttl,
             })
             .build();
-        LookupCache { cache, settings }
+        LookupCache {
+            cache,
+            settings,
+            refreshing: Arc::default(),
+        }
     }
 
     pub(crate) fn settings(&self) -> &CacheSettings {
@@ -123,27 +174,34 @@ impl LookupCache {
     }
 
     /// The cached entry, or the result of `walk` (shared by every concurrent caller of the same key).
-    /// A hit reports no failures: the cache answered.
-    pub(crate) async fn get_or_walk<F>(
+    /// A hit reports no failures: the cache answered. A hit due for refresh-ahead starts `refresh` in
+    /// the background.
+    pub(crate) async fn get_or_walk<F, R>(
         &self,
         kind: SecretKind,
         key: &str,
         walk: F,
+        refresh: R,
     ) -> Result<(Entry, bool), Error>
     where
         F: std::future::Future<Output = Result<Entry, Error>>,
+        R: FnOnce() -> Walk,
     {
         let cache_key = (kind, key.to_owned());
-        if let Some(mut hit) = self.cache.get(&cache_key).await {
+        if let Some(hit) = self.cache.get(&cache_key).await {
             metrics::cache_lookup(kind, CacheResult::Hit);
-            hit.failures.clear();
-            return Ok((hit, true));
+            if self.due_for_refresh(&hit) {
+                self.start_refresh(cache_key, hit.fetched_at, refresh);
+            }
+            let mut entry = hit.entry;
+            entry.failures.clear();
+            return Ok((entry, true));
         }
         // Only the caller whose `walk` runs missed; the others waited for it (coalesced).
         let walked = AtomicBool::new(false);
         let walk = async {
             walked.store(true, Ordering::Relaxed);
-            walk.await
+            walk.await.map(Cached::new)
         };
         let result = self.cache.try_get_with(cache_key, walk).await;
         let counted = if walked.load(Ordering::Relaxed) {
@@ -153,10 +211,72 @@ impl LookupCache {
         };
         metrics::cache_lookup(kind, counted);
         result
-            .map(|entry| (entry, false))
+            .map(|cached| (cached.entry, false))
             .map_err(|shared: Arc<Error>| {
                 Arc::try_unwrap(shared).unwrap_or_else(|arc| (*arc).clone())
             })
+    }
+
+    /// `true` for a found entry inside the refresh-ahead window.
+    fn due_for_refresh(&self, cached: &Cached) -> bool {
+        match self.settings.refresh_ahead {
+            Some(window) if !cached.entry.is_miss() => {
+                cached.fetched_at.elapsed() + window >= self.settings.ttl
+            }
+            _ => false,
+        }
+    }
+
+    /// Runs `refresh` on a background task unless one is under way for `key`. The task first checks
+    /// that the entry is still the one this reader saw (`seen`): a refresh that finished meanwhile
+    /// replaced it, before leaving the `refreshing` set, so no window gets two refreshes.
+    fn start_refresh(&self, key: Key, seen: Instant, refresh: impl FnOnce() -> Walk) {
+        // Outside a tokio runtime (another executor) there is nowhere to run it: the entry expires
+        // normally.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if !lock(&self.refreshing).insert(key.clone()) {
+            return;
+        }
+        let walk = refresh();
+        let this = self.clone();
+        runtime.spawn(async move {
+            let current = this.cache.get(&key).await.map(|c| c.fetched_at);
+            if current == Some(seen) {
+                this.refresh_now(&key, walk).await;
+            }
+            lock(&this.refreshing).remove(&key);
+        });
+    }
+
+    /// Replaces the entry with `walk`'s answer; on failure keeps it (logged, counted).
+    async fn refresh_now(&self, key: &Key, walk: Walk) {
+        let (kind, name) = (key.0, key.1.as_str());
+        let problem = match walk.await {
+            // Not found because a backend failed: the old value is the better answer.
+            Ok(entry) if entry.is_miss() && !entry.failures.is_empty() => entry
+                .failures
+                .iter()
+                .map(|(backend, e)| format!("{backend}: {e}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Ok(entry) => {
+                self.cache.insert(key.clone(), Cached::new(entry)).await;
+                metrics::cache_refresh(kind, true);
+                return;
+            }
+            Err(e) => e.to_string(),
+        };
+        metrics::cache_refresh(kind, false);
+        let error = redact::urls_in_text(&problem).into_owned();
+        tracing::warn!(
+            %kind,
+            key = name,
+            %error,
+            "Refreshing the cached {kind} ahead of its expiry failed; the cached value serves until its TTL \
+             ends, and the next read before then tries again."
+        );
     }
 
     pub(crate) async fn invalidate(&self, kind: SecretKind, key: &str) {
@@ -166,4 +286,9 @@ impl LookupCache {
     pub(crate) fn invalidate_all(&self) {
         self.cache.invalidate_all();
     }
+}
+
+/// The set, even if a thread panicked while holding it (a set of keys cannot be left inconsistent).
+fn lock(set: &Mutex<HashSet<Key>>) -> MutexGuard<'_, HashSet<Key>> {
+    set.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

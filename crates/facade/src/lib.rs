@@ -11,11 +11,13 @@ pub mod config;
 mod metastore_tier;
 pub mod metrics;
 pub mod redact;
+mod refresh;
 mod registrations;
 mod registry;
 mod resolver;
 mod settings;
 mod typed;
+mod walk;
 
 pub use airflow_secrets_core as core;
 pub use airflow_secrets_core::async_trait;

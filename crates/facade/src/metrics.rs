@@ -16,6 +16,8 @@ pub const LOOKUP_DURATION: &str = "airflow_secrets_lookup_duration_seconds";
 /// Counter: lookups through the cache, labels `kind`, `result` (`hit`, `miss`, `coalesced`: waited for
 /// another caller's walk of the chain).
 pub const CACHE_LOOKUPS: &str = "airflow_secrets_cache_lookups_total";
+/// Counter: refresh-ahead refreshes, labels `kind`, `outcome` (`refreshed`, `failed`).
+pub const CACHE_REFRESHES: &str = "airflow_secrets_cache_refreshes_total";
 
 /// How a cached lookup was answered.
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +69,17 @@ pub(crate) fn cache_lookup(kind: SecretKind, result: CacheResult) {
             CacheResult::Coalesced => "coalesced",
         };
         ::metrics::counter!(CACHE_LOOKUPS, "kind" => kind.as_str(), "result" => result)
+            .increment(1);
+    }
+}
+
+/// Counts one refresh-ahead refresh.
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+pub(crate) fn cache_refresh(kind: SecretKind, refreshed: bool) {
+    #[cfg(feature = "metrics")]
+    {
+        let outcome = if refreshed { "refreshed" } else { "failed" };
+        ::metrics::counter!(CACHE_REFRESHES, "kind" => kind.as_str(), "outcome" => outcome)
             .increment(1);
     }
 }

@@ -5,7 +5,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use airflow_secrets_core::kwargs::Kwargs;
-use airflow_secrets_core::provider::redact;
 use airflow_secrets_core::{
     Connection, ConnectionFlavor, EnvironmentVariablesBackend, Error, SecretKind, SecretValue,
     SecretsBackend,
@@ -14,8 +13,10 @@ use airflow_secrets_core::{
 use crate::build_context::BuildContext;
 use crate::cache::{Answer, CacheSettings, Entry, LookupCache};
 use crate::config::AirflowConfig;
+use crate::refresh;
 use crate::registrations::Registrations;
 use crate::settings::{BackendSetting, ProcessContext, SecretsSettings, parse_kwargs_json};
+use crate::walk::walk_chain;
 
 /// What to do when a backend in the chain fails (denied, unreachable, malformed value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -259,8 +260,20 @@ impl Secrets {
         F: std::future::Future<Output = Result<Entry, Error>>,
     {
         match &self.cache {
-            Some(cache) if cache.covers(kind) => cache.get_or_walk(kind, key, walk).await,
+            Some(cache) if cache.covers(kind) => {
+                let refresh = || self.refresh(kind, key);
+                cache.get_or_walk(kind, key, walk, refresh).await
+            }
             _ => Ok((walk.await?, false)),
+        }
+    }
+
+    /// A walk for a background refresh of `key`: owns what it needs (the chain is shared).
+    fn refresh(&self, kind: SecretKind, key: &str) -> refresh::Walk {
+        let key = key.to_owned();
+        match kind {
+            SecretKind::Config => refresh::config(self.custom.clone(), key),
+            _ => refresh::chain(self.chain.clone(), self.policy, self.flavor, kind, key),
         }
     }
 
@@ -268,46 +281,13 @@ impl Secrets {
         &'a self,
         kind: SecretKind,
         key: &str,
-        mut ask: F,
+        ask: F,
     ) -> Result<Lookup<T>, Error>
     where
         F: FnMut(&'a Arc<dyn SecretsBackend>) -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>, Error>>,
     {
-        let mut failures = Vec::new();
-        for backend in &self.chain {
-            match crate::metrics::observed(backend.name(), kind, key, ask(backend)).await {
-                Ok(Some(value)) => {
-                    return Ok(Lookup {
-                        value: Some(value),
-                        found_in: Some(backend.name()),
-                        failures,
-                        cached: false,
-                    });
-                }
-                Ok(None) => {}
-                Err(e) if self.policy == ErrorPolicy::Strict => return Err(e),
-                Err(e) => {
-                    // A provider's error may quote a URL; its userinfo is not for the logs.
-                    let error = redact::urls_in_text(&e.to_string()).into_owned();
-                    tracing::warn!(
-                        backend = backend.name(),
-                        %kind,
-                        key,
-                        %error,
-                        "Unable to retrieve {kind} from secrets backend ({}). Checking subsequent secrets backend.",
-                        backend.name()
-                    );
-                    failures.push((backend.name(), e));
-                }
-            }
-        }
-        Ok(Lookup {
-            value: None,
-            found_in: None,
-            failures,
-            cached: false,
-        })
+        walk_chain(&self.chain, self.policy, kind, key, ask).await
     }
 }
 

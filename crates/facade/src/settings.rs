@@ -126,6 +126,7 @@ impl SecretsSettings {
                 cache_config: config
                     .get_bool("secrets", "cache_config", defaults.cache_config)
                     .await?,
+                ..defaults
             })
         } else {
             None

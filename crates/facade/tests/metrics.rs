@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use airflow_secrets::metrics::{CACHE_LOOKUPS, LOOKUP_DURATION, LOOKUPS};
+use airflow_secrets::metrics::{CACHE_LOOKUPS, CACHE_REFRESHES, LOOKUP_DURATION, LOOKUPS};
 use airflow_secrets::{
     CacheSettings, EnvironmentVariablesBackend, Error, SecretKind, SecretValue, Secrets,
     SecretsBackend, async_trait,
@@ -241,5 +241,35 @@ fn concurrent_misses_are_one_miss_and_coalesced_waits() {
             (CACHE_LOOKUPS, "kind=variable,result=miss", 1),
             (LOOKUPS, "backend=Slow,kind=variable,outcome=found", 1),
         ])
+    );
+}
+
+#[test]
+fn refresh_ahead_refreshes_are_counted() {
+    let seen = recorded(|| async {
+        let secrets = Secrets::builder()
+            .custom_backend(Arc::new(Slow))
+            .environment(environment())
+            .cache(CacheSettings {
+                ttl: Duration::from_millis(600),
+                refresh_ahead: Some(Duration::from_millis(500)),
+                ..CacheSettings::default()
+            })
+            .build()
+            .await
+            .unwrap();
+        secrets.variable("hot").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        // Inside the window: served from the cache, refreshed in the background.
+        assert!(secrets.variable_lookup("hot").await.unwrap().cached);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    });
+    assert_eq!(
+        seen.counters[&format!("{CACHE_REFRESHES}{{kind=variable,outcome=refreshed}}")],
+        1
+    );
+    assert_eq!(
+        seen.counters[&format!("{LOOKUPS}{{backend=Slow,kind=variable,outcome=found}}")],
+        2
     );
 }
