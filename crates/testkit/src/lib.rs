@@ -13,6 +13,8 @@
 //! - [`airflow`]: the real, pinned Apache Airflow, run in one Python process per comparison;
 //! - [`openbao`]: a real OpenBao dev server, set up with the `bao` CLI;
 //! - [`moto`]: a real moto (AWS) server, boto3 seeding, and the suites' static AWS kwargs;
+//! - `aws_credentials` (feature `wiremock`): the AWS default chain's sources as local mocks (container
+//!   credentials, IMDSv2, profile files) and the decoding of a Vault `aws_iam` login;
 //! - `aws_json` (feature `wiremock`): an AWS JSON-protocol service (SSM, Secrets Manager) as a
 //!   conformance fixture;
 //! - `vault_responses` (feature `wiremock`): Vault's real response shapes for wiremock;
@@ -24,6 +26,8 @@
 pub mod airflow;
 #[cfg(feature = "sqlite")]
 pub mod airflow_db;
+#[cfg(feature = "wiremock")]
+pub mod aws_credentials;
 #[cfg(feature = "wiremock")]
 pub mod aws_json;
 pub mod conformance;

@@ -9,7 +9,8 @@ use super::checks::check_header_value;
 use super::raw::{AUTH_TYPES, OneOrMany, RawKwargs, secret_of, truthy};
 use crate::BACKEND;
 use crate::config::{
-    AssumeRole, AwsCredentials, AwsIamAuth, GcpAuth, GcpKeySource, TokenSource, VaultAuth,
+    AssumeRole, AwsCredentialSource, AwsCredentials, AwsIamAuth, GcpAuth, GcpKeySource,
+    TokenSource, VaultAuth,
 };
 use airflow_secrets_core::provider::env::EnvSnapshot;
 
@@ -177,12 +178,13 @@ fn aws_iam(
         };
         return Ok(AwsIamAuth {
             role,
-            credentials: Some(credentials),
+            credentials: AwsCredentialSource::Kwargs(credentials),
             assume_role: None,
             region,
         });
     }
-    let credentials = match (
+    // boto3's default chain: its first link (the variables) from the snapshot, the rest at login.
+    let environment = match (
         env.get("AWS_ACCESS_KEY_ID"),
         env.get("AWS_SECRET_ACCESS_KEY"),
     ) {
@@ -194,6 +196,14 @@ fn aws_iam(
                 .map(|t| secret_of(t.to_owned())),
         }),
         _ => None,
+    };
+    let environment_region = env
+        .get("AWS_REGION")
+        .or_else(|| env.get("AWS_DEFAULT_REGION"))
+        .map(str::to_owned);
+    let credentials = AwsCredentialSource::DefaultChain {
+        environment,
+        environment_region,
     };
     let assume_role = match &raw.assume_role_kwargs {
         None => None,
