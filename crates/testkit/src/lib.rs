@@ -18,6 +18,7 @@
 //! - `aws_json` (feature `wiremock`): an AWS JSON-protocol service (SSM, Secrets Manager) as a
 //!   conformance fixture;
 //! - `vault_responses` (feature `wiremock`): Vault's real response shapes for wiremock;
+//! - `gcp_metadata` (feature `wiremock`): the GCE metadata server (project id, token);
 //! - `gcp_mock` (feature `wiremock`): Secret Manager's REST format on a wiremock server;
 //! - `received` (feature `wiremock`): the requests a wiremock server received, counted or listed;
 //! - `airflow_db` (feature `sqlite`): an Airflow metadata database in a SQLite file;
@@ -32,6 +33,8 @@ pub mod aws_credentials;
 pub mod aws_json;
 pub mod conformance;
 pub mod errors;
+#[cfg(feature = "wiremock")]
+pub mod gcp_metadata;
 #[cfg(feature = "wiremock")]
 pub mod gcp_mock;
 pub mod leak_check;
