@@ -40,3 +40,20 @@ pub async fn mount(server: &MockServer, project: &str, access_token: &str) {
         .mount(server)
         .await;
 }
+
+/// The path of the default service account's description (google-auth reads its `email`).
+pub const ACCOUNT_PATH: &str = "/computeMetadata/v1/instance/service-accounts/default/";
+
+/// Mounts the default service account's description, naming `email` (google-auth's
+/// `?recursive=true` read), for clients that need the account itself (Vault's gcp login).
+pub async fn mount_account(server: &MockServer, email: &str) {
+    Mock::given(method("GET"))
+        .and(path(ACCOUNT_PATH))
+        .and(header("metadata-flavor", "Google"))
+        .respond_with(google(ResponseTemplate::new(200).set_body_json(json!({
+            "aliases": ["default"], "email": email,
+            "scopes": ["https://www.googleapis.com/auth/cloud-platform"]
+        }))))
+        .mount(server)
+        .await;
+}

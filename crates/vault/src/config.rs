@@ -496,6 +496,14 @@ pub enum GcpKeySource {
     File(PathBuf),
     /// The key file's JSON (kwarg `gcp_keyfile_dict`).
     Json(SecretString),
+    /// No key: the GCE metadata server's default service account (application-default credentials on
+    /// GCE, GKE, Cloud Run, Composer), whose JWT Google's IAM `signJwt` signs, as Airflow does.
+    MetadataServer {
+        /// `http://$GCE_METADATA_HOST`, else `http://metadata.google.internal`.
+        metadata: String,
+        /// IAM's endpoint (kwarg `gcp_iam_endpoint`, an extension), default `https://iam.googleapis.com`.
+        iam: String,
+    },
 }
 
 /// The `gcp` (IAM type) login.

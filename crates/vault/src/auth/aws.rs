@@ -226,9 +226,9 @@ async fn assume_role(
         &headers,
         body.as_bytes(),
     )?;
-    // Its own client (default TLS, no Vault proxies or client certificate): see client::sts_client.
+    // Its own client (default TLS, no Vault proxies or client certificate): see client::cloud_client.
     let client = transport
-        .sts()
+        .cloud()
         .ok_or_else(|| Failure::Local("no STS client was built".into()))?;
     let mut request = client.post(&url).header("Content-Type", FORM).body(body);
     for (k, v) in signed {

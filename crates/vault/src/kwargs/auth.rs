@@ -308,6 +308,28 @@ fn assume_role_params(value: &Value) -> Result<Vec<(String, String)>, Error> {
     Ok(params)
 }
 
+/// `gcp_iam_endpoint` (an extension): an http(s) URL without credentials; default Google's.
+fn iam_endpoint(given: Option<&str>) -> Result<String, Error> {
+    let Some(url) = given.filter(|u| !u.is_empty()) else {
+        return Ok("https://iam.googleapis.com".into());
+    };
+    match url::Url::parse(url) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.username().is_empty()
+                && u.password().is_none() =>
+        {
+            Ok(url.trim_end_matches('/').to_owned())
+        }
+        _ => Err(invalid_kwarg(
+            BACKEND,
+            "gcp_iam_endpoint",
+            "expected an http:// or https:// URL with a host and no user name or password",
+        )),
+    }
+}
+
 fn gcp(raw: &RawKwargs, role_id: Option<String>, env: &EnvSnapshot) -> Result<GcpAuth, Error> {
     let scopes: Vec<String> = match &raw.gcp_scopes {
         Some(OneOrMany::One(s)) => s
@@ -340,15 +362,15 @@ fn gcp(raw: &RawKwargs, role_id: Option<String>, env: &EnvSnapshot) -> Result<Gc
         }
         (None, Some(Value::Null) | None) => match env.get("GOOGLE_APPLICATION_CREDENTIALS") {
             Some(path) => GcpKeySource::File(path.into()),
-            None => {
-                return Err(invalid_kwarg(
-                    BACKEND,
-                    "gcp_key_path, gcp_keyfile_dict",
-                    "The 'gcp' authentication type needs a service-account key: set 'gcp_key_path' or \
-                     'gcp_keyfile_dict' (or GOOGLE_APPLICATION_CREDENTIALS); credentials from the GCE metadata \
-                     server are not supported",
-                ));
-            }
+            // Application-default credentials without a key file: the metadata server's account.
+            None => GcpKeySource::MetadataServer {
+                metadata: format!(
+                    "http://{}",
+                    env.get("GCE_METADATA_HOST")
+                        .unwrap_or("metadata.google.internal")
+                ),
+                iam: iam_endpoint(raw.gcp_iam_endpoint.as_deref())?,
+            },
         },
         (None, Some(_)) => {
             return Err(invalid_kwarg(

@@ -600,9 +600,10 @@ fn construction_errors_follow_airflow() {
             json!({ "auth_type": "gcp", "gcp_scopes": "s" }),
             "The 'gcp' authentication type requires 'role_id'",
         ),
+        // Without a key, gcp uses the GCE metadata server (crates/cli/tests/vault_gcp_metadata.rs).
         (
-            json!({ "auth_type": "gcp", "gcp_scopes": "s", "role_id": "r" }),
-            "needs a service-account key",
+            json!({ "auth_type": "gcp", "gcp_scopes": "s", "role_id": "r", "gcp_iam_endpoint": "ftp://iam" }),
+            "kwarg `gcp_iam_endpoint`",
         ),
         (
             json!({ "auth_type": "userpass", "username": "u" }),
