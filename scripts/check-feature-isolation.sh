@@ -20,11 +20,11 @@ AWS_SESSION='aws-config|aws-credential-types|aws-runtime|aws-sdk-sts|aws-sigv4|a
 
 allowed_for() {
   case "$1" in
-    # The aws_iam login signs sts:GetCallerIdentity with aws-sigv4 (+ aws-credential-types) and reads
-    # sts:AssumeRole's XML with aws-smithy-xml; the aws-smithy-* below come with those two. No AWS SDK
-    # service crate, no aws-config (no credential chain, no IMDS), no Google or Azure crate: gcp login
-    # JWTs are signed locally with jsonwebtoken.
-    vault) echo "^($TLS|aws-sigv4|aws-credential-types|aws-smithy-(async|http|runtime-api|runtime-api-macros|schema|types|xml))\$" ;;
+    # The aws_iam login signs sts:GetCallerIdentity with aws-sigv4 and reads sts:AssumeRole's XML with
+    # aws-smithy-xml; without static keys it takes AWS's default credential chain (profile, web identity,
+    # container, IMDS) from the AWS session crate, as Airflow takes boto3's: aws-config with its STS client.
+    # No other AWS service crate, no Google or Azure crate: gcp login JWTs are signed locally.
+    vault) echo "^($TLS|$AWS_SESSION)\$" ;;
     # The AWS session shared by both AWS backends (aws-config with STS, the smithy runtime), and each
     # backend's own service crate only: an SSM build has no Secrets Manager crate and the reverse.
     aws-ssm) echo "^($TLS|$AWS_SESSION|aws-sdk-ssm)\$" ;;

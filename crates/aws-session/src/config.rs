@@ -2,6 +2,7 @@
 //! session builder (`client.rs`, `auth/`) needs.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use airflow_secrets_core::Error;
@@ -68,6 +69,9 @@ pub(crate) struct AssumeRole {
     pub(crate) tags: Vec<(String, String)>,
     /// `service_config.sts.endpoint_url`: Airflow never uses the global `endpoint_url` for AssumeRole.
     pub(crate) sts_endpoint_url: Option<String>,
+    /// `assume_role_method = "assume_role_with_web_identity"`: `AssumeRoleWithWebIdentity` with the
+    /// token of this file (unsigned) instead of `AssumeRole` with the base credentials.
+    pub(crate) web_identity_token_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for AssumeRole {
@@ -80,6 +84,7 @@ impl fmt::Debug for AssumeRole {
                 &self.external_id.as_ref().map(|_| "[REDACTED]"),
             )
             .field("duration", &self.duration)
+            .field("web_identity_token_file", &self.web_identity_token_file)
             .field("policy_arns", &self.policy_arns)
             .field(
                 "sts_endpoint_url",
@@ -366,16 +371,16 @@ fn assume_role(service: Service, k: &AwsConnectionKwargs) -> Result<Option<Assum
             "expected a role ARN such as `arn:aws:iam::123456789012:role/airflow`",
         ));
     }
-    match k.assume_role_method.as_deref() {
-        None | Some("assume_role") => {}
-        Some(m @ ("assume_role_with_saml" | "assume_role_with_web_identity")) => {
+    let web_identity_token_file = match k.assume_role_method.as_deref() {
+        None | Some("assume_role") => None,
+        Some("assume_role_with_web_identity") => Some(web_identity_token_file(backend, k)?),
+        Some("assume_role_with_saml") => {
             return Err(invalid_kwarg(
                 backend,
                 "assume_role_method",
-                format!(
-                    "`{m}` is not supported by airflow-secrets; only `assume_role` is (for web identity, \
-                         leave role_arn unset and let the default chain read AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE)"
-                ),
+                "`assume_role_with_saml` is not supported by airflow-secrets (it logs in to an identity \
+                 provider over HTTP with a password or Kerberos to get the SAML assertion); use \
+                 `assume_role` or `assume_role_with_web_identity`",
             ));
         }
         Some(m) => {
@@ -384,11 +389,12 @@ fn assume_role(service: Service, k: &AwsConnectionKwargs) -> Result<Option<Assum
                 "assume_role_method",
                 format!(
                     "`{m}` is not one of Airflow's methods (assume_role, assume_role_with_saml, \
-                         assume_role_with_web_identity); airflow-secrets supports `assume_role`"
+                         assume_role_with_web_identity); airflow-secrets supports `assume_role` and \
+                         `assume_role_with_web_identity`"
                 ),
             ));
         }
-    }
+    };
     let a = k.assume_role_kwargs.clone().unwrap_or_default();
     let AssumeRoleKwargs {
         role_session_name,
@@ -413,9 +419,16 @@ fn assume_role(service: Service, k: &AwsConnectionKwargs) -> Result<Option<Assum
     if let Some(url) = &sts_endpoint_url {
         check_url(backend, "service_config.sts.endpoint_url", url)?;
     }
+    // Airflow names the AssumeRole session itself; for web identity botocore's fetcher does.
+    let default_session_name = if web_identity_token_file.is_some() {
+        botocore_session_name()
+    } else {
+        service.default_role_session_name()
+    };
     Ok(Some(AssumeRole {
         role_arn,
-        session_name: role_session_name.unwrap_or_else(|| service.default_role_session_name()),
+        session_name: role_session_name.unwrap_or(default_session_name),
+        web_identity_token_file,
         external_id,
         duration: duration_seconds.map(|s| Duration::from_secs(s.into())),
         policy,
@@ -431,6 +444,64 @@ fn assume_role(service: Service, k: &AwsConnectionKwargs) -> Result<Option<Assum
             .collect(),
         sts_endpoint_url,
     }))
+}
+
+/// botocore's `_generate_assume_role_name`: `botocore-session-<unix seconds>`.
+fn botocore_session_name() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("botocore-session-{now}")
+}
+
+/// The token file of `assume_role_with_web_identity`, as Airflow's `_get_web_identity_credential_fetcher`:
+/// `assume_role_with_web_identity_federation` must be `file` (Airflow raises `Unsupported federation`
+/// for anything else, a missing one included; `google` is not supported here), and the file is
+/// `assume_role_with_web_identity_token_file`, else `AWS_WEB_IDENTITY_TOKEN_FILE`.
+fn web_identity_token_file(
+    backend: &'static str,
+    k: &AwsConnectionKwargs,
+) -> Result<PathBuf, Error> {
+    const FEDERATION: &str = "assume_role_with_web_identity_federation";
+    match k.assume_role_with_web_identity_federation.as_deref() {
+        Some("file") => {}
+        Some("google") => {
+            return Err(invalid_kwarg(
+                backend,
+                FEDERATION,
+                "`google` (a Google ID token as the web identity) is not supported by airflow-secrets; \
+                 use `file` with a token file",
+            ));
+        }
+        other => {
+            return Err(invalid_kwarg(
+                backend,
+                FEDERATION,
+                format!(
+                    "Unsupported federation: {}. `assume_role_with_web_identity` needs \
+                     `assume_role_with_web_identity_federation` = `file` (as in Airflow)",
+                    other.unwrap_or("None")
+                ),
+            ));
+        }
+    }
+    let from_env = || {
+        airflow_secrets_core::provider::env::EnvSnapshot::capture(&["AWS_WEB_IDENTITY_TOKEN_FILE"])
+            .get("AWS_WEB_IDENTITY_TOKEN_FILE")
+            .map(str::to_owned)
+    };
+    given(&k.assume_role_with_web_identity_token_file)
+        .or_else(from_env)
+        .map(PathBuf::from)
+        .ok_or_else(|| {
+            invalid_kwarg(
+                backend,
+                "assume_role_with_web_identity_token_file",
+                "`assume_role_with_web_identity` needs the token file: set this kwarg or \
+                 AWS_WEB_IDENTITY_TOKEN_FILE",
+            )
+        })
 }
 
 /// A timeout kwarg: finite, more than 0, at most a day ([`limits::seconds`]).
@@ -577,6 +648,49 @@ mod tests {
         );
         assert!(err(json!({"role_arn": "arn:aws:iam::1:role/r", "assume_role_kwargs": {"DurationSeconds": 60}}))
             .contains("between 900 and 43200"));
+        assert!(a.web_identity_token_file.is_none());
+        // Web identity: the `file` federation and a token file are required, as Airflow needs them.
+        let web = |extra: Value| {
+            let mut k = json!({"role_arn": "arn:aws:iam::1:role/r",
+                "assume_role_method": "assume_role_with_web_identity"});
+            k.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            k
+        };
+        let s = config(web(
+            json!({"assume_role_with_web_identity_federation": "file",
+            "assume_role_with_web_identity_token_file": "/var/run/token"}),
+        ))
+        .unwrap();
+        let a = s.assume_role.unwrap();
+        assert_eq!(
+            a.web_identity_token_file.as_deref(),
+            Some(std::path::Path::new("/var/run/token"))
+        );
+        assert!(
+            a.session_name.starts_with("botocore-session-"),
+            "{}",
+            a.session_name
+        );
+        for (extra, expected) in [
+            (json!({}), "Unsupported federation: None."),
+            (
+                json!({"assume_role_with_web_identity_federation": "saml"}),
+                "Unsupported federation: saml.",
+            ),
+            (
+                json!({"assume_role_with_web_identity_federation": "google"}),
+                "`google` (a Google ID token as the web identity) is not supported",
+            ),
+        ] {
+            let e = err(web(extra));
+            assert!(
+                e.contains("kwarg `assume_role_with_web_identity_federation`")
+                    && e.contains(expected),
+                "{e}"
+            );
+        }
         // Without role_arn the assume-role kwargs are ignored, as in Airflow.
         assert!(
             config(json!({"assume_role_kwargs": {"ExternalId": "x"}}))

@@ -98,9 +98,21 @@ pub struct AwsConnectionKwargs {
     /// `role_arn`: assume this role (STS `AssumeRole`) with the credentials above.
     #[serde(default)]
     pub role_arn: Option<String>,
-    /// `assume_role_method`: only `"assume_role"` (Airflow's default) is supported.
+    /// `assume_role_method`: `"assume_role"` (Airflow's default) or `"assume_role_with_web_identity"`
+    /// (`assume_role_with_saml` is refused).
     #[serde(default)]
     pub assume_role_method: Option<String>,
+    /// `assume_role_with_web_identity_federation`: where the web identity token comes from; Airflow
+    /// requires it with `assume_role_with_web_identity`. `"file"` is supported (`"google"` is not).
+    #[serde(default)]
+    pub assume_role_with_web_identity_federation: Option<String>,
+    /// `assume_role_with_web_identity_token_file`: the token file (else `AWS_WEB_IDENTITY_TOKEN_FILE`).
+    #[serde(default)]
+    pub assume_role_with_web_identity_token_file: Option<String>,
+    /// `assume_role_with_web_identity_federation_audience`: the audience of a `google` federation's
+    /// token (accepted so that Airflow's kwargs parse; `google` itself is refused).
+    #[serde(default)]
+    pub assume_role_with_web_identity_federation_audience: Option<String>,
     /// `assume_role_kwargs`: extra `AssumeRole` parameters.
     #[serde(default, deserialize_with = "assume_role_kwargs")]
     pub assume_role_kwargs: Option<AssumeRoleKwargs>,
@@ -137,6 +149,19 @@ impl AwsConnectionKwargs {
             ("endpoint_url", self.endpoint_url.is_some()),
             ("role_arn", self.role_arn.is_some()),
             ("assume_role_method", self.assume_role_method.is_some()),
+            (
+                "assume_role_with_web_identity_federation",
+                self.assume_role_with_web_identity_federation.is_some(),
+            ),
+            (
+                "assume_role_with_web_identity_token_file",
+                self.assume_role_with_web_identity_token_file.is_some(),
+            ),
+            (
+                "assume_role_with_web_identity_federation_audience",
+                self.assume_role_with_web_identity_federation_audience
+                    .is_some(),
+            ),
             ("assume_role_kwargs", self.assume_role_kwargs.is_some()),
             ("verify", self.verify.is_some()),
             ("config_kwargs", self.config_kwargs.is_some()),
@@ -169,6 +194,14 @@ impl fmt::Debug for AwsConnectionKwargs {
             )
             .field("role_arn", &self.role_arn)
             .field("assume_role_method", &self.assume_role_method)
+            .field(
+                "assume_role_with_web_identity_federation",
+                &self.assume_role_with_web_identity_federation,
+            )
+            .field(
+                "assume_role_with_web_identity_token_file",
+                &self.assume_role_with_web_identity_token_file,
+            )
             .field("assume_role_kwargs", &self.assume_role_kwargs)
             .field("verify", &self.verify)
             .field("config_kwargs", &self.config_kwargs)

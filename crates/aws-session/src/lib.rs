@@ -5,6 +5,7 @@ mod auth;
 mod body_limit;
 mod client;
 mod config;
+mod default_chain;
 mod errors;
 mod kwargs;
 mod lazy;
@@ -14,6 +15,7 @@ mod tls;
 pub use body_limit::MAX_RESPONSE_BYTES;
 pub use client::{CountAttempts, TRANSIENT};
 pub use config::SessionConfig;
+pub use default_chain::{ChainCredentials, configured_region, default_chain};
 pub use errors::{classify, login};
 pub use kwargs::{
     AssumeRoleKwargs, AwsConnectionKwargs, ConfigKwargs, PolicyArn, RetriesKwargs, RetryModeKwarg,

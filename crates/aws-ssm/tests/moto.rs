@@ -263,6 +263,69 @@ async fn role_arn_assumes_the_role_through_sts() {
     ]);
 }
 
+/// `assume_role_method = "assume_role_with_web_identity"` with the `file` federation (Airflow's
+/// `_get_web_identity_credential_fetcher`): moto's STS exchanges the token of the file for the role's
+/// credentials (filed under the role's account), which sign SSM's requests.
+#[tokio::test]
+async fn web_identity_assumes_the_role_with_the_token_file() {
+    let logs = capture();
+    let moto = start_moto();
+    let role_arn = "arn:aws:iam::222222222222:role/airflow-irsa";
+    put(
+        &seed_client(&moto.url(), None),
+        "/airflow/variables/where",
+        "default account",
+        false,
+    )
+    .await;
+    let role = role_credentials(&moto.url(), role_arn).await;
+    put(
+        &seed_client(&moto.url(), Some(role)),
+        "/airflow/variables/where",
+        "web identity account",
+        true,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "eyJ.web-identity-jwt-4d2a.sig").unwrap();
+
+    let b = backend(
+        &moto.url(),
+        json!({"role_arn": role_arn, "assume_role_method": "assume_role_with_web_identity",
+               "assume_role_with_web_identity_federation": "file",
+               "assume_role_with_web_identity_token_file": token_file.to_str().unwrap(),
+               "assume_role_kwargs": {"RoleSessionName": "airflow-irsa", "DurationSeconds": 900},
+               "service_config": {"sts": {"endpoint_url": moto.url()}}}),
+    );
+    assert_eq!(
+        b.get_variable("where").await.unwrap().unwrap().expose(),
+        "web identity account"
+    );
+
+    // A token file that cannot be read: an authentication error naming the file, no value.
+    let missing = backend(
+        &moto.url(),
+        json!({"role_arn": role_arn, "assume_role_method": "assume_role_with_web_identity",
+               "assume_role_with_web_identity_federation": "file",
+               "assume_role_with_web_identity_token_file": dir.path().join("absent").to_str().unwrap(),
+               "service_config": {"sts": {"endpoint_url": moto.url()}}}),
+    );
+    let err = missing.get_variable("where").await.unwrap_err();
+    assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
+    let shown = err.to_string();
+    assert!(
+        shown.contains("AssumeRoleWithWebIdentity") && shown.contains("absent"),
+        "{shown}"
+    );
+    logs.assert_free_of(&[
+        "web identity account",
+        "default account",
+        "web-identity-jwt-4d2a",
+        SECRET_ACCESS_KEY,
+    ]);
+}
+
 #[tokio::test]
 async fn profile_name_reads_a_temporary_profile_file() {
     let logs = capture();

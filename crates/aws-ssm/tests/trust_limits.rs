@@ -190,17 +190,24 @@ async fn trust_endless_answer_through_the_ca_bundle_client_is_cut_at_1_mib() {
 /// STS `AssumeRole` for `role_arn` goes through the same capped client: an authentication error naming
 /// the cause, at most the configured attempts (3), memory bounded.
 async fn sts_flood(kind: Behaviour) {
+    sts_flood_with(kind, json!({})).await;
+}
+
+/// [`sts_flood`] with more kwargs (e.g. `assume_role_with_web_identity`).
+async fn sts_flood_with(kind: Behaviour, extra: Value) {
     let logs = capture();
     let seen = RawServer::start(kind.clone()).await;
     let sts = seen.addr();
     // SSM itself is never reached: the role's credentials come first.
-    let b = backend(
-        "http://127.0.0.1:1",
-        json!({
-            "role_arn": "arn:aws:iam::123456789012:role/airflow",
-            "service_config": {"sts": {"endpoint_url": format!("http://{sts}")}},
-        }),
-    );
+    let mut kwargs = json!({
+        "role_arn": "arn:aws:iam::123456789012:role/airflow",
+        "service_config": {"sts": {"endpoint_url": format!("http://{sts}")}},
+    });
+    kwargs
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    let b = backend("http://127.0.0.1:1", kwargs);
     let err = failed_lookup(&b).await;
     assert!(
         matches!(err, Error::Authentication { .. }),
@@ -224,4 +231,81 @@ async fn trust_sts_answer_announcing_10_gb_fails_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trust_endless_chunked_sts_answer_is_cut_at_1_mib() {
     sts_flood(Behaviour::FloodChunked).await;
+}
+
+/// `assume_role_with_web_identity` kwargs with a token file in `dir`.
+fn web_identity(dir: &Path) -> Value {
+    let token = dir.join("token");
+    std::fs::write(&token, "eyJ.web-identity.sig").unwrap();
+    json!({"assume_role_method": "assume_role_with_web_identity",
+           "assume_role_with_web_identity_federation": "file",
+           "assume_role_with_web_identity_token_file": token.to_str().unwrap()})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_web_identity_sts_answer_announcing_10_gb_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    sts_flood_with(Behaviour::FloodAnnounced, web_identity(dir.path())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_endless_chunked_web_identity_sts_answer_is_cut_at_1_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    sts_flood_with(Behaviour::FloodChunked, web_identity(dir.path())).await;
+}
+
+/// A web identity STS that is down, redirects or answers garbage: an authentication error naming
+/// AssumeRoleWithWebIdentity; one that trickles: the attempt's timeout; each within the bound, no token
+/// or key shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_broken_web_identity_sts_fails_clearly() {
+    let logs = capture();
+    let dir = tempfile::tempdir().unwrap();
+    let drip = RawServer::start(Behaviour::Drip).await;
+    let redirect = RawServer::start(Behaviour::RedirectTo("http://127.0.0.1:9/".into())).await;
+    let garbage = RawServer::start(Behaviour::Reply {
+        status: 200,
+        body: "<html>not STS</html>".into(),
+    })
+    .await;
+    let cases = [
+        (
+            "down",
+            format!("http://127.0.0.1:{}", airflow_secrets_testkit::free_port()),
+        ),
+        ("trickling", format!("http://{}", drip.addr())),
+        ("redirect", format!("http://{}", redirect.addr())),
+        ("garbage", format!("http://{}", garbage.addr())),
+    ];
+    for (case, sts) in cases {
+        let mut kwargs = web_identity(dir.path());
+        kwargs.as_object_mut().unwrap().extend(
+            json!({"role_arn": "arn:aws:iam::123456789012:role/airflow",
+                   "service_config": {"sts": {"endpoint_url": sts}},
+                   "config_kwargs": {"read_timeout": 2, "connect_timeout": 2,
+                                     "retries": {"total_max_attempts": 1}}})
+            .as_object()
+            .unwrap()
+            .clone(),
+        );
+        let b = backend("http://127.0.0.1:1", kwargs);
+        let err = failed_lookup(&b).await;
+        if case == "trickling" {
+            // The credentials are resolved inside the SSM attempt, so its 2 s attempt timeout fires
+            // first (as for `assume_role`): unavailable, timed out.
+            assert!(matches!(err, Error::Unavailable { .. }), "{case}: {err:?}");
+            assert!(err.to_string().contains("timed out"), "{case}: {err}");
+        } else {
+            assert!(
+                matches!(err, Error::Authentication { .. }),
+                "{case}: {err:?}"
+            );
+            assert!(
+                err.to_string().contains("AssumeRoleWithWebIdentity"),
+                "{case}: {err}"
+            );
+        }
+        assert_error_clean(&err, &["web-identity", SECRET_ACCESS_KEY]);
+    }
+    logs.assert_free_of(&["eyJ.web-identity.sig", SECRET_ACCESS_KEY]);
 }

@@ -10,12 +10,12 @@ use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async
 use google_cloud_auth::credentials::Credentials;
 use google_cloud_secretmanager_v1::client::SecretManagerService;
 use google_cloud_secretmanager_v1::model::AccessSecretVersionResponse;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
 
 use crate::BACKEND;
-use crate::auth::{HONOURED, Source};
+use crate::auth::{HONOURED, Source, metadata};
 use crate::client::{self, ClientError, Failure, RequestPolicy};
-use crate::config::Config;
+use crate::config::{Config, NO_PROJECT, Project};
 use crate::errors::{Outcome, Target, answer, classify};
 use crate::kwargs::CloudSecretManagerKwargs;
 use crate::names::{build_path, is_mangled_in_url, latest_version_name};
@@ -34,6 +34,8 @@ use crate::names::{build_path, is_mangled_in_url, latest_version_name};
 /// `*_lookup_pattern` (an extension) gets `Ok(None)` without a request.
 pub struct CloudSecretManagerBackend {
     config: Config,
+    /// The project: known at construction, or asked of the metadata server by the first lookup.
+    project: OnceCell<String>,
     /// Built on the first lookup; emptied when the SDK panicked during a call (its credentials' token
     /// refresh task is then gone for good), so the next lookup builds a fresh one.
     client: Mutex<Option<SecretManagerService>>,
@@ -43,7 +45,7 @@ impl fmt::Debug for CloudSecretManagerBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.config;
         f.debug_struct(BACKEND)
-            .field("project_id", &c.project_id)
+            .field("project_id", &self.project.get())
             .field("routes", &c.routes)
             .field("sep", &c.sep)
             .field("endpoint", &c.endpoint)
@@ -80,24 +82,55 @@ impl CloudSecretManagerBackend {
     /// As [`new`](Self::new), with `env` in place of the process environment (tests, or a service that
     /// keeps its own environment).
     pub fn with_env(kwargs: CloudSecretManagerKwargs, env: &EnvSnapshot) -> Result<Self, Error> {
+        let config = Config::new(kwargs, env)?;
+        let project = match &config.project {
+            Project::Known(id) => OnceCell::new_with(Some(id.clone())),
+            Project::FromMetadataServer(_) => OnceCell::new(),
+        };
         Ok(CloudSecretManagerBackend {
-            config: Config::new(kwargs, env)?,
+            config,
+            project,
             client: Mutex::new(None),
         })
     }
 
     /// Uses these credentials instead of the ones the kwargs select (any
     /// [`google_cloud_auth`] credentials, or your own `CredentialsProvider`). `impersonation_chain` and
-    /// `gcp_scopes` still apply. The project must then come from `project_id`.
+    /// `gcp_scopes` still apply. The project must then come from `project_id` (or the metadata server,
+    /// when the kwargs chose application-default credentials and named no project).
     pub fn with_credentials(mut self, credentials: Credentials) -> Self {
         self.config.plan.source = Source::Custom(credentials);
         self.client = Mutex::new(None);
         self
     }
 
-    /// The project secrets are read from.
-    pub fn project_id(&self) -> &str {
-        &self.config.project_id
+    /// The project secrets are read from; `None` while it is still to be asked of the GCE metadata
+    /// server (application-default credentials, no project named offline: the first lookup asks).
+    pub fn project_id(&self) -> Option<&str> {
+        self.project.get().map(String::as_str)
+    }
+
+    /// The project, asked of the metadata server at most once (concurrent first lookups share the
+    /// answer; a failure is not kept, so the next lookup asks again).
+    async fn project(&self, kind: SecretKind, key: &str, secret_id: &str) -> Result<&str, Error> {
+        let base = match &self.config.project {
+            Project::Known(id) => return Ok(id),
+            Project::FromMetadataServer(base) => base,
+        };
+        self.project
+            .get_or_try_init(|| async {
+                metadata::project_id(base, metadata::PROBE_TIMEOUT)
+                    .await
+                    .map_err(|problem| {
+                        let location = latest_version_name("(unknown project)", secret_id);
+                        LookupContext::new(BACKEND, kind, key, location).authentication(
+                            "finding the project of the application default credentials",
+                            format!("{NO_PROJECT} ({problem})"),
+                        )
+                    })
+            })
+            .await
+            .map(String::as_str)
     }
 
     /// The endpoint requests go to.
@@ -118,10 +151,12 @@ impl CloudSecretManagerBackend {
         Some(build_path(prefix, key, &self.config.sep))
     }
 
-    /// The full version name read for this key: `projects/P/secrets/ID/versions/latest`.
+    /// The full version name read for this key: `projects/P/secrets/ID/versions/latest` (`None` also
+    /// while the project is unknown, see [`project_id`](Self::project_id)).
     pub fn version_name(&self, kind: SecretKind, key: &str) -> Option<String> {
+        let project = self.project_id()?;
         self.secret_id(kind, key)
-            .map(|id| latest_version_name(&self.config.project_id, &id))
+            .map(|id| latest_version_name(project, &id))
     }
 
     /// Whether a lookup of `key` sends a request: its kind is enabled (prefix not `null`) and the key
@@ -241,7 +276,8 @@ impl SecretsBackend for CloudSecretManagerBackend {
             return Ok(None);
         };
         let secret_id = build_path(prefix, key, &self.config.sep);
-        let name = latest_version_name(&self.config.project_id, &secret_id);
+        let project = self.project(kind, key, &secret_id).await?;
+        let name = latest_version_name(project, &secret_id);
         // Created first: `elapsed` covers the client build, every attempt and the back-off.
         let ctx = LookupContext::new(BACKEND, kind, key, name);
         // No whole-lookup deadline: `timeout_seconds` bounds each attempt (client.rs), and
@@ -295,10 +331,10 @@ mod tests {
         let b = build(json!({"project_id": "explicit",
             "impersonation_chain": "t@from-email.iam.gserviceaccount.com"}))
         .unwrap();
-        assert_eq!(b.project_id(), "explicit");
+        assert_eq!(b.project_id(), Some("explicit"));
         let b =
             build(json!({"impersonation_chain": "t@from-email.iam.gserviceaccount.com"})).unwrap();
-        assert_eq!(b.project_id(), "from-email");
+        assert_eq!(b.project_id(), Some("from-email"));
     }
 
     #[test]

@@ -10,10 +10,24 @@ use airflow_secrets_core::provider::routes::Routes;
 use airflow_secrets_core::{Error, SecretKind};
 
 use crate::BACKEND;
-use crate::auth::{self, CredentialPlan};
+use crate::auth::{self, CredentialPlan, Source, metadata};
 use crate::client::{DEFAULT_ENDPOINT, RequestPolicy};
 use crate::kwargs::CloudSecretManagerKwargs;
 use crate::names::{SECRET_ID_PATTERN, is_valid_secret_name};
+
+/// Airflow's message when no project can be found.
+pub(crate) const NO_PROJECT: &str = "Project ID could not be determined. Please provide 'project_id' in \
+     backend configuration or ensure your credentials include a default project.";
+
+/// Where the project comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum Project {
+    /// `project_id`, or the credentials' own project.
+    Known(String),
+    /// Application-default credentials naming none offline: the metadata server at this base URL is
+    /// asked on the first lookup.
+    FromMetadataServer(String),
+}
 
 /// Everything a lookup needs, checked at construction.
 #[derive(Debug, Clone)]
@@ -21,7 +35,7 @@ pub(crate) struct Config {
     /// Per-kind prefixes (`None`: disabled) and `*_lookup_pattern` filters.
     pub routes: Routes,
     pub sep: String,
-    pub project_id: String,
+    pub project: Project,
     pub endpoint: String,
     pub plan: CredentialPlan,
     pub policy: RequestPolicy,
@@ -65,23 +79,28 @@ impl Config {
         let policy = request_policy(&kwargs)?;
         let endpoint = endpoint(kwargs.endpoint.as_deref())?;
         let (plan, credentials_project) = auth::plan(&kwargs, env)?;
-        let project_id = kwargs
+        let known = kwargs
             .project_id
             .clone()
             .filter(|p| !p.is_empty())
-            .or(credentials_project)
-            .ok_or_else(|| {
-                invalid_kwarg(
-                    BACKEND,
-                    "project_id",
-                    "Project ID could not be determined. Please provide 'project_id' in backend \
-                     configuration or ensure your credentials include a default project.",
-                )
-            })?;
+            .or(credentials_project);
+        let project = match known {
+            Some(id) => Project::Known(id),
+            // google.auth.default() asks the metadata server last; that is a request, so it waits for
+            // the first lookup.
+            None if matches!(plan.source, Source::ApplicationDefault) => {
+                Project::FromMetadataServer(metadata::base_url(
+                    env.get(metadata::METADATA_HOST_VAR),
+                ))
+            }
+            None => {
+                return Err(invalid_kwarg(BACKEND, "project_id", NO_PROJECT));
+            }
+        };
         Ok(Config {
             routes,
             sep: kwargs.sep,
-            project_id,
+            project,
             endpoint,
             plan,
             policy,

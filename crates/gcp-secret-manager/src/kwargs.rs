@@ -24,7 +24,7 @@ use serde_json::Value;
 ///     ..CloudSecretManagerKwargs::default()
 /// })
 /// .unwrap();
-/// assert_eq!(backend.project_id(), "my-project");
+/// assert_eq!(backend.project_id(), Some("my-project"));
 /// ```
 ///
 /// `Debug` never prints `gcp_keyfile_dict` or `gcp_credential_config_file` (they hold key material).

@@ -159,7 +159,7 @@ async fn a_key_file_gives_the_project_and_the_scopes() {
     let b = CloudSecretManagerBackend::from_kwargs(kwargs.as_object().unwrap()).unwrap();
     assert_eq!(
         b.project_id(),
-        "key-project",
+        Some("key-project"),
         "the key's project_id, as in Airflow"
     );
     assert_eq!(

@@ -13,9 +13,12 @@
 //! - [`airflow`]: the real, pinned Apache Airflow, run in one Python process per comparison;
 //! - [`openbao`]: a real OpenBao dev server, set up with the `bao` CLI;
 //! - [`moto`]: a real moto (AWS) server, boto3 seeding, and the suites' static AWS kwargs;
+//! - `aws_credentials` (feature `wiremock`): the AWS default chain's sources as local mocks (container
+//!   credentials, IMDSv2, profile files) and the decoding of a Vault `aws_iam` login;
 //! - `aws_json` (feature `wiremock`): an AWS JSON-protocol service (SSM, Secrets Manager) as a
 //!   conformance fixture;
 //! - `vault_responses` (feature `wiremock`): Vault's real response shapes for wiremock;
+//! - `gcp_metadata` (feature `wiremock`): the GCE metadata server (project id, token);
 //! - `gcp_mock` (feature `wiremock`): Secret Manager's REST format on a wiremock server;
 //! - `received` (feature `wiremock`): the requests a wiremock server received, counted or listed;
 //! - `airflow_db` (feature `sqlite`): an Airflow metadata database in a SQLite file;
@@ -25,9 +28,13 @@ pub mod airflow;
 #[cfg(feature = "sqlite")]
 pub mod airflow_db;
 #[cfg(feature = "wiremock")]
+pub mod aws_credentials;
+#[cfg(feature = "wiremock")]
 pub mod aws_json;
 pub mod conformance;
 pub mod errors;
+#[cfg(feature = "wiremock")]
+pub mod gcp_metadata;
 #[cfg(feature = "wiremock")]
 pub mod gcp_mock;
 pub mod leak_check;

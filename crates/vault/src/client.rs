@@ -16,7 +16,9 @@ use reqwest::redirect::{Attempt, Policy};
 use reqwest::{Certificate, Identity, Proxy};
 
 use crate::BACKEND;
-use crate::config::{ProxyScheme, RetryConfig, Timeout, VaultAuth, VaultConfig, Verify};
+use crate::config::{
+    GcpKeySource, ProxyScheme, RetryConfig, Timeout, VaultAuth, VaultConfig, Verify,
+};
 
 /// The statuses worth another attempt: the kernel's rule (429 and every 5xx) plus 412. Airflow builds
 /// hvac's session with `Retry(status_forcelist=[412, 500, 502, 503])`: 412 is what a Vault performance
@@ -132,17 +134,18 @@ fn with_timeouts(mut builder: reqwest::ClientBuilder, timeout: &Timeout) -> reqw
     builder
 }
 
-/// The client of `sts:AssumeRole` (aws_iam with `assume_role_kwargs`): default TLS verification and
-/// roots, environment proxies only, no client certificate, no redirects. Vault's `verify`, `cert`
-/// and `proxies` are settings for Vault; the STS answer carries fresh AWS keys.
-fn sts_client(timeout: &Timeout) -> Result<reqwest::Client, BuildError> {
+/// The client of the cloud's requests — `sts:AssumeRole` (aws_iam with `assume_role_kwargs`), the GCE
+/// metadata server and IAM `signJwt` (gcp without a key): default TLS verification and roots,
+/// environment proxies only, no client certificate, no redirects. Vault's `verify`, `cert` and
+/// `proxies` are settings for Vault; these answers carry fresh credentials.
+fn cloud_client(kwarg: &'static str, timeout: &Timeout) -> Result<reqwest::Client, BuildError> {
     with_timeouts(reqwest::Client::builder().tls_backend_rustls(), timeout)
         .redirect(Policy::none())
         .build()
         .map_err(|e| {
             build_error(
-                "assume_role_kwargs",
-                format!("cannot build the STS HTTP client: {e}"),
+                kwarg,
+                format!("cannot build the HTTP client for the cloud: {e}"),
             )
         })
 }
@@ -150,8 +153,8 @@ fn sts_client(timeout: &Timeout) -> Result<reqwest::Client, BuildError> {
 /// The shared transport: the reqwest client and what every request needs.
 pub(crate) struct Transport {
     http: reqwest::Client,
-    /// The STS client, for aws_iam with `assume_role_kwargs` only.
-    sts: Option<reqwest::Client>,
+    /// The cloud's client ([`cloud_client`]), for aws_iam with `assume_role_kwargs` and gcp without a key.
+    cloud: Option<reqwest::Client>,
     /// `<url>/v1` (the URL as configured, without its trailing `/`): hvac's `<base>/v1/<path>`.
     api_root: String,
     /// [`api_root`](Self::api_root) with its userinfo masked, for messages and logs.
@@ -207,16 +210,19 @@ impl Transport {
         let http = builder
             .build()
             .map_err(|e| build_error("verify", format!("cannot build the HTTP client: {e}")))?;
-        let sts = match &config.auth {
+        let cloud = match &config.auth {
             VaultAuth::AwsIam(aws) if aws.assume_role.is_some() => {
-                Some(sts_client(&config.timeout)?)
+                Some(cloud_client("assume_role_kwargs", &config.timeout)?)
+            }
+            VaultAuth::Gcp(gcp) if matches!(gcp.key, GcpKeySource::MetadataServer { .. }) => {
+                Some(cloud_client("auth_type", &config.timeout)?)
             }
             _ => None,
         };
         let api_root = format!("{}/v1", config.url.trim_end_matches('/'));
         Ok(Transport {
             http,
-            sts,
+            cloud,
             shown_root: redact::url(&api_root).into_owned(),
             api_root,
             namespace: config.namespace.clone(),
@@ -255,9 +261,9 @@ impl Transport {
         request
     }
 
-    /// The client of the STS call of `assume_role_kwargs` (never the Vault client).
-    pub fn sts(&self) -> Option<&reqwest::Client> {
-        self.sts.as_ref()
+    /// The client of the cloud's requests (STS, GCE metadata, IAM), never the Vault client.
+    pub fn cloud(&self) -> Option<&reqwest::Client> {
+        self.cloud.as_ref()
     }
 }
 

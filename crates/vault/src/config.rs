@@ -429,17 +429,35 @@ pub struct AwsCredentials {
     pub session_token: Option<SecretString>,
 }
 
+/// Where the `aws_iam` login's AWS credentials come from, as in Airflow's `_auth_aws_iam`.
+#[derive(Debug, Clone)]
+pub enum AwsCredentialSource {
+    /// `key_id` + `secret_id`: the request is signed with them, in `region` or hvac's `us-east-1`;
+    /// `assume_role_kwargs` is then ignored (as in Airflow).
+    Kwargs(AwsCredentials),
+    /// boto3's default chain (`boto3.Session()`): the `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
+    /// `AWS_SESSION_TOKEN` variables, read at construction (`environment`); without them, resolved at
+    /// each login by aws-config's chain: profile files, web identity, container credentials, instance
+    /// metadata. The region is `region`, else the session's (`AWS_REGION`, `AWS_DEFAULT_REGION`, the
+    /// profile's), else `us-east-1`.
+    DefaultChain {
+        /// The environment variables' keys, when both are set.
+        environment: Option<AwsCredentials>,
+        /// `AWS_REGION`, else `AWS_DEFAULT_REGION`, as read at construction.
+        environment_region: Option<String>,
+    },
+}
+
 /// The `aws_iam` login.
 #[derive(Debug, Clone)]
 pub struct AwsIamAuth {
     /// The Vault role (kwarg `role_id`); `None` lets Vault pick the role named after the IAM principal.
     pub role: Option<String>,
-    /// The credentials that sign the request (or that call `sts:AssumeRole` first); `None` when none
-    /// were found, which fails at login.
-    pub credentials: Option<AwsCredentials>,
+    /// The credentials that sign the request (or that call `sts:AssumeRole` first).
+    pub credentials: AwsCredentialSource,
     /// Assume this role first (kwarg `assume_role_kwargs`).
     pub assume_role: Option<AssumeRole>,
-    /// The SigV4 signing region (kwarg `region`; hvac's default is `us-east-1`).
+    /// The SigV4 signing region (kwarg `region`); when unset, see [`AwsCredentialSource`].
     pub region: Option<String>,
 }
 
@@ -478,6 +496,14 @@ pub enum GcpKeySource {
     File(PathBuf),
     /// The key file's JSON (kwarg `gcp_keyfile_dict`).
     Json(SecretString),
+    /// No key: the GCE metadata server's default service account (application-default credentials on
+    /// GCE, GKE, Cloud Run, Composer), whose JWT Google's IAM `signJwt` signs, as Airflow does.
+    MetadataServer {
+        /// `http://$GCE_METADATA_HOST`, else `http://metadata.google.internal`.
+        metadata: String,
+        /// IAM's endpoint (kwarg `gcp_iam_endpoint`, an extension), default `https://iam.googleapis.com`.
+        iam: String,
+    },
 }
 
 /// The `gcp` (IAM type) login.

@@ -18,10 +18,12 @@ use airflow_secrets_core::provider::env::EnvSnapshot;
 /// * `VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY`: client certificate when `cert` is not given (hvac);
 /// * `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`: `aws_iam` credentials when
 ///   `key_id`/`secret_id` are not given (the environment part of boto3's default chain);
-/// * `AWS_REGION`, `AWS_DEFAULT_REGION`: the STS region for `assume_role_kwargs`;
+/// * `AWS_REGION`, `AWS_DEFAULT_REGION`: the `aws_iam` session region and the STS region for
+///   `assume_role_kwargs` (the rest of AWS's default chain is read by aws-config at login);
 /// * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`: the STS endpoint for `assume_role_kwargs` (boto3);
 /// * `GOOGLE_APPLICATION_CREDENTIALS`: the service-account key file for `gcp` when neither
-///   `gcp_key_path` nor `gcp_keyfile_dict` is given (the file part of Google's default credentials).
+///   `gcp_key_path` nor `gcp_keyfile_dict` is given (the file part of Google's default credentials);
+/// * `GCE_METADATA_HOST`: the metadata server for `gcp` without any key (google-auth's variable).
 pub const HONOURED: &[&str] = &[
     "VAULT_ADDR",
     "VAULT_TOKEN",
@@ -37,6 +39,7 @@ pub const HONOURED: &[&str] = &[
     "AWS_ENDPOINT_URL_STS",
     "AWS_ENDPOINT_URL",
     "GOOGLE_APPLICATION_CREDENTIALS",
+    "GCE_METADATA_HOST",
 ];
 
 #[cfg(test)]

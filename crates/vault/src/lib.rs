@@ -20,9 +20,9 @@ pub const BACKEND: &str = "VaultBackend";
 pub use airflow_secrets_core::provider::env::EnvSnapshot;
 pub use backend::VaultBackend;
 pub use config::{
-    AssumeRole, AwsCredentials, AwsIamAuth, ClientCert, DEFAULT_KUBERNETES_JWT_PATH, DEFAULT_URL,
-    GcpAuth, GcpKeySource, KvVersion, MAX_BACKOFF, ProxyScheme, RetryConfig, Timeout, TokenSource,
-    VaultAuth, VaultConfig, Verify,
+    AssumeRole, AwsCredentialSource, AwsCredentials, AwsIamAuth, ClientCert,
+    DEFAULT_KUBERNETES_JWT_PATH, DEFAULT_URL, GcpAuth, GcpKeySource, KvVersion, MAX_BACKOFF,
+    ProxyScheme, RetryConfig, Timeout, TokenSource, VaultAuth, VaultConfig, Verify,
 };
 pub use env::HONOURED;
 pub use http::MAX_RESPONSE_BYTES;

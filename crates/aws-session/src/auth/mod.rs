@@ -3,6 +3,7 @@
 //! `AssumeRole` — and the check of the files the SDK reads for them ([`profile_files`]).
 
 pub(crate) mod profile_files;
+mod web_identity;
 
 use std::fmt;
 
@@ -73,6 +74,21 @@ pub(crate) async fn assume_role(sdk: SdkConfig, role: &AssumeRole) -> SdkConfig 
         Some(url) => sdk.to_builder().endpoint_url(url).build(),
         None => sdk.clone(),
     };
+    if let Some(token_file) = &role.web_identity_token_file {
+        let provider = web_identity::WebIdentityCredentials {
+            sts: aws_sdk_sts::Client::new(&sts_config),
+            role_arn: role.role_arn.clone(),
+            session_name: role.session_name.clone(),
+            token_file: token_file.clone(),
+            duration: role.duration,
+            policy: role.policy.clone(),
+            policy_arns: role.policy_arns.clone(),
+        };
+        return sdk
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+    }
     let mut builder = AssumeRoleProvider::builder(&role.role_arn)
         .session_name(&role.session_name)
         .configure(&sts_config);

@@ -39,12 +39,27 @@ const CHECKED: &[&str] = &[
 
 /// `Err(problem)` when a file the SDK is about to read is not a regular file or is too large.
 pub(crate) fn check(s: &SessionConfig) -> Result<(), String> {
-    check_in(s, &EnvSnapshot::capture(CHECKED))
+    check_in(
+        s.profile_files.is_none(),
+        matches!(s.credentials, CredentialSource::DefaultChain),
+        &EnvSnapshot::capture(CHECKED),
+    )
 }
 
-fn check_in(s: &SessionConfig, env: &EnvSnapshot) -> Result<(), String> {
+/// [`check`] for the whole default chain read from the process environment (no profile files given).
+pub(crate) fn check_default_chain() -> Result<(), String> {
+    check_in(true, true, &EnvSnapshot::capture(CHECKED))
+}
+
+/// `default_profile_files`: the SDK reads `AWS_CONFIG_FILE` / `~/.aws/config` & co.; `default_chain`: it
+/// also reads the token files of the default chain.
+fn check_in(
+    default_profile_files: bool,
+    default_chain: bool,
+    env: &EnvSnapshot,
+) -> Result<(), String> {
     let mut checks: Vec<(&str, Option<&str>, u64)> = Vec::new();
-    if s.profile_files.is_none() {
+    if default_profile_files {
         checks.push((
             "AWS_CONFIG_FILE",
             Some("~/.aws/config"),
@@ -56,7 +71,7 @@ fn check_in(s: &SessionConfig, env: &EnvSnapshot) -> Result<(), String> {
             MAX_PROFILE_FILE_BYTES,
         ));
     }
-    if matches!(s.credentials, CredentialSource::DefaultChain) {
+    if default_chain {
         checks.push((
             "AWS_WEB_IDENTITY_TOKEN_FILE",
             None,

@@ -7,6 +7,7 @@
 //! needs the caller's tokio runtime and, for every source but a service-account key, the network.
 
 mod keys;
+pub(crate) mod metadata;
 mod project;
 mod source;
 

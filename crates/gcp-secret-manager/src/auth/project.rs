@@ -15,12 +15,15 @@ use crate::BACKEND;
 /// `project_id` is not given (`GOOGLE_CLOUD_PROJECT`, `GCLOUD_PROJECT`, then the project of the
 /// credentials file at `GOOGLE_APPLICATION_CREDENTIALS` or `$HOME/.config/gcloud/...`). An empty value
 /// counts as unset. The Google auth library reads its own variables (`GOOGLE_APPLICATION_CREDENTIALS`,
-/// `GCE_METADATA_HOST`, ...) when it builds application-default credentials on the first lookup.
+/// ...) when it builds application-default credentials on the first lookup. `GCE_METADATA_HOST`: the
+/// metadata server asked for the project when nothing else names one (google-cloud-auth reads it too,
+/// from the process environment, for the token).
 pub const HONOURED: &[&str] = &[
     "GOOGLE_CLOUD_PROJECT",
     "GCLOUD_PROJECT",
     "GOOGLE_APPLICATION_CREDENTIALS",
     "HOME",
+    "GCE_METADATA_HOST",
 ];
 
 /// Airflow's `_get_project_id_from_service_account_email`: `email.split("@")[1].split(".")[0]`.

@@ -1,11 +1,11 @@
 //! `aws_iam`: a SigV4-signed `sts:GetCallerIdentity` request that Vault replays to STS (hvac's
 //! `iam_login`), optionally after an `sts:AssumeRole` (Airflow's `assume_role_kwargs`).
 //!
-//! Signing uses `aws-sigv4`; no AWS SDK service crate and no credential chain beyond the static keys
-//! and environment variables resolved at construction (no shared config files, SSO, or instance
-//! metadata).
+//! Signing uses `aws-sigv4`. Without `key_id`/`secret_id` the credentials come from boto3's default
+//! chain, as in Airflow: the `AWS_*` variables captured at construction, else aws-config's chain
+//! (profile, web identity, container, instance metadata) through the AWS session crate, at each login.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
@@ -17,7 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use airflow_secrets_core::provider::redact;
 
 use crate::client::Transport;
-use crate::config::{AssumeRole, AwsCredentials, AwsIamAuth};
+use crate::config::{AssumeRole, AwsCredentialSource, AwsCredentials, AwsIamAuth};
 use crate::errors::{Failure, chain};
 use crate::http::{read_body, too_large};
 
@@ -38,23 +38,75 @@ pub(crate) async fn login_request(
     auth: &AwsIamAuth,
     transport: &Transport,
 ) -> Result<IamLoginRequest, Failure> {
-    let base = auth.credentials.as_ref().ok_or_else(|| {
-        Failure::Local(
-            "no AWS credentials: set the key_id and secret_id kwargs, or AWS_ACCESS_KEY_ID and \
-             AWS_SECRET_ACCESS_KEY (shared config files, SSO and instance metadata are not read)"
-                .into(),
-        )
-    })?;
+    let (base, session_region) = base_credentials(auth, transport).await?;
     let assumed;
     let credentials = match &auth.assume_role {
         Some(assume) => {
-            assumed = assume_role(assume, base, transport).await?;
+            assumed = assume_role(assume, &base, transport).await?;
             &assumed
         }
-        None => base,
+        None => &base,
     };
-    let region = auth.region.as_deref().unwrap_or("us-east-1");
+    let region = auth
+        .region
+        .as_deref()
+        .or(session_region.as_deref())
+        .unwrap_or(DEFAULT_REGION);
     sign_get_caller_identity(credentials, region, SystemTime::now())
+}
+
+/// hvac's `iam_login` region when none is configured (Airflow would sign with the literal `None`).
+const DEFAULT_REGION: &str = "us-east-1";
+
+/// How long the default chain may take when `timeout` is `null`: botocore's default read timeout.
+const CHAIN_DEADLINE_WITHOUT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The credentials that sign (or call `sts:AssumeRole`), and the session's region for the default
+/// chain (`None` for static keys, which hvac signs in `region` or `us-east-1`).
+async fn base_credentials(
+    auth: &AwsIamAuth,
+    transport: &Transport,
+) -> Result<(AwsCredentials, Option<String>), Failure> {
+    let (environment, environment_region) = match &auth.credentials {
+        AwsCredentialSource::Kwargs(keys) => return Ok((keys.clone(), None)),
+        AwsCredentialSource::DefaultChain {
+            environment,
+            environment_region,
+        } => (environment, environment_region),
+    };
+    let no_credentials = |problem: String| {
+        Failure::Local(format!(
+            "no AWS credentials for the aws_iam login: {problem}. Set the key_id and secret_id \
+             kwargs, or configure boto3's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+             AWS_PROFILE and the shared files, AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, container or \
+             instance credentials)"
+        ))
+    };
+    // Only the region is needed from the files when the variables hold the keys.
+    if let Some(keys) = environment {
+        let region = match environment_region {
+            Some(region) => Some(region.clone()),
+            None => airflow_secrets_aws_session::configured_region()
+                .await
+                .map_err(no_credentials)?,
+        };
+        return Ok((keys.clone(), region));
+    }
+    let deadline = transport
+        .lock_wait
+        .unwrap_or(CHAIN_DEADLINE_WITHOUT_TIMEOUT);
+    let found = airflow_secrets_aws_session::default_chain(deadline)
+        .await
+        .map_err(no_credentials)?;
+    let credentials = AwsCredentials {
+        access_key_id: found.credentials.access_key_id().to_owned(),
+        secret_access_key: SecretString::from(found.credentials.secret_access_key().to_owned()),
+        session_token: found
+            .credentials
+            .session_token()
+            .map(|t| SecretString::from(t.to_owned())),
+    };
+    Ok((credentials, environment_region.clone().or(found.region)))
 }
 
 /// Signs hvac's `GetCallerIdentity` request and encodes it as Vault's `iam_request_*` fields. The
@@ -174,9 +226,9 @@ async fn assume_role(
         &headers,
         body.as_bytes(),
     )?;
-    // Its own client (default TLS, no Vault proxies or client certificate): see client::sts_client.
+    // Its own client (default TLS, no Vault proxies or client certificate): see client::cloud_client.
     let client = transport
-        .sts()
+        .cloud()
         .ok_or_else(|| Failure::Local("no STS client was built".into()))?;
     let mut request = client.post(&url).header("Content-Type", FORM).body(body);
     for (k, v) in signed {

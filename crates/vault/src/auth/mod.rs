@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::BACKEND;
 use crate::client::{Transport, header_safe, token_safe, with_retries};
-use crate::config::{TokenSource, VaultAuth, VaultConfig};
+use crate::config::{GcpKeySource, TokenSource, VaultAuth, VaultConfig};
 use crate::errors::{Failure, LoginError};
 use crate::http::{self, AuthInfo};
 
@@ -177,7 +177,16 @@ async fn login_once(auth: &VaultAuth, path: &str, transport: &Transport) -> Resu
             body
         }
         VaultAuth::Gcp(gcp) => {
-            let jwt = gcp::signed_jwt(gcp, std::time::SystemTime::now())?;
+            let now = std::time::SystemTime::now();
+            let jwt = match &gcp.key {
+                GcpKeySource::MetadataServer { metadata, iam } => {
+                    let client = transport
+                        .cloud()
+                        .ok_or_else(|| Failure::Local("no Google client was built".into()))?;
+                    gcp::metadata_signed_jwt(gcp, metadata, iam, client, now).await?
+                }
+                _ => gcp::signed_jwt(gcp, now)?,
+            };
             json!({ "role": gcp.role, "jwt": jwt.expose_secret() })
         }
     };

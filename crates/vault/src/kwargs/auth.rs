@@ -9,7 +9,8 @@ use super::checks::check_header_value;
 use super::raw::{AUTH_TYPES, OneOrMany, RawKwargs, secret_of, truthy};
 use crate::BACKEND;
 use crate::config::{
-    AssumeRole, AwsCredentials, AwsIamAuth, GcpAuth, GcpKeySource, TokenSource, VaultAuth,
+    AssumeRole, AwsCredentialSource, AwsCredentials, AwsIamAuth, GcpAuth, GcpKeySource,
+    TokenSource, VaultAuth,
 };
 use airflow_secrets_core::provider::env::EnvSnapshot;
 
@@ -177,12 +178,13 @@ fn aws_iam(
         };
         return Ok(AwsIamAuth {
             role,
-            credentials: Some(credentials),
+            credentials: AwsCredentialSource::Kwargs(credentials),
             assume_role: None,
             region,
         });
     }
-    let credentials = match (
+    // boto3's default chain: its first link (the variables) from the snapshot, the rest at login.
+    let environment = match (
         env.get("AWS_ACCESS_KEY_ID"),
         env.get("AWS_SECRET_ACCESS_KEY"),
     ) {
@@ -194,6 +196,14 @@ fn aws_iam(
                 .map(|t| secret_of(t.to_owned())),
         }),
         _ => None,
+    };
+    let environment_region = env
+        .get("AWS_REGION")
+        .or_else(|| env.get("AWS_DEFAULT_REGION"))
+        .map(str::to_owned);
+    let credentials = AwsCredentialSource::DefaultChain {
+        environment,
+        environment_region,
     };
     let assume_role = match &raw.assume_role_kwargs {
         None => None,
@@ -298,6 +308,28 @@ fn assume_role_params(value: &Value) -> Result<Vec<(String, String)>, Error> {
     Ok(params)
 }
 
+/// `gcp_iam_endpoint` (an extension): an http(s) URL without credentials; default Google's.
+fn iam_endpoint(given: Option<&str>) -> Result<String, Error> {
+    let Some(url) = given.filter(|u| !u.is_empty()) else {
+        return Ok("https://iam.googleapis.com".into());
+    };
+    match url::Url::parse(url) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.username().is_empty()
+                && u.password().is_none() =>
+        {
+            Ok(url.trim_end_matches('/').to_owned())
+        }
+        _ => Err(invalid_kwarg(
+            BACKEND,
+            "gcp_iam_endpoint",
+            "expected an http:// or https:// URL with a host and no user name or password",
+        )),
+    }
+}
+
 fn gcp(raw: &RawKwargs, role_id: Option<String>, env: &EnvSnapshot) -> Result<GcpAuth, Error> {
     let scopes: Vec<String> = match &raw.gcp_scopes {
         Some(OneOrMany::One(s)) => s
@@ -330,15 +362,15 @@ fn gcp(raw: &RawKwargs, role_id: Option<String>, env: &EnvSnapshot) -> Result<Gc
         }
         (None, Some(Value::Null) | None) => match env.get("GOOGLE_APPLICATION_CREDENTIALS") {
             Some(path) => GcpKeySource::File(path.into()),
-            None => {
-                return Err(invalid_kwarg(
-                    BACKEND,
-                    "gcp_key_path, gcp_keyfile_dict",
-                    "The 'gcp' authentication type needs a service-account key: set 'gcp_key_path' or \
-                     'gcp_keyfile_dict' (or GOOGLE_APPLICATION_CREDENTIALS); credentials from the GCE metadata \
-                     server are not supported",
-                ));
-            }
+            // Application-default credentials without a key file: the metadata server's account.
+            None => GcpKeySource::MetadataServer {
+                metadata: format!(
+                    "http://{}",
+                    env.get("GCE_METADATA_HOST")
+                        .unwrap_or("metadata.google.internal")
+                ),
+                iam: iam_endpoint(raw.gcp_iam_endpoint.as_deref())?,
+            },
         },
         (None, Some(_)) => {
             return Err(invalid_kwarg(

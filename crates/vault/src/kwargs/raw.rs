@@ -121,6 +121,9 @@ pub(super) struct RawKwargs {
     pub(super) gcp_keyfile_dict: Option<Value>,
     #[serde(default)]
     pub(super) gcp_scopes: Option<OneOrMany>,
+    // airflow-secrets extension: where IAM `signJwt` is sent for metadata-server credentials.
+    #[serde(default)]
+    pub(super) gcp_iam_endpoint: Option<String>,
     #[serde(default)]
     #[allow(dead_code)] // accepted for compatibility; no effect (README)
     pub(super) azure_tenant_id: Option<String>,
