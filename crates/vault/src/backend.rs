@@ -156,13 +156,14 @@ impl VaultBackend {
         .await
     }
 
-    /// Looks `key` up at one location: `Ok(None)` when it is not there.
-    async fn get_at(
+    /// Reads `key`'s secret at one location: its KV data and the context that names the read, or
+    /// `Ok(None)` when Vault has nothing there (404, soft-deleted, KV v2 data `null`).
+    async fn read_at(
         &self,
         kind: SecretKind,
         key: &str,
         location: &SecretLocation,
-    ) -> Result<Option<SecretValue>, Error> {
+    ) -> Result<Option<(LookupContext, Value)>, Error> {
         // Lookup patterns are a filter, not an access boundary: a key must not leave its path.
         if location.has_dot_segment() {
             let shown = format!("mount `{}`, path `{}`", location.mount, location.path);
@@ -178,13 +179,10 @@ impl VaultBackend {
         // No whole-lookup deadline: Vault's client has none (each request has its connect + read
         // deadline, and waiting for another lookup's login is bounded by it too).
         let data = deadline::within(&ctx, None, self.read(&ctx, transport, &url)).await?;
-        match data {
-            Some(data) => extract(&ctx, data),
-            None => {
-                tracing::debug!(backend = BACKEND, %kind, key, path = %location.path, "not found in Vault");
-                Ok(None)
-            }
+        if data.is_none() {
+            tracing::debug!(backend = BACKEND, %kind, key, path = %location.path, "not found in Vault");
         }
+        Ok(data.map(|data| (ctx, data)))
     }
 }
 
@@ -198,14 +196,16 @@ impl SecretsBackend for VaultBackend {
         if self.routes.route(kind, key).is_none() {
             return Ok(None);
         }
-        // Airflow's `*_path` may list several base paths: the first that has the key wins.
+        // Airflow's `*_path` may list several base paths (and `global_secrets_path` is the last): the
+        // first one holding a secret wins, even if that secret has no `value` (Airflow's `_get_secret`
+        // stops at the first response that is not `None`).
         for base in self.config.kind_paths(kind).0.unwrap_or_default() {
             let Some(location) = location(base, key, self.config.mount_point.as_deref()) else {
-                tracing::debug!(backend = BACKEND, %kind, key, "no mount_point and no `/` in the key: not looked up");
-                return Ok(None);
+                tracing::debug!(backend = BACKEND, %kind, key, base, "no mount and path to read for this key and base path: not looked up");
+                continue;
             };
-            if let Some(value) = self.get_at(kind, key, &location).await? {
-                return Ok(Some(value));
+            if let Some((ctx, data)) = self.read_at(kind, key, &location).await? {
+                return extract(&ctx, data);
             }
         }
         Ok(None)
