@@ -1,0 +1,254 @@
+//! Differential tests against the real Airflow ([`crate::airflow::run`]): generated inputs in batches
+//! (one Python process per batch of thousands of cases, never one per case), the edge strategies they
+//! are drawn from, and the report of every disagreement.
+//!
+//! Case counts scale with `AIRFLOW_SECRETS_DIFF_SCALE` (an integer multiplier, default 1: `=100` for
+//! the long runs); `AIRFLOW_SECRETS_DIFF_SEED` replays a run (every failure prints its seed).
+
+use std::fmt::Debug;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+/// The multiplier of every default case count: `AIRFLOW_SECRETS_DIFF_SCALE`, default 1.
+pub fn scale() -> usize {
+    match std::env::var("AIRFLOW_SECRETS_DIFF_SCALE") {
+        Ok(text) => text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| {
+                panic!("AIRFLOW_SECRETS_DIFF_SCALE must be a positive integer, got {text:?}")
+            }),
+        Err(_) => 1,
+    }
+}
+
+/// A seeded generator: `AIRFLOW_SECRETS_DIFF_SEED` if set, else the clock (printed by [`Report`]).
+pub struct Generator {
+    seed: u64,
+    runner: TestRunner,
+}
+
+impl Generator {
+    /// A generator seeded from `AIRFLOW_SECRETS_DIFF_SEED`, or from the clock.
+    pub fn new() -> Self {
+        let seed = match std::env::var("AIRFLOW_SECRETS_DIFF_SEED") {
+            Ok(text) => text.trim().parse().unwrap_or_else(|_| {
+                panic!("AIRFLOW_SECRETS_DIFF_SEED must be a u64, got {text:?}")
+            }),
+            Err(_) => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0),
+        };
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+        Generator {
+            seed,
+            runner: TestRunner::new_with_rng(Config::default(), rng),
+        }
+    }
+
+    /// The seed, to replay this run with `AIRFLOW_SECRETS_DIFF_SEED`.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// `n` values of `strategy` (not shrunk: a disagreement is printed as generated).
+    pub fn many<S: Strategy>(&mut self, strategy: S, n: usize) -> Vec<S::Value> {
+        (0..n)
+            .map(|_| {
+                strategy
+                    .new_tree(&mut self.runner)
+                    .expect("a strategy that generates")
+                    .current()
+            })
+            .collect()
+    }
+}
+
+impl Default for Generator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Pieces keys are made of where path and name rules have their edges.
+const KEY_PIECES: &[&str] = &[
+    "",
+    ".",
+    "..",
+    "...",
+    "%2e%2e",
+    "%2E.",
+    ".%2e",
+    "%",
+    "%41",
+    "/",
+    "//",
+    "\\",
+    "_",
+    "__",
+    "-",
+    "--",
+    " ",
+    "?",
+    "#",
+    ":",
+    "@",
+    "[",
+    "]",
+    "~",
+    "+",
+    "é",
+    "ü",
+    "日本",
+    "🙂",
+    "\u{0}",
+    "\t",
+    "\n",
+    "a",
+    "Z",
+    "0",
+    "9",
+    "db",
+    "smtp_default",
+    "aws_default",
+    "a.b",
+    "conn-id",
+];
+
+/// Keys at the edges: every printable ASCII character, `/`, `..`, `%2e%2e`, separators, unicode,
+/// control characters, empty and long keys.
+pub fn edge_key() -> impl Strategy<Value = String> {
+    let piece = proptest::sample::select(KEY_PIECES).prop_map(str::to_owned);
+    prop_oneof![
+        3 => "[ -~]{0,16}",
+        3 => proptest::collection::vec(prop_oneof![piece, "[a-zA-Z0-9_/.-]{1,6}"], 0..6)
+            .prop_map(|parts| parts.concat()),
+        1 => "\\PC{0,10}",
+        1 => "[a-zA-Z0-9_/-]{100,300}",
+        1 => Just(String::new()),
+    ]
+}
+
+/// Prefixes and base paths at the edges (milder than keys: what a configuration might hold).
+pub fn edge_prefix() -> impl Strategy<Value = String> {
+    let piece = proptest::sample::select(
+        &[
+            "",
+            "/",
+            "//",
+            "airflow",
+            "connections",
+            "/airflow/variables",
+            "a_b",
+            "p--",
+            "-",
+            "_",
+            ".",
+            "..",
+            "%2e",
+            " ",
+            "é",
+            "x/",
+            "team/",
+            "a-b_c",
+        ][..],
+    )
+    .prop_map(str::to_owned);
+    prop_oneof![
+        2 => proptest::collection::vec(piece, 0..4).prop_map(|p| p.concat()),
+        1 => "[ -~]{0,10}",
+    ]
+}
+
+/// Separators at the edges: Airflow's defaults, several characters (a set to `rstrip`), empty.
+pub fn edge_sep() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => proptest::sample::select(&["/", "-", "_", "", "--", "-_", "ab", ".", "é", " "][..])
+            .prop_map(str::to_owned),
+        1 => "[ -~]{0,3}",
+    ]
+}
+
+/// The disagreements of one differential: each prints its input, Airflow's answer and ours.
+pub struct Report {
+    name: &'static str,
+    seed: u64,
+    cases: usize,
+    failures: Vec<String>,
+    /// Known classes (departures, or another change pending) and how many cases each had.
+    classes: Vec<(&'static str, usize)>,
+}
+
+impl Report {
+    /// An empty report for the differential `name`, replayable with `generator`'s seed.
+    pub fn new(name: &'static str, generator: &Generator) -> Self {
+        Report {
+            name,
+            seed: generator.seed(),
+            cases: 0,
+            failures: Vec::new(),
+            classes: Vec::new(),
+        }
+    }
+
+    /// One case compared: a disagreement unless `airflow == ours`.
+    pub fn compare<I: Debug, T: PartialEq + Debug>(&mut self, input: &I, airflow: &T, ours: &T) {
+        self.cases += 1;
+        if airflow != ours {
+            self.failures.push(format!(
+                "input:   {input:?}\nAirflow: {airflow:?}\nours:    {ours:?}"
+            ));
+        }
+    }
+
+    /// One case that differs in a known, documented way (`class` names the departure).
+    pub fn known(&mut self, class: &'static str) {
+        self.cases += 1;
+        match self.classes.iter_mut().find(|(c, _)| *c == class) {
+            Some((_, n)) => *n += 1,
+            None => self.classes.push((class, 1)),
+        }
+    }
+
+    /// Prints the counts and fails with every disagreement (at most 30 shown).
+    pub fn finish(self) {
+        let known: usize = self.classes.iter().map(|(_, n)| n).sum();
+        eprintln!(
+            "differential {}: {} cases, {} agreed, {} known departures {:?}, {} disagreements (seed {})",
+            self.name,
+            self.cases,
+            self.cases - known - self.failures.len(),
+            known,
+            self.classes,
+            self.failures.len(),
+            self.seed
+        );
+        assert!(
+            self.cases > 0,
+            "differential {}: no case was compared",
+            self.name
+        );
+        assert!(
+            self.failures.is_empty(),
+            "differential {}: {} of {} cases disagree with Airflow (replay: AIRFLOW_SECRETS_DIFF_SEED={}):\n\n{}",
+            self.name,
+            self.failures.len(),
+            self.cases,
+            self.seed,
+            self.failures
+                .iter()
+                .take(30)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        );
+    }
+}
