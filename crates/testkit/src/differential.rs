@@ -245,10 +245,118 @@ impl Report {
             self.seed,
             self.failures
                 .iter()
-                .take(30)
+                .take(std::env::var("AIRFLOW_SECRETS_DIFF_SHOW").ok().and_then(|n| n.parse().ok()).unwrap_or(30))
                 .cloned()
                 .collect::<Vec<_>>()
                 .join("\n\n")
         );
     }
+}
+
+/// Kwargs values at the edges, as JSON text (`NaN` and `Infinity` are not JSON, but Python's
+/// `json.loads`, which reads Airflow's `backend_kwargs`, accepts them).
+pub const EDGE_VALUES: &[&str] = &[
+    "null", "true", "false", "0", "1", "-1", "2", "0.5", "1e19", "-1e19", "18446744073709551616", "NaN",
+    "Infinity", "-Infinity", "\"\"", "\"x\"", "\"true\"", "\"false\"", "\"1\"", "\"2\"", "\"30\"",
+    "\"/nonexistent/file\"", "[]", "[\"a\"]", "[1, 2]", "{}", "{\"a\": 1}",
+];
+
+/// Kwarg names no backend knows.
+pub const UNKNOWN_NAMES: &[&str] = &["foo", "session", "URL", " url", ""];
+
+/// `base` with each `(name, value text)` of `changes` set (replacing the base's value), as JSON text.
+pub fn kwargs_text(base: &serde_json::Value, changes: &[(String, &str)]) -> String {
+    let mut fields: Vec<String> = base
+        .as_object()
+        .expect("base kwargs are an object")
+        .iter()
+        .filter(|(name, _)| !changes.iter().any(|(changed, _)| changed == *name))
+        .map(|(name, value)| format!("{}: {value}", serde_json::Value::from(name.as_str())))
+        .collect();
+    for (name, value) in changes {
+        fields.push(format!("{}: {value}", serde_json::Value::from(name.as_str())));
+    }
+    format!("{{{}}}", fields.join(", "))
+}
+
+/// Every kwarg of `known` and of [`UNKNOWN_NAMES`] set to every one of [`EDGE_VALUES`], one at a
+/// time; then `random` more cases changing two or three kwargs at once.
+pub fn kwargs_cases(
+    generator: &mut Generator,
+    base: &serde_json::Value,
+    known: &[&str],
+    random: usize,
+) -> Vec<String> {
+    let names: Vec<&str> = known.iter().chain(UNKNOWN_NAMES).copied().collect();
+    let mut cases: Vec<String> = names
+        .iter()
+        .flat_map(|name| {
+            EDGE_VALUES
+                .iter()
+                .map(|value| kwargs_text(base, &[((*name).to_owned(), *value)]))
+        })
+        .collect();
+    let owned: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let change = (
+        proptest::sample::select(owned),
+        proptest::sample::select(EDGE_VALUES),
+    );
+    for changes in generator.many(proptest::collection::vec(change, 2..4), random) {
+        let changes: Vec<(String, &str)> = changes;
+        cases.push(kwargs_text(base, &changes));
+    }
+    cases
+}
+
+/// Python: `accepts(cls, text)` builds `cls(**json.loads(text))` and answers `{"accepted": bool,
+/// "error": str}`; for the scripts of the kwargs differentials.
+pub const PY_ACCEPTS: &str = r#"
+def accepts(cls, text):
+    try:
+        cls(**json.loads(text))
+        return {"accepted": True}
+    except Exception as e:
+        return {"accepted": False, "error": f"{type(e).__name__}: {e}"}
+"#;
+
+/// The deliberate departure a kwargs verdict that differs from Airflow's belongs to, when Airflow's
+/// constructor accepts the kwargs and ours refuses them with `ours` (our error's text). `extensions`
+/// are our kwargs Airflow does not have. `None`: not a known departure (a disagreement).
+///
+/// The classes (each a row of the departures table):
+/// * NaN/Infinity: not JSON; Python's `json.loads` reads them, our kwargs parser refuses the text;
+/// * unknown kwarg: refused, with the list of accepted ones (Airflow passes it on to its client,
+///   which fails at the first lookup, or ignores it);
+/// * extension kwarg with a bad value: Airflow has no such kwarg (its client fails on it at the first
+///   lookup);
+/// * limits: a number out of range (timeouts and retries: finite, positive where it must be, at most
+///   a day / 10 / 100);
+/// * types: a known kwarg with a value of the wrong JSON type or an empty/unusable one, refused at
+///   construction naming the kwarg; Airflow's constructor stores it unchecked (and fails at its first
+///   use, converts it with `str()`, or never uses it).
+pub fn kwargs_departure(ours: &str, extensions: &[&str]) -> Option<&'static str> {
+    if ours.starts_with("JSON:") {
+        return Some("NaN/Infinity: not JSON, refused (Airflow's json.loads reads them)");
+    }
+    if ours.contains("unknown kwarg") {
+        return Some("unknown kwarg: refused at construction (Airflow passes it on or ignores it)");
+    }
+    if extensions
+        .iter()
+        .any(|kwarg| ours.contains(&format!("kwarg `{kwarg}`")))
+    {
+        return Some("an extension kwarg with a bad value: refused (Airflow has no such kwarg)");
+    }
+    if ["must be", "at most", "finite", "negative", "at least", "too large", "out of range"]
+        .iter()
+        .any(|word| ours.contains(word))
+    {
+        return Some("a number out of the limits: refused at construction (Airflow stores it)");
+    }
+    if ours.contains("kwarg `") {
+        return Some(
+            "a value of the wrong type or an unusable one: refused at construction naming the kwarg (Airflow stores it unchecked)",
+        );
+    }
+    None
 }

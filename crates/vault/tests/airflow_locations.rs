@@ -7,7 +7,9 @@
 
 use airflow_secrets_core::SecretKind;
 use airflow_secrets_testkit::airflow;
-use airflow_secrets_testkit::differential::{Generator, Report, edge_key, edge_prefix, scale};
+use airflow_secrets_testkit::differential::{
+    Generator, PY_ACCEPTS, Report, edge_key, edge_prefix, kwargs_cases, kwargs_departure, scale,
+};
 use airflow_secrets_vault::{EnvSnapshot, VaultBackend};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -29,6 +31,7 @@ def record(self, request, **kwargs):
     return response
 requests.Session.send = record
 from airflow.providers.hashicorp.secrets.vault import VaultBackend
+ACCEPTS
 out = []
 for case in data["cases"]:
     try:
@@ -46,8 +49,21 @@ for case in data["cases"]:
         except Exception as e:
             answers.append({"error": f"{type(e).__name__}: {e}"})
     out.append({"answers": answers})
-print(json.dumps(out))
+kwargs = [accepts(VaultBackend, text) for text in data["kwargs_cases"]]
+print(json.dumps({"locations": out, "kwargs": kwargs}))
 "#;
+
+/// Airflow's `VaultBackend` kwargs (its signature and hvac's `Client` pass-throughs) and ours.
+const KNOWN_KWARGS: &[&str] = &[
+    "connections_path", "variables_path", "config_path", "use_team_secrets_path", "global_secrets_path",
+    "url", "auth_type", "auth_mount_point", "mount_point", "kv_engine_version", "token", "token_path",
+    "username", "password", "key_id", "secret_id", "role_id", "assume_role_kwargs", "region",
+    "kubernetes_role", "kubernetes_jwt_path", "gcp_key_path", "gcp_keyfile_dict", "gcp_scopes",
+    "azure_tenant_id", "azure_resource", "radius_host", "radius_secret", "radius_port", "jwt_role",
+    "jwt_token", "jwt_token_path", "namespace", "verify", "cert", "timeout", "proxies",
+    "allow_redirects", "connections_lookup_pattern", "variables_lookup_pattern",
+    "config_lookup_pattern", "max_retries", "retry_backoff_factor",
+];
 
 const URL: &str = "http://127.0.0.1:1";
 
@@ -136,7 +152,7 @@ async fn our_urls(
 }
 
 #[tokio::test]
-async fn read_locations_agree_with_airflow() {
+async fn locations_and_kwargs_acceptance_agree_with_airflow() {
     let mut generator = Generator::new();
     let (sets, keys_per_set) = (60 * scale(), 60);
     let cases: Vec<(Value, Vec<(SecretKind, String)>)> = generator
@@ -157,11 +173,15 @@ async fn read_locations_agree_with_airflow() {
             (kwargs, keys)
         })
         .collect();
+    let base = json!({ "url": URL, "token": "t" });
+    let kwargs_texts = kwargs_cases(&mut generator, &base, KNOWN_KWARGS, 1000 * scale());
     let input = json!({ "cases": cases.iter().map(|(kwargs, keys)| json!({
         "kwargs": kwargs,
         "keys": keys.iter().map(|(kind, key)| json!([kind_name(*kind), key])).collect::<Vec<_>>(),
-    })).collect::<Vec<_>>() });
-    let answers = airflow::run(AIRFLOW_SCRIPT, &input);
+    })).collect::<Vec<_>>(), "kwargs_cases": kwargs_texts });
+    let answers = airflow::run(&AIRFLOW_SCRIPT.replace("ACCEPTS", PY_ACCEPTS), &input);
+    let acceptance = kwargs_acceptance(&generator, &kwargs_texts, &answers["kwargs"]);
+    let answers = &answers["locations"];
 
     let mut report = Report::new("vault key → request URLs", &generator);
     for ((kwargs, keys), airflow) in cases.iter().zip(answers.as_array().unwrap()) {
@@ -194,4 +214,55 @@ async fn read_locations_agree_with_airflow() {
         }
     }
     report.finish();
+    acceptance.finish();
+}
+
+/// Compares Airflow's verdict on each kwargs text with ours.
+fn kwargs_acceptance(generator: &Generator, texts: &[String], airflow: &Value) -> Report {
+    let mut report = Report::new("vault kwargs acceptance", generator);
+    for (text, airflow) in texts.iter().zip(airflow.as_array().unwrap()) {
+        let ours = serde_json::from_str::<Map<String, Value>>(text)
+            .map_err(|e| format!("JSON: {e}"))
+            .and_then(|kwargs| {
+                VaultBackend::from_kwargs_with_env(&kwargs, &EnvSnapshot::empty())
+                    .map_err(|e| e.to_string())
+            });
+        let airflow_accepts = airflow["accepted"].as_bool().unwrap();
+        if airflow_accepts == ours.is_ok() {
+            report.compare(text, &airflow_accepts, &ours.is_ok());
+            continue;
+        }
+        match departure(text, airflow_accepts, ours.as_ref().err()) {
+            Some(class) => report.known(class),
+            None => report.compare(
+                text,
+                &format!("accepted: {airflow_accepts} {}", airflow["error"].as_str().unwrap_or_default()),
+                &format!("accepted: {} {}", ours.is_ok(), ours.as_ref().err().map(String::as_str).unwrap_or_default()),
+            ),
+        }
+    }
+    report
+}
+
+/// The documented departure a disagreement belongs to, if any (README "Kwargs acceptance").
+fn departure(text: &str, airflow_accepts: bool, ours: Option<&String>) -> Option<&'static str> {
+    match ours {
+        Some(ours) if airflow_accepts => kwargs_departure(
+            ours,
+            &[
+                "connections_lookup_pattern",
+                "variables_lookup_pattern",
+                "config_lookup_pattern",
+                "max_retries",
+                "retry_backoff_factor",
+            ],
+        ),
+        // Airflow compares `kv_engine_version` with [1, 2] as given; a per-key override is a string.
+        None if text.contains(r#""kv_engine_version": "1""#)
+            || text.contains(r#""kv_engine_version": "2""#) =>
+        {
+            Some("a string for a number or boolean is read (per-key overrides are strings)")
+        }
+        _ => None,
+    }
 }
