@@ -284,10 +284,12 @@ pub fn kwargs_text(base: &serde_json::Value, changes: &[(String, &str)]) -> Stri
 pub fn kwargs_cases(
     generator: &mut Generator,
     base: &serde_json::Value,
-    known: &[&str],
+    known: &[String],
     random: usize,
 ) -> Vec<String> {
-    let names: Vec<&str> = known.iter().chain(UNKNOWN_NAMES).copied().collect();
+    let mut names: Vec<&str> = known.iter().map(String::as_str).chain(UNKNOWN_NAMES.iter().copied()).collect();
+    names.sort_unstable();
+    names.dedup();
     let mut cases: Vec<String> = names
         .iter()
         .flat_map(|name| {
@@ -319,33 +321,82 @@ def accepts(cls, text):
         return {"accepted": False, "error": f"{type(e).__name__}: {e}"}
 "#;
 
+/// The kwargs our backend accepts, read from its "unknown kwarg" error (`...; accepted kwargs are: a, b`).
+pub fn accepted_kwargs(unknown_kwarg_error: &str) -> Vec<String> {
+    let (_, list) = unknown_kwarg_error
+        .split_once("accepted kwargs are: ")
+        .unwrap_or_else(|| panic!("not an unknown-kwarg error: {unknown_kwarg_error}"));
+    list.split(", ").map(|name| name.trim().to_owned()).collect()
+}
+
+/// Compares Airflow's verdicts on the kwargs `texts` (`[{"accepted": bool, "error": str}]`, from
+/// [`PY_ACCEPTS`]) with ours (`build`: our constructor on the parsed kwargs; text that is not JSON
+/// is refused before it). A differing verdict is a known departure when [`kwargs_departure`] (Airflow
+/// accepts, we refuse) or `reverse` (Airflow refuses, we accept: given the text) classes it.
+pub fn compare_kwargs(
+    report: &mut Report,
+    texts: &[String],
+    airflow: &serde_json::Value,
+    airflow_signature: &[&str],
+    build: impl Fn(&serde_json::Map<String, serde_json::Value>) -> Result<(), String>,
+    reverse: impl Fn(&str) -> Option<&'static str>,
+) {
+    let airflow = airflow.as_array().expect("Airflow's kwargs verdicts");
+    assert_eq!(texts.len(), airflow.len(), "one verdict per kwargs case");
+    for (text, airflow) in texts.iter().zip(airflow) {
+        let ours = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
+            .map_err(|e| format!("JSON: {e}"))
+            .and_then(|kwargs| build(&kwargs));
+        let airflow_accepts = airflow["accepted"].as_bool().expect("a verdict");
+        let class = match (&ours, airflow_accepts) {
+            (Ok(()), true) | (Err(_), false) => None,
+            (Err(ours), true) => kwargs_departure(ours, airflow_signature),
+            (Ok(()), false) => reverse(text),
+        };
+        match class {
+            Some(class) => report.known(class),
+            None if ours.is_ok() == airflow_accepts => {
+                report.compare(text, &airflow_accepts, &ours.is_ok())
+            }
+            None => report.compare(
+                text,
+                &format!(
+                    "accepted: {airflow_accepts} {}",
+                    airflow["error"].as_str().unwrap_or_default()
+                ),
+                &format!(
+                    "accepted: {} {}",
+                    ours.is_ok(),
+                    ours.as_ref().err().map(String::as_str).unwrap_or_default()
+                ),
+            ),
+        }
+    }
+}
+
 /// The deliberate departure a kwargs verdict that differs from Airflow's belongs to, when Airflow's
-/// constructor accepts the kwargs and ours refuses them with `ours` (our error's text). `extensions`
-/// are our kwargs Airflow does not have. `None`: not a known departure (a disagreement).
+/// constructor accepts the kwargs and ours refuses them with `ours` (our error's text).
+/// `airflow_signature` lists the kwargs Airflow's constructor itself takes; any other kwarg Airflow
+/// passes on to its client (hvac, boto3, the Azure SDK) or does not have (our extensions). `None`: not
+/// a known departure (a disagreement).
 ///
 /// The classes (each a row of the departures table):
 /// * NaN/Infinity: not JSON; Python's `json.loads` reads them, our kwargs parser refuses the text;
 /// * unknown kwarg: refused, with the list of accepted ones (Airflow passes it on to its client,
 ///   which fails at the first lookup, or ignores it);
-/// * extension kwarg with a bad value: Airflow has no such kwarg (its client fails on it at the first
-///   lookup);
+/// * a client or extension kwarg with a bad value: checked at construction (Airflow's constructor
+///   does not look at it; its client fails on it at the first lookup, or it is ours);
 /// * limits: a number out of range (timeouts and retries: finite, positive where it must be, at most
 ///   a day / 10 / 100);
-/// * types: a known kwarg with a value of the wrong JSON type or an empty/unusable one, refused at
-///   construction naming the kwarg; Airflow's constructor stores it unchecked (and fails at its first
-///   use, converts it with `str()`, or never uses it).
-pub fn kwargs_departure(ours: &str, extensions: &[&str]) -> Option<&'static str> {
+/// * types: a constructor kwarg with a value of the wrong JSON type or an empty/unusable one, refused
+///   at construction naming the kwarg; Airflow's constructor stores it unchecked (and fails at its
+///   first use, converts it with `str()`, or never uses it).
+pub fn kwargs_departure(ours: &str, airflow_signature: &[&str]) -> Option<&'static str> {
     if ours.starts_with("JSON:") {
         return Some("NaN/Infinity: not JSON, refused (Airflow's json.loads reads them)");
     }
     if ours.contains("unknown kwarg") {
         return Some("unknown kwarg: refused at construction (Airflow passes it on or ignores it)");
-    }
-    if extensions
-        .iter()
-        .any(|kwarg| ours.contains(&format!("kwarg `{kwarg}`")))
-    {
-        return Some("an extension kwarg with a bad value: refused (Airflow has no such kwarg)");
     }
     if ["must be", "at most", "finite", "negative", "at least", "too large", "out of range"]
         .iter()
@@ -353,10 +404,14 @@ pub fn kwargs_departure(ours: &str, extensions: &[&str]) -> Option<&'static str>
     {
         return Some("a number out of the limits: refused at construction (Airflow stores it)");
     }
-    if ours.contains("kwarg `") {
-        return Some(
+    let named = ours.split_once("kwarg `").and_then(|(_, rest)| rest.split_once('`'));
+    match named {
+        Some((kwarg, _)) if !airflow_signature.contains(&kwarg) => Some(
+            "a client or extension kwarg with a bad value: refused at construction (Airflow's constructor does not look at it)",
+        ),
+        Some(_) => Some(
             "a value of the wrong type or an unusable one: refused at construction naming the kwarg (Airflow stores it unchecked)",
-        );
+        ),
+        None => None,
     }
-    None
 }

@@ -8,7 +8,8 @@
 use airflow_secrets_core::SecretKind;
 use airflow_secrets_testkit::airflow;
 use airflow_secrets_testkit::differential::{
-    Generator, PY_ACCEPTS, Report, edge_key, edge_prefix, kwargs_cases, kwargs_departure, scale,
+    Generator, PY_ACCEPTS, Report, accepted_kwargs, compare_kwargs, edge_key, edge_prefix,
+    kwargs_cases, scale,
 };
 use airflow_secrets_vault::{EnvSnapshot, VaultBackend};
 use proptest::prelude::*;
@@ -53,16 +54,14 @@ kwargs = [accepts(VaultBackend, text) for text in data["kwargs_cases"]]
 print(json.dumps({"locations": out, "kwargs": kwargs}))
 "#;
 
-/// Airflow's `VaultBackend` kwargs (its signature and hvac's `Client` pass-throughs) and ours.
-const KNOWN_KWARGS: &[&str] = &[
+/// The kwargs of Airflow's `VaultBackend` constructor (hashicorp 4.8.4); the others go to hvac.
+const AIRFLOW_SIGNATURE: &[&str] = &[
     "connections_path", "variables_path", "config_path", "use_team_secrets_path", "global_secrets_path",
     "url", "auth_type", "auth_mount_point", "mount_point", "kv_engine_version", "token", "token_path",
     "username", "password", "key_id", "secret_id", "role_id", "assume_role_kwargs", "region",
     "kubernetes_role", "kubernetes_jwt_path", "gcp_key_path", "gcp_keyfile_dict", "gcp_scopes",
     "azure_tenant_id", "azure_resource", "radius_host", "radius_secret", "radius_port", "jwt_role",
-    "jwt_token", "jwt_token_path", "namespace", "verify", "cert", "timeout", "proxies",
-    "allow_redirects", "connections_lookup_pattern", "variables_lookup_pattern",
-    "config_lookup_pattern", "max_retries", "retry_backoff_factor",
+    "jwt_token", "jwt_token_path",
 ];
 
 const URL: &str = "http://127.0.0.1:1";
@@ -174,7 +173,7 @@ async fn locations_and_kwargs_acceptance_agree_with_airflow() {
         })
         .collect();
     let base = json!({ "url": URL, "token": "t" });
-    let kwargs_texts = kwargs_cases(&mut generator, &base, KNOWN_KWARGS, 1000 * scale());
+    let kwargs_texts = kwargs_cases(&mut generator, &base, &known_kwargs(), 1000 * scale());
     let input = json!({ "cases": cases.iter().map(|(kwargs, keys)| json!({
         "kwargs": kwargs,
         "keys": keys.iter().map(|(kind, key)| json!([kind_name(*kind), key])).collect::<Vec<_>>(),
@@ -217,52 +216,29 @@ async fn locations_and_kwargs_acceptance_agree_with_airflow() {
     acceptance.finish();
 }
 
-/// Compares Airflow's verdict on each kwargs text with ours.
+/// Airflow's verdicts on the kwargs texts against ours.
 fn kwargs_acceptance(generator: &Generator, texts: &[String], airflow: &Value) -> Report {
     let mut report = Report::new("vault kwargs acceptance", generator);
-    for (text, airflow) in texts.iter().zip(airflow.as_array().unwrap()) {
-        let ours = serde_json::from_str::<Map<String, Value>>(text)
-            .map_err(|e| format!("JSON: {e}"))
-            .and_then(|kwargs| {
-                VaultBackend::from_kwargs_with_env(&kwargs, &EnvSnapshot::empty())
-                    .map_err(|e| e.to_string())
-            });
-        let airflow_accepts = airflow["accepted"].as_bool().unwrap();
-        if airflow_accepts == ours.is_ok() {
-            report.compare(text, &airflow_accepts, &ours.is_ok());
-            continue;
-        }
-        match departure(text, airflow_accepts, ours.as_ref().err()) {
-            Some(class) => report.known(class),
-            None => report.compare(
-                text,
-                &format!("accepted: {airflow_accepts} {}", airflow["error"].as_str().unwrap_or_default()),
-                &format!("accepted: {} {}", ours.is_ok(), ours.as_ref().err().map(String::as_str).unwrap_or_default()),
-            ),
-        }
-    }
+    let build = |kwargs: &Map<String, Value>| {
+        VaultBackend::from_kwargs_with_env(kwargs, &EnvSnapshot::empty())
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    // Airflow compares `kv_engine_version` with [1, 2] as given; a per-key override is a string.
+    let reverse = |text: &str| {
+        (text.contains(r#""kv_engine_version": "1""#) || text.contains(r#""kv_engine_version": "2""#))
+            .then_some("a string for a number or boolean is read (per-key overrides are strings)")
+    };
+    compare_kwargs(&mut report, texts, airflow, AIRFLOW_SIGNATURE, build, reverse);
     report
 }
 
-/// The documented departure a disagreement belongs to, if any (README "Kwargs acceptance").
-fn departure(text: &str, airflow_accepts: bool, ours: Option<&String>) -> Option<&'static str> {
-    match ours {
-        Some(ours) if airflow_accepts => kwargs_departure(
-            ours,
-            &[
-                "connections_lookup_pattern",
-                "variables_lookup_pattern",
-                "config_lookup_pattern",
-                "max_retries",
-                "retry_backoff_factor",
-            ],
-        ),
-        // Airflow compares `kv_engine_version` with [1, 2] as given; a per-key override is a string.
-        None if text.contains(r#""kv_engine_version": "1""#)
-            || text.contains(r#""kv_engine_version": "2""#) =>
-        {
-            Some("a string for a number or boolean is read (per-key overrides are strings)")
-        }
-        _ => None,
-    }
+/// Every kwarg Airflow's constructor or ours knows.
+fn known_kwargs() -> Vec<String> {
+    let unknown = json!({ "\u{1}": 1 });
+    let error = VaultBackend::from_kwargs_with_env(unknown.as_object().unwrap(), &EnvSnapshot::empty())
+        .unwrap_err();
+    let mut known = accepted_kwargs(&error.to_string());
+    known.extend(AIRFLOW_SIGNATURE.iter().map(|k| (*k).to_owned()));
+    known
 }
