@@ -8,7 +8,10 @@
 use airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend;
 use airflow_secrets_core::SecretKind;
 use airflow_secrets_testkit::airflow;
-use airflow_secrets_testkit::differential::{Generator, Report, edge_key, edge_prefix, scale};
+use airflow_secrets_testkit::differential::{
+    Generator, PY_ACCEPTS, Report, accepted_kwargs, compare_kwargs, edge_key, edge_prefix,
+    kwargs_cases, scale,
+};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -25,6 +28,7 @@ class RecordingClient:
     def get_parameter(self, Name, WithDecryption):
         seen.append(Name)
         raise NotFound()
+ACCEPTS
 out = []
 for case in data["cases"]:
     try:
@@ -43,8 +47,19 @@ for case in data["cases"]:
         except Exception as e:
             answers.append({"error": f"{type(e).__name__}: {e}"})
     out.append({"answers": answers})
-print(json.dumps(out))
+kwargs = [accepts(SystemsManagerParameterStoreBackend, text) for text in data["kwargs_cases"]]
+print(json.dumps({"locations": out, "kwargs": kwargs}))
 "#;
+
+/// The kwargs of Airflow's constructor (amazon 9.39.0); the others are passed on to its client, or ours.
+const AIRFLOW_SIGNATURE: &[&str] = &[
+    "connections_prefix",
+    "connections_lookup_pattern",
+    "variables_prefix",
+    "variables_lookup_pattern",
+    "config_prefix",
+    "config_lookup_pattern",
+];
 
 /// Generated prefixes (left out, null, or a string at the edges).
 fn kwargs() -> impl Strategy<Value = Value> {
@@ -86,11 +101,32 @@ fn parameter_names_agree_with_airflow() {
         .into_iter()
         .map(|kwargs| (kwargs, generator.many(edge_key(), keys_per_set)))
         .collect();
-    let input = json!({ "cases": cases.iter().map(|(kwargs, keys)| json!({
+    let kwargs_texts = kwargs_cases(
+        &mut generator,
+        &json!({ "region_name": "us-east-1" }),
+        &known_kwargs(),
+        1000 * scale(),
+    );
+    let input = json!({ "kwargs_cases": kwargs_texts, "cases": cases.iter().map(|(kwargs, keys)| json!({
         "kwargs": kwargs,
         "keys": keys.iter().enumerate().map(|(i, key)| json!([KINDS[i % 3].1, key])).collect::<Vec<_>>(),
     })).collect::<Vec<_>>() });
-    let answers = airflow::run(AIRFLOW_SCRIPT, &input);
+    let answers = airflow::run(&AIRFLOW_SCRIPT.replace("ACCEPTS", PY_ACCEPTS), &input);
+    let mut acceptance = Report::new("aws-ssm kwargs acceptance", &generator);
+    let build = |kwargs: &Map<String, Value>| {
+        SystemsManagerParameterStoreBackend::from_kwargs(kwargs)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    compare_kwargs(
+        &mut acceptance,
+        &kwargs_texts,
+        &answers["kwargs"],
+        AIRFLOW_SIGNATURE,
+        build,
+        |_, _| None,
+    );
+    let answers = &answers["locations"];
 
     let mut report = Report::new("aws-ssm key → parameter name", &generator);
     for ((kwargs, keys), airflow) in cases.iter().zip(answers.as_array().unwrap()) {
@@ -98,14 +134,26 @@ fn parameter_names_agree_with_airflow() {
         let ours = match (ours, airflow.get("refused")) {
             (Ok(backend), None) => backend,
             (ours, refused) => {
-                report.compare(kwargs, &refused.map(|_| "refused"), &ours.err().map(|_| "refused"));
+                report.compare(
+                    kwargs,
+                    &refused.map(|_| "refused"),
+                    &ours.err().map(|_| "refused"),
+                );
                 continue;
             }
         };
-        for (i, (key, airflow)) in keys.iter().zip(airflow["answers"].as_array().unwrap()).enumerate() {
+        for (i, (key, airflow)) in keys
+            .iter()
+            .zip(airflow["answers"].as_array().unwrap())
+            .enumerate()
+        {
             let (kind, name) = KINDS[i % 3];
             let airflow: Result<Option<String>, String> = match airflow.get("names") {
-                Some(names) => Ok(names.as_array().unwrap().first().map(|n| n.as_str().unwrap().to_owned())),
+                Some(names) => Ok(names
+                    .as_array()
+                    .unwrap()
+                    .first()
+                    .map(|n| n.as_str().unwrap().to_owned())),
                 None => Err(airflow["error"].as_str().unwrap_or_default().to_owned()),
             };
             let ours: Result<Option<String>, String> = Ok(ours.parameter_name(kind, key));
@@ -113,4 +161,15 @@ fn parameter_names_agree_with_airflow() {
         }
     }
     report.finish();
+    acceptance.finish();
+}
+
+/// Every kwarg Airflow's constructor or ours knows.
+fn known_kwargs() -> Vec<String> {
+    let unknown = json!({ "\u{1}": 1 });
+    let error =
+        SystemsManagerParameterStoreBackend::from_kwargs(unknown.as_object().unwrap()).unwrap_err();
+    let mut known = accepted_kwargs(&error.to_string());
+    known.extend(AIRFLOW_SIGNATURE.iter().map(|k| (*k).to_owned()));
+    known
 }

@@ -15,7 +15,8 @@ use airflow_secrets_azure_key_vault::AzureKeyVaultBackend;
 use airflow_secrets_core::SecretKind;
 use airflow_secrets_testkit::airflow;
 use airflow_secrets_testkit::differential::{
-    Generator, Report, edge_key, edge_prefix, edge_sep, scale,
+    Generator, PY_ACCEPTS, Report, accepted_kwargs, compare_kwargs, edge_key, edge_prefix,
+    edge_sep, kwargs_cases, scale,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -30,6 +31,7 @@ class RecordingClient:
     def get_secret(self, name):
         seen.append(name)
         raise ResourceNotFoundError("not found")
+ACCEPTS
 out = []
 for case in data["cases"]:
     try:
@@ -48,8 +50,23 @@ for case in data["cases"]:
         except Exception as e:
             answers.append({"error": f"{type(e).__name__}: {e}"})
     out.append({"answers": answers})
-print(json.dumps(out))
+kwargs = [accepts(AzureKeyVaultBackend, text) for text in data["kwargs_cases"]]
+print(json.dumps({"locations": out, "kwargs": kwargs}))
 "#;
+
+/// The kwargs of Airflow's constructor (microsoft-azure 15.2.1); the others are passed on to its client, or ours.
+const AIRFLOW_SIGNATURE: &[&str] = &[
+    "connections_prefix",
+    "variables_prefix",
+    "config_prefix",
+    "vault_url",
+    "sep",
+    "tenant_id",
+    "client_id",
+    "client_secret",
+    "managed_identity_client_id",
+    "workload_identity_tenant_id",
+];
 
 /// Generated prefixes (left out, null, or a string at the edges) and `sep`.
 fn kwargs() -> impl Strategy<Value = Value> {
@@ -63,7 +80,10 @@ fn kwargs() -> impl Strategy<Value = Value> {
     let sep = prop_oneof![1 => Just(None), 3 => edge_sep().prop_map(|s| Some(Value::from(s)))];
     (prefix(), prefix(), prefix(), sep).prop_map(|(conns, vars, config, sep)| {
         let mut map = Map::new();
-        map.insert("vault_url".into(), json!("https://example.vault.azure.net/"));
+        map.insert(
+            "vault_url".into(),
+            json!("https://example.vault.azure.net/"),
+        );
         for (name, value) in [
             ("connections_prefix", conns),
             ("variables_prefix", vars),
@@ -92,7 +112,11 @@ fn secret_names_agree_with_airflow() {
         .many(kwargs(), sets)
         .into_iter()
         .map(|kwargs| {
-            let sep = kwargs.get("sep").and_then(Value::as_str).unwrap_or("-").to_owned();
+            let sep = kwargs
+                .get("sep")
+                .and_then(Value::as_str)
+                .unwrap_or("-")
+                .to_owned();
             // Half the keys from Key Vault's own alphabet (plus `_`), so that names pass the name rule.
             let keys = generator.many(prop_oneof![edge_key(), "[a-zA-Z0-9_-]{0,24}"], keys_per_set);
             // The team guard's domain is another branch's (see the module documentation).
@@ -103,11 +127,32 @@ fn secret_names_agree_with_airflow() {
             (kwargs, keys)
         })
         .collect();
-    let input = json!({ "cases": cases.iter().map(|(kwargs, keys)| json!({
+    let kwargs_texts = kwargs_cases(
+        &mut generator,
+        &json!({ "vault_url": "https://example.vault.azure.net/" }),
+        &known_kwargs(),
+        1000 * scale(),
+    );
+    let input = json!({ "kwargs_cases": kwargs_texts, "cases": cases.iter().map(|(kwargs, keys)| json!({
         "kwargs": kwargs,
         "keys": keys.iter().enumerate().map(|(i, key)| json!([KINDS[i % 3].1, key])).collect::<Vec<_>>(),
     })).collect::<Vec<_>>() });
-    let answers = airflow::run(AIRFLOW_SCRIPT, &input);
+    let answers = airflow::run(&AIRFLOW_SCRIPT.replace("ACCEPTS", PY_ACCEPTS), &input);
+    let mut acceptance = Report::new("azure-key-vault kwargs acceptance", &generator);
+    let build = |kwargs: &Map<String, Value>| {
+        AzureKeyVaultBackend::from_kwargs(kwargs)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    compare_kwargs(
+        &mut acceptance,
+        &kwargs_texts,
+        &answers["kwargs"],
+        AIRFLOW_SIGNATURE,
+        build,
+        |_, _| None,
+    );
+    let answers = &answers["locations"];
 
     let mut report = Report::new("azure-key-vault key → secret name", &generator);
     for ((kwargs, keys), airflow) in cases.iter().zip(answers.as_array().unwrap()) {
@@ -115,14 +160,26 @@ fn secret_names_agree_with_airflow() {
         let ours = match (ours, airflow.get("refused")) {
             (Ok(backend), None) => backend,
             (ours, refused) => {
-                report.compare(kwargs, &refused.map(|_| "refused"), &ours.err().map(|_| "refused"));
+                report.compare(
+                    kwargs,
+                    &refused.map(|_| "refused"),
+                    &ours.err().map(|_| "refused"),
+                );
                 continue;
             }
         };
-        for (i, (key, airflow)) in keys.iter().zip(airflow["answers"].as_array().unwrap()).enumerate() {
+        for (i, (key, airflow)) in keys
+            .iter()
+            .zip(airflow["answers"].as_array().unwrap())
+            .enumerate()
+        {
             let (kind, name) = KINDS[i % 3];
             let airflow: Result<Option<String>, String> = match airflow.get("names") {
-                Some(names) => Ok(names.as_array().unwrap().first().map(|n| n.as_str().unwrap().to_owned())),
+                Some(names) => Ok(names
+                    .as_array()
+                    .unwrap()
+                    .first()
+                    .map(|n| n.as_str().unwrap().to_owned())),
                 None => Err(airflow["error"].as_str().unwrap_or_default().to_owned()),
             };
             let ours = ours.secret_name(kind, key);
@@ -134,6 +191,16 @@ fn secret_names_agree_with_airflow() {
         }
     }
     report.finish();
+    acceptance.finish();
+}
+
+/// Every kwarg Airflow's constructor or ours knows.
+fn known_kwargs() -> Vec<String> {
+    let unknown = json!({ "\u{1}": 1 });
+    let error = AzureKeyVaultBackend::from_kwargs(unknown.as_object().unwrap()).unwrap_err();
+    let mut known = accepted_kwargs(&error.to_string());
+    known.extend(AIRFLOW_SIGNATURE.iter().map(|k| (*k).to_owned()));
+    known
 }
 
 /// 15.2.1's `re.fullmatch(r"[0-9a-zA-Z-]{1,127}", name)`.

@@ -11,7 +11,8 @@ use airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend;
 use airflow_secrets_gcp_secret_manager::names::is_mangled_in_url;
 use airflow_secrets_testkit::airflow;
 use airflow_secrets_testkit::differential::{
-    Generator, Report, edge_key, edge_prefix, edge_sep, scale,
+    Generator, PY_ACCEPTS, Report, accepted_kwargs, compare_kwargs, edge_key, edge_prefix,
+    edge_sep, extension_refused_by_airflow, kwargs_cases, scale,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -28,6 +29,7 @@ def record(self, secret_id, project_id, secret_version="latest"):
     seen.append(SecretManagerServiceClient.secret_version_path(project_id, secret_id, secret_version))
     return None
 _SecretManagerClient.get_secret = record
+ACCEPTS
 out = []
 for case in data["cases"]:
     try:
@@ -45,8 +47,23 @@ for case in data["cases"]:
         except Exception as e:
             answers.append({"error": f"{type(e).__name__}: {e}"})
     out.append({"answers": answers})
-print(json.dumps(out))
+kwargs = [accepts(secret_manager.CloudSecretManagerBackend, text) for text in data["kwargs_cases"]]
+print(json.dumps({"locations": out, "kwargs": kwargs}))
 "#;
+
+/// The kwargs of Airflow's constructor (google 22.8.0); the others are passed on to its client, or ours.
+const AIRFLOW_SIGNATURE: &[&str] = &[
+    "connections_prefix",
+    "variables_prefix",
+    "config_prefix",
+    "gcp_keyfile_dict",
+    "gcp_key_path",
+    "gcp_credential_config_file",
+    "gcp_scopes",
+    "project_id",
+    "sep",
+    "impersonation_chain",
+];
 
 /// Generated prefixes (left out, null, or a string at the edges) and `sep`.
 fn kwargs() -> impl Strategy<Value = Value> {
@@ -84,17 +101,38 @@ const KINDS: [(SecretKind, &str); 3] = [
 #[test]
 fn secret_versions_agree_with_airflow() {
     let mut generator = Generator::new();
-    let (sets, keys_per_set) = (40 * scale(), 75);
+    let (sets, keys_per_set) = (80 * scale(), 40);
     let cases: Vec<(Value, Vec<String>)> = generator
         .many(kwargs(), sets)
         .into_iter()
         .map(|kwargs| (kwargs, generator.many(edge_key(), keys_per_set)))
         .collect();
-    let input = json!({ "cases": cases.iter().map(|(kwargs, keys)| json!({
+    let kwargs_texts = kwargs_cases(
+        &mut generator,
+        &json!({ "project_id": "proj" }),
+        &known_kwargs(),
+        1000 * scale(),
+    );
+    let input = json!({ "kwargs_cases": kwargs_texts, "cases": cases.iter().map(|(kwargs, keys)| json!({
         "kwargs": kwargs,
         "keys": keys.iter().enumerate().map(|(i, key)| json!([KINDS[i % 3].1, key])).collect::<Vec<_>>(),
     })).collect::<Vec<_>>() });
-    let answers = airflow::run(AIRFLOW_SCRIPT, &input);
+    let answers = airflow::run(&AIRFLOW_SCRIPT.replace("ACCEPTS", PY_ACCEPTS), &input);
+    let mut acceptance = Report::new("gcp-secret-manager kwargs acceptance", &generator);
+    let build = |kwargs: &Map<String, Value>| {
+        CloudSecretManagerBackend::from_kwargs(kwargs)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    compare_kwargs(
+        &mut acceptance,
+        &kwargs_texts,
+        &answers["kwargs"],
+        AIRFLOW_SIGNATURE,
+        build,
+        |_, airflow| extension_refused_by_airflow(airflow),
+    );
+    let answers = &answers["locations"];
 
     let mut report = Report::new("gcp-secret-manager key → secret version", &generator);
     for ((kwargs, keys), airflow) in cases.iter().zip(answers.as_array().unwrap()) {
@@ -102,25 +140,50 @@ fn secret_versions_agree_with_airflow() {
         let ours = match (ours, airflow.get("refused")) {
             (Ok(backend), None) => backend,
             (ours, refused) => {
-                report.compare(kwargs, &refused.map(|_| "refused"), &ours.err().map(|_| "refused"));
+                report.compare(
+                    kwargs,
+                    &refused.map(|_| "refused"),
+                    &ours.err().map(|_| "refused"),
+                );
                 continue;
             }
         };
-        for (i, (key, airflow)) in keys.iter().zip(airflow["answers"].as_array().unwrap()).enumerate() {
+        for (i, (key, airflow)) in keys
+            .iter()
+            .zip(airflow["answers"].as_array().unwrap())
+            .enumerate()
+        {
             let (kind, name) = KINDS[i % 3];
             let airflow: Result<Option<String>, String> = match airflow.get("names") {
-                Some(names) => Ok(names.as_array().unwrap().first().map(|n| n.as_str().unwrap().to_owned())),
+                Some(names) => Ok(names
+                    .as_array()
+                    .unwrap()
+                    .first()
+                    .map(|n| n.as_str().unwrap().to_owned())),
                 None => Err(airflow["error"].as_str().unwrap_or_default().to_owned()),
             };
-            let id = ours.secret_id(kind, key).filter(|_| ours.is_looked_up(kind, key));
+            let id = ours
+                .secret_id(kind, key)
+                .filter(|_| ours.is_looked_up(kind, key));
             if id.as_deref().is_some_and(is_mangled_in_url) {
                 // Airflow sends it and Secret Manager answers INVALID_ARGUMENT: None either way.
                 report.known("an id the URL would change (`%`, `\\`, control, `.`/`..`): not sent, answered as Airflow's INVALID_ARGUMENT (None)");
                 continue;
             }
-            let ours: Result<Option<String>, String> = Ok(id.and_then(|_| ours.version_name(kind, key)));
+            let ours: Result<Option<String>, String> =
+                Ok(id.and_then(|_| ours.version_name(kind, key)));
             report.compare(&(kwargs, name, key), &airflow, &ours);
         }
     }
     report.finish();
+    acceptance.finish();
+}
+
+/// Every kwarg Airflow's constructor or ours knows.
+fn known_kwargs() -> Vec<String> {
+    let unknown = json!({ "\u{1}": 1 });
+    let error = CloudSecretManagerBackend::from_kwargs(unknown.as_object().unwrap()).unwrap_err();
+    let mut known = accepted_kwargs(&error.to_string());
+    known.extend(AIRFLOW_SIGNATURE.iter().map(|k| (*k).to_owned()));
+    known
 }

@@ -245,7 +245,12 @@ impl Report {
             self.seed,
             self.failures
                 .iter()
-                .take(std::env::var("AIRFLOW_SECRETS_DIFF_SHOW").ok().and_then(|n| n.parse().ok()).unwrap_or(30))
+                .take(
+                    std::env::var("AIRFLOW_SECRETS_DIFF_SHOW")
+                        .ok()
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(30)
+                )
                 .cloned()
                 .collect::<Vec<_>>()
                 .join("\n\n")
@@ -256,9 +261,33 @@ impl Report {
 /// Kwargs values at the edges, as JSON text (`NaN` and `Infinity` are not JSON, but Python's
 /// `json.loads`, which reads Airflow's `backend_kwargs`, accepts them).
 pub const EDGE_VALUES: &[&str] = &[
-    "null", "true", "false", "0", "1", "-1", "2", "0.5", "1e19", "-1e19", "18446744073709551616", "NaN",
-    "Infinity", "-Infinity", "\"\"", "\"x\"", "\"true\"", "\"false\"", "\"1\"", "\"2\"", "\"30\"",
-    "\"/nonexistent/file\"", "[]", "[\"a\"]", "[1, 2]", "{}", "{\"a\": 1}",
+    "null",
+    "true",
+    "false",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "0.5",
+    "1e19",
+    "-1e19",
+    "18446744073709551616",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "\"\"",
+    "\"x\"",
+    "\"true\"",
+    "\"false\"",
+    "\"1\"",
+    "\"2\"",
+    "\"30\"",
+    "\"/nonexistent/file\"",
+    "[]",
+    "[\"a\"]",
+    "[1, 2]",
+    "{}",
+    "{\"a\": 1}",
 ];
 
 /// Kwarg names no backend knows.
@@ -274,7 +303,10 @@ pub fn kwargs_text(base: &serde_json::Value, changes: &[(String, &str)]) -> Stri
         .map(|(name, value)| format!("{}: {value}", serde_json::Value::from(name.as_str())))
         .collect();
     for (name, value) in changes {
-        fields.push(format!("{}: {value}", serde_json::Value::from(name.as_str())));
+        fields.push(format!(
+            "{}: {value}",
+            serde_json::Value::from(name.as_str())
+        ));
     }
     format!("{{{}}}", fields.join(", "))
 }
@@ -287,7 +319,11 @@ pub fn kwargs_cases(
     known: &[String],
     random: usize,
 ) -> Vec<String> {
-    let mut names: Vec<&str> = known.iter().map(String::as_str).chain(UNKNOWN_NAMES.iter().copied()).collect();
+    let mut names: Vec<&str> = known
+        .iter()
+        .map(String::as_str)
+        .chain(UNKNOWN_NAMES.iter().copied())
+        .collect();
     names.sort_unstable();
     names.dedup();
     let mut cases: Vec<String> = names
@@ -326,20 +362,23 @@ pub fn accepted_kwargs(unknown_kwarg_error: &str) -> Vec<String> {
     let (_, list) = unknown_kwarg_error
         .split_once("accepted kwargs are: ")
         .unwrap_or_else(|| panic!("not an unknown-kwarg error: {unknown_kwarg_error}"));
-    list.split(", ").map(|name| name.trim().to_owned()).collect()
+    list.split(", ")
+        .map(|name| name.trim().to_owned())
+        .collect()
 }
 
 /// Compares Airflow's verdicts on the kwargs `texts` (`[{"accepted": bool, "error": str}]`, from
 /// [`PY_ACCEPTS`]) with ours (`build`: our constructor on the parsed kwargs; text that is not JSON
 /// is refused before it). A differing verdict is a known departure when [`kwargs_departure`] (Airflow
-/// accepts, we refuse) or `reverse` (Airflow refuses, we accept: given the text) classes it.
+/// accepts, we refuse) or `reverse` (Airflow refuses, we accept: given the text and Airflow's error)
+/// classes it.
 pub fn compare_kwargs(
     report: &mut Report,
     texts: &[String],
     airflow: &serde_json::Value,
     airflow_signature: &[&str],
     build: impl Fn(&serde_json::Map<String, serde_json::Value>) -> Result<(), String>,
-    reverse: impl Fn(&str) -> Option<&'static str>,
+    reverse: impl Fn(&str, &str) -> Option<&'static str>,
 ) {
     let airflow = airflow.as_array().expect("Airflow's kwargs verdicts");
     assert_eq!(texts.len(), airflow.len(), "one verdict per kwargs case");
@@ -351,7 +390,7 @@ pub fn compare_kwargs(
         let class = match (&ours, airflow_accepts) {
             (Ok(()), true) | (Err(_), false) => None,
             (Err(ours), true) => kwargs_departure(ours, airflow_signature),
-            (Ok(()), false) => reverse(text),
+            (Ok(()), false) => reverse(text, airflow["error"].as_str().unwrap_or_default()),
         };
         match class {
             Some(class) => report.known(class),
@@ -398,13 +437,23 @@ pub fn kwargs_departure(ours: &str, airflow_signature: &[&str]) -> Option<&'stat
     if ours.contains("unknown kwarg") {
         return Some("unknown kwarg: refused at construction (Airflow passes it on or ignores it)");
     }
-    if ["must be", "at most", "finite", "negative", "at least", "too large", "out of range"]
-        .iter()
-        .any(|word| ours.contains(word))
+    if [
+        "must be",
+        "at most",
+        "finite",
+        "negative",
+        "at least",
+        "too large",
+        "out of range",
+    ]
+    .iter()
+    .any(|word| ours.contains(word))
     {
         return Some("a number out of the limits: refused at construction (Airflow stores it)");
     }
-    let named = ours.split_once("kwarg `").and_then(|(_, rest)| rest.split_once('`'));
+    let named = ours
+        .split_once("kwarg `")
+        .and_then(|(_, rest)| rest.split_once('`'));
     match named {
         Some((kwarg, _)) if !airflow_signature.contains(&kwarg) => Some(
             "a client or extension kwarg with a bad value: refused at construction (Airflow's constructor does not look at it)",
@@ -414,4 +463,12 @@ pub fn kwargs_departure(ours: &str, airflow_signature: &[&str]) -> Option<&'stat
         ),
         None => None,
     }
+}
+
+/// The `reverse` class of [`compare_kwargs`] for a kwarg of ours that Airflow's constructor refuses as
+/// an unexpected keyword argument (Airflow's GCP backend passes unknown kwargs to `LoggingMixin`).
+pub fn extension_refused_by_airflow(airflow_error: &str) -> Option<&'static str> {
+    airflow_error
+        .contains("unexpected keyword argument")
+        .then_some("an extension kwarg of ours: accepted (Airflow's constructor refuses every kwarg it does not know)")
 }

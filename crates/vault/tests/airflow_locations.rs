@@ -56,12 +56,38 @@ print(json.dumps({"locations": out, "kwargs": kwargs}))
 
 /// The kwargs of Airflow's `VaultBackend` constructor (hashicorp 4.8.4); the others go to hvac.
 const AIRFLOW_SIGNATURE: &[&str] = &[
-    "connections_path", "variables_path", "config_path", "use_team_secrets_path", "global_secrets_path",
-    "url", "auth_type", "auth_mount_point", "mount_point", "kv_engine_version", "token", "token_path",
-    "username", "password", "key_id", "secret_id", "role_id", "assume_role_kwargs", "region",
-    "kubernetes_role", "kubernetes_jwt_path", "gcp_key_path", "gcp_keyfile_dict", "gcp_scopes",
-    "azure_tenant_id", "azure_resource", "radius_host", "radius_secret", "radius_port", "jwt_role",
-    "jwt_token", "jwt_token_path",
+    "connections_path",
+    "variables_path",
+    "config_path",
+    "use_team_secrets_path",
+    "global_secrets_path",
+    "url",
+    "auth_type",
+    "auth_mount_point",
+    "mount_point",
+    "kv_engine_version",
+    "token",
+    "token_path",
+    "username",
+    "password",
+    "key_id",
+    "secret_id",
+    "role_id",
+    "assume_role_kwargs",
+    "region",
+    "kubernetes_role",
+    "kubernetes_jwt_path",
+    "gcp_key_path",
+    "gcp_keyfile_dict",
+    "gcp_scopes",
+    "azure_tenant_id",
+    "azure_resource",
+    "radius_host",
+    "radius_secret",
+    "radius_port",
+    "jwt_role",
+    "jwt_token",
+    "jwt_token_path",
 ];
 
 const URL: &str = "http://127.0.0.1:1";
@@ -225,19 +251,28 @@ fn kwargs_acceptance(generator: &Generator, texts: &[String], airflow: &Value) -
             .map_err(|e| e.to_string())
     };
     // Airflow compares `kv_engine_version` with [1, 2] as given; a per-key override is a string.
-    let reverse = |text: &str| {
-        (text.contains(r#""kv_engine_version": "1""#) || text.contains(r#""kv_engine_version": "2""#))
-            .then_some("a string for a number or boolean is read (per-key overrides are strings)")
+    let reverse = |text: &str, _: &str| {
+        (text.contains(r#""kv_engine_version": "1""#)
+            || text.contains(r#""kv_engine_version": "2""#))
+        .then_some("a string for a number or boolean is read (per-key overrides are strings)")
     };
-    compare_kwargs(&mut report, texts, airflow, AIRFLOW_SIGNATURE, build, reverse);
+    compare_kwargs(
+        &mut report,
+        texts,
+        airflow,
+        AIRFLOW_SIGNATURE,
+        build,
+        reverse,
+    );
     report
 }
 
 /// Every kwarg Airflow's constructor or ours knows.
 fn known_kwargs() -> Vec<String> {
     let unknown = json!({ "\u{1}": 1 });
-    let error = VaultBackend::from_kwargs_with_env(unknown.as_object().unwrap(), &EnvSnapshot::empty())
-        .unwrap_err();
+    let error =
+        VaultBackend::from_kwargs_with_env(unknown.as_object().unwrap(), &EnvSnapshot::empty())
+            .unwrap_err();
     let mut known = accepted_kwargs(&error.to_string());
     known.extend(AIRFLOW_SIGNATURE.iter().map(|k| (*k).to_owned()));
     known

@@ -59,7 +59,9 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &EnvSnapshot) -> Result<V
 
     let verify = verify(raw.verify, env)?;
     // `""` is no certificate, as for requests (Python truthiness).
-    let cert = raw.cert.filter(|c| !matches!(c, OneOrMany::One(c) if c.is_empty()));
+    let cert = raw
+        .cert
+        .filter(|c| !matches!(c, OneOrMany::One(c) if c.is_empty()));
     let client_cert = match cert {
         Some(OneOrMany::One(cert)) if !cert.is_empty() => Some(ClientCert {
             cert: cert.into(),
