@@ -101,7 +101,7 @@ const KINDS: [(SecretKind, &str); 3] = [
 #[test]
 fn secret_versions_agree_with_airflow() {
     let mut generator = Generator::new();
-    let (sets, keys_per_set) = (80 * scale(), 40);
+    let (sets, keys_per_set) = (80 * scale(), 80);
     let cases: Vec<(Value, Vec<String>)> = generator
         .many(kwargs(), sets)
         .into_iter()
