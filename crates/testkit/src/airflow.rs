@@ -34,29 +34,32 @@ pub fn run(script: &str, input: &Value) -> Value {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("NO_PROXY", "*");
     };
-    let mut probe = Command::new(&python);
-    probe.args(["-c", "import airflow.sdk, airflow.models"]);
-    clean(&mut probe);
-    let probe = probe
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    assert!(
-        probe.status.success(),
-        "the pinned Apache Airflow is required by this test but `import airflow.sdk` failed with {}: {}\n\
-         Install it with: {AIRFLOW_HINT}",
-        python.display(),
-        String::from_utf8_lossy(&probe.stderr)
-    );
     let prelude = "import json, sys\ndata = json.loads(sys.stdin.read())\n";
     let mut command = Command::new(&python);
     command.args(["-c", &format!("{prelude}{script}")]);
     clean(&mut command);
     let output = crate::run_with_stdin(command, input.to_string().as_bytes());
-    assert!(
-        output.status.success(),
-        "the Airflow script failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    if !output.status.success() {
+        // Only now is Airflow's import probed (it costs as much as the script's own start): a missing
+        // Airflow fails with the install hint rather than the script's traceback.
+        let mut probe = Command::new(&python);
+        probe.args(["-c", "import airflow.sdk, airflow.models"]);
+        clean(&mut probe);
+        let probe = probe
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+        assert!(
+            probe.status.success(),
+            "the pinned Apache Airflow is required by this test but `import airflow.sdk` failed with {}: {}\n\
+             Install it with: {AIRFLOW_HINT}",
+            python.display(),
+            String::from_utf8_lossy(&probe.stderr)
+        );
+        panic!(
+            "the Airflow script failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let last = stdout.lines().last().unwrap_or_default();
     serde_json::from_str(last)

@@ -11,6 +11,8 @@
 //! - [`leak_check`]: no secret in an error's Display or Debug, or in any text a test gets back;
 //! - [`proxy`]: a TCP proxy on 127.0.0.1 that injects faults (refuse, stall) between client and server;
 //! - [`airflow`]: the real, pinned Apache Airflow, run in one Python process per comparison;
+//! - `differential` (feature `differential`): generated edge inputs in batches, and the report of each
+//!   disagreement with Airflow;
 //! - [`openbao`]: a real OpenBao dev server, set up with the `bao` CLI;
 //! - [`moto`]: a real moto (AWS) server, boto3 seeding, and the suites' static AWS kwargs;
 //! - `aws_credentials` (feature `wiremock`): the AWS default chain's sources as local mocks (container
@@ -32,6 +34,8 @@ pub mod aws_credentials;
 #[cfg(feature = "wiremock")]
 pub mod aws_json;
 pub mod conformance;
+#[cfg(feature = "differential")]
+pub mod differential;
 pub mod errors;
 #[cfg(feature = "wiremock")]
 pub mod gcp_metadata;

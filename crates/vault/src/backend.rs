@@ -156,14 +156,48 @@ impl VaultBackend {
         .await
     }
 
-    /// Looks `key` up at one location: `Ok(None)` when it is not there.
-    async fn get_at(
+    /// Where a lookup of `key` reads, in order: one location per base path of `kind` that has one
+    /// (none when the kind is off or the key misses its lookup pattern).
+    fn locations(&self, kind: SecretKind, key: &str) -> Vec<SecretLocation> {
+        if self.routes.route(kind, key).is_none() {
+            return Vec::new();
+        }
+        let mount_point = self.config.mount_point.as_deref();
+        let bases = self.config.kind_paths(kind).0.unwrap_or_default();
+        bases
+            .iter()
+            .filter_map(|base| {
+                let found = location(base, key, mount_point);
+                if found.is_none() {
+                    tracing::debug!(backend = BACKEND, %kind, key, base, "no mount and path to read for this key and base path: not looked up");
+                }
+                found
+            })
+            .collect()
+    }
+
+    /// The URLs a lookup of `key` would read, in order, if each answered 404 (nothing is sent); the
+    /// lookup's error when it would be refused (a `.`/`..` segment). For the differential suite
+    /// against Airflow's `VaultBackend`.
+    #[doc(hidden)]
+    pub async fn read_urls(&self, kind: SecretKind, key: &str) -> Result<Vec<String>, Error> {
+        let transport = self.transport().await?;
+        self.locations(kind, key)
+            .iter()
+            .map(|location| {
+                self.refuse_dot_segments(kind, key, location)?;
+                Ok(read_url(transport, self.config.kv_engine_version, location))
+            })
+            .collect()
+    }
+
+    /// Lookup patterns are a filter, not an access boundary: a key must not leave its path.
+    fn refuse_dot_segments(
         &self,
         kind: SecretKind,
         key: &str,
         location: &SecretLocation,
-    ) -> Result<Option<SecretValue>, Error> {
-        // Lookup patterns are a filter, not an access boundary: a key must not leave its path.
+    ) -> Result<(), Error> {
         if location.has_dot_segment() {
             let shown = format!("mount `{}`, path `{}`", location.mount, location.path);
             return Err(LookupContext::new(BACKEND, kind, key, shown).rejected(
@@ -171,6 +205,18 @@ impl VaultBackend {
                  would read outside its mount and base path",
             ));
         }
+        Ok(())
+    }
+
+    /// Reads `key`'s secret at one location: its KV data and the context that names the read, or
+    /// `Ok(None)` when Vault has nothing there (404, soft-deleted, KV v2 data `null`).
+    async fn read_at(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        location: &SecretLocation,
+    ) -> Result<Option<(LookupContext, Value)>, Error> {
+        self.refuse_dot_segments(kind, key, location)?;
         let transport = self.transport().await?;
         let url = read_url(transport, self.config.kv_engine_version, location);
         // What errors and logs show: `url`'s userinfo masked.
@@ -178,13 +224,10 @@ impl VaultBackend {
         // No whole-lookup deadline: Vault's client has none (each request has its connect + read
         // deadline, and waiting for another lookup's login is bounded by it too).
         let data = deadline::within(&ctx, None, self.read(&ctx, transport, &url)).await?;
-        match data {
-            Some(data) => extract(&ctx, data),
-            None => {
-                tracing::debug!(backend = BACKEND, %kind, key, path = %location.path, "not found in Vault");
-                Ok(None)
-            }
+        if data.is_none() {
+            tracing::debug!(backend = BACKEND, %kind, key, path = %location.path, "not found in Vault");
         }
+        Ok(data.map(|data| (ctx, data)))
     }
 }
 
@@ -195,17 +238,12 @@ impl SecretsBackend for VaultBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        if self.routes.route(kind, key).is_none() {
-            return Ok(None);
-        }
-        // Airflow's `*_path` may list several base paths: the first that has the key wins.
-        for base in self.config.kind_paths(kind).0.unwrap_or_default() {
-            let Some(location) = location(base, key, self.config.mount_point.as_deref()) else {
-                tracing::debug!(backend = BACKEND, %kind, key, "no mount_point and no `/` in the key: not looked up");
-                return Ok(None);
-            };
-            if let Some(value) = self.get_at(kind, key, &location).await? {
-                return Ok(Some(value));
+        // Airflow's `*_path` may list several base paths (and `global_secrets_path` is the last): the
+        // first one holding a secret wins, even if that secret has no `value` (Airflow's `_get_secret`
+        // stops at the first response that is not `None`).
+        for location in self.locations(kind, key) {
+            if let Some((ctx, data)) = self.read_at(kind, key, &location).await? {
+                return extract(&ctx, data);
             }
         }
         Ok(None)

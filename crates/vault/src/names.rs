@@ -2,31 +2,44 @@
 
 use crate::config::KvVersion;
 
-/// One KV read: the mount and the secret path inside it.
+/// One KV read: the mount and the secret path inside it, as hvac is given them (not yet normalised).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SecretLocation {
     pub mount: String,
     pub path: String,
 }
 
-/// Where `key` lives under the base path `base` (the kind's base path: its prefix), or `None` when `mount_point` is unset and the key
-/// has no `/` (Airflow then skips the lookup without a request).
+/// Where `key` lives under the base path `base` (one of the kind's base paths), or `None` when there
+/// is nothing to read (Airflow then skips that base path without a request).
 ///
-/// hvac builds the URL from `mount` and `path`, strips the slashes around each part and collapses
-/// `//`; the same normalisation is applied here so that the read URL (src/read.rs) is hvac's.
+/// With a `mount_point` (not `None`, not `""`) the mount is that and the path `{base}/{key}` (`key`
+/// alone for an empty base). Without one, Airflow splits twice: `VaultBackend._parse_path` takes the
+/// key's first segment as the mount (no `/` in the key: nothing to read) and asks the client for
+/// `{mount}/{base}/{rest}` (`{base}/{rest}` when that segment is empty, as for `/x`); the client's
+/// `_parse_secret_path` splits that string again at its first `/` (no `/` left: nothing to read).
 pub(crate) fn location(base: &str, key: &str, mount_point: Option<&str>) -> Option<SecretLocation> {
-    let (mount, key) = match mount_point {
-        Some(mount) => (mount, key),
+    let mount_point = mount_point.filter(|m| !m.is_empty());
+    let (key_mount, key_part) = match mount_point {
+        Some(_) => ("", key),
         None => key.split_once('/')?,
     };
-    let path = if base.is_empty() {
-        key.to_owned()
+    let secret_path = if base.is_empty() {
+        key_part.to_owned()
     } else {
-        format!("{base}/{key}")
+        format!("{base}/{key_part}")
+    };
+    let client_path = if key_mount.is_empty() {
+        secret_path
+    } else {
+        format!("{key_mount}/{secret_path}")
+    };
+    let (mount, path) = match mount_point {
+        Some(mount) => (mount, client_path.as_str()),
+        None => client_path.split_once('/')?,
     };
     Some(SecretLocation {
-        mount: normalise(mount),
-        path: normalise(&path),
+        mount: mount.to_owned(),
+        path: path.to_owned(),
     })
 }
 
@@ -46,16 +59,19 @@ impl SecretLocation {
             })
     }
 
-    /// The API path after `/v1/`: `{mount}/{path}` (KV v1) or `{mount}/data/{path}` (KV v2).
+    /// The API path after `/v1/`: `{mount}/{path}` (KV v1) or `{mount}/data/{path}` (KV v2), with
+    /// runs of `/` collapsed and the ends stripped as hvac does to the whole path (`"" + "/data/x"`
+    /// is `data/x`).
     pub fn api_path(&self, version: KvVersion) -> String {
-        match version {
+        normalise(&match version {
             KvVersion::V1 => format!("{}/{}", self.mount, self.path),
             KvVersion::V2 => format!("{}/data/{}", self.mount, self.path),
-        }
+        })
     }
 }
 
-/// Strips leading/trailing `/` and collapses runs of `/`, as hvac's URL building does.
+/// Strips leading/trailing `/` and collapses runs of `/`, as hvac's `Adapter.request` (`//` → `/`
+/// until none is left) and `urljoin` (each part `strip("/")`ed) do.
 fn normalise(path: &str) -> String {
     path.split('/')
         .filter(|s| !s.is_empty())
@@ -109,6 +125,36 @@ mod tests {
                 "mount_point={mount_point:?} base={base:?} key={key:?}"
             );
         }
+    }
+
+    /// Airflow splits a key without mount point twice (backend, then client): the edges of that.
+    #[test]
+    fn mount_split_edges() {
+        let api = |base: &str, key: &str, mount: Option<&str>| {
+            location(base, key, mount).map(|l| l.api_path(KvVersion::V2))
+        };
+        // An empty first segment: the base path's first segment becomes the mount.
+        assert_eq!(
+            api("variables", "/x", None).as_deref(),
+            Some("variables/data/x")
+        );
+        assert_eq!(
+            api("", "/x", None),
+            None,
+            "`x` alone has no `/` to split at"
+        );
+        assert_eq!(api("", "/x/y", None).as_deref(), Some("x/data/y"));
+        // `""` is no mount point, as `None` is.
+        assert_eq!(
+            api("variables", "a/b", Some("")),
+            api("variables", "a/b", None)
+        );
+        // hvac collapses `//` and strips the ends of the whole path.
+        assert_eq!(
+            api("variables", "a/", None).as_deref(),
+            Some("a/data/variables")
+        );
+        assert_eq!(api("/v/", "a//b", None).as_deref(), Some("a/data/v/b"));
     }
 
     #[test]

@@ -58,7 +58,11 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &EnvSnapshot) -> Result<V
     }
 
     let verify = verify(raw.verify, env)?;
-    let client_cert = match raw.cert {
+    // `""` is no certificate, as for requests (Python truthiness).
+    let cert = raw
+        .cert
+        .filter(|c| !matches!(c, OneOrMany::One(c) if c.is_empty()));
+    let client_cert = match cert {
         Some(OneOrMany::One(cert)) if !cert.is_empty() => Some(ClientCert {
             cert: cert.into(),
             key: None,
@@ -87,15 +91,28 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &EnvSnapshot) -> Result<V
         },
     };
 
+    // Airflow (hashicorp 4.8.4): a deprecated last fallback base path of every kind, `rstrip("/")`ped.
+    let global = raw
+        .global_secrets_path
+        .map(|path| path.trim_end_matches('/').to_owned());
+    if global.is_some() {
+        tracing::warn!(
+            backend = BACKEND,
+            "The `global_secrets_path` parameter is deprecated (hashicorp provider 4.8.4): give each of \
+             `connections_path`, `variables_path` and `config_path` a list of base paths instead, e.g. \
+             [\"connections/foobar\", \"connections/common\"]"
+        );
+    }
+
     let config = VaultConfig {
         url,
         auth,
         auth_mount_point: truthy(raw.auth_mount_point),
         mount_point: truthy(raw.mount_point),
         kv_engine_version,
-        connections_path: base_paths("connections_path", raw.connections_path)?,
-        variables_path: base_paths("variables_path", raw.variables_path)?,
-        config_path: base_paths("config_path", raw.config_path)?,
+        connections_path: with_global(base_paths(raw.connections_path), global.as_deref()),
+        variables_path: with_global(base_paths(raw.variables_path), global.as_deref()),
+        config_path: with_global(base_paths(raw.config_path), global.as_deref()),
         connections_lookup_pattern: lookup_pattern(
             "connections_lookup_pattern",
             raw.connections_lookup_pattern.as_deref(),
@@ -169,26 +186,28 @@ fn default_verify(env: &EnvSnapshot) -> Verify {
     }
 }
 
-/// `None` disables the lookup; each path loses its trailing `/` (Airflow's `rstrip("/")`).
-fn base_paths(kwarg: &str, value: Option<OneOrMany>) -> Result<Option<Vec<String>>, Error> {
-    let paths = match value {
-        None => return Ok(None),
-        Some(OneOrMany::One(p)) => vec![p],
-        Some(OneOrMany::Many(ps)) if ps.is_empty() => {
-            return Err(invalid_kwarg(
-                BACKEND,
-                kwarg,
-                "expected a path, a non-empty list of paths, or null",
-            ));
-        }
-        Some(OneOrMany::Many(ps)) => ps,
+/// `None` disables the lookup, as does an empty list (Airflow: `if not base_paths: return None`); each
+/// path loses its trailing `/` (Airflow's `rstrip("/")`).
+fn base_paths(value: Option<OneOrMany>) -> Option<Vec<String>> {
+    let paths = match value? {
+        OneOrMany::One(p) => vec![p],
+        OneOrMany::Many(ps) => ps,
     };
-    Ok(Some(
+    Some(
         paths
             .into_iter()
             .map(|p| p.trim_end_matches('/').to_owned())
             .collect(),
-    ))
+    )
+}
+
+/// Airflow's `_append_path`: `global_secrets_path` becomes the last base path of the kind, also of a
+/// kind whose `*_path` is null (which it turns back on, with that one path).
+fn with_global(paths: Option<Vec<String>>, global: Option<&str>) -> Option<Vec<String>> {
+    let Some(global) = global else { return paths };
+    let mut paths = paths.unwrap_or_default();
+    paths.push(global.to_owned());
+    Some(paths)
 }
 
 /// `null` and `""` mean no filter (Airflow's AWS backends); anything else must compile.

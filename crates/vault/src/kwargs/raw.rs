@@ -145,12 +145,12 @@ pub(super) struct RawKwargs {
     pub(super) jwt_token: Option<String>,
     #[serde(default)]
     pub(super) jwt_token_path: Option<String>,
-    // Airflow main's multi-team options: accepted so shared kwargs keep working; no effect here.
+    // Airflow's multi-team option: accepted so shared kwargs keep working; no effect here.
     #[serde(default, deserialize_with = "de::opt_bool_lenient")]
     #[allow(dead_code)] // accepted for compatibility; no effect (README)
     pub(super) use_team_secrets_path: Option<bool>,
+    // Deprecated in Airflow, still read: the last fallback base path of every kind.
     #[serde(default)]
-    #[allow(dead_code)] // accepted for compatibility; no effect (README)
     pub(super) global_secrets_path: Option<String>,
     // hvac.Client(**kwargs) pass-throughs.
     #[serde(default)]

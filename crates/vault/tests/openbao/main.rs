@@ -5,6 +5,8 @@
 #[path = "../support/keys.rs"]
 mod keys;
 
+mod global_secrets_path;
+
 pub(crate) use airflow_secrets_testkit as testkit;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

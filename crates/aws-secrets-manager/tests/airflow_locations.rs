@@ -1,0 +1,180 @@
+//! Differential: the secret id a lookup reads, by our backend and by Airflow's `SecretsManagerBackend`
+//! (amazon 9.39.0), built from the same generated prefixes and `sep` and asked for the same generated
+//! keys. Airflow runs in one Python process for the whole batch with a stand-in Secrets Manager client
+//! that records each `GetSecretValue` id and answers `ResourceNotFoundException`.
+//!
+//! `AIRFLOW_SECRETS_DIFF_SCALE=100` runs 100 times the cases; `AIRFLOW_SECRETS_DIFF_SEED` replays one.
+
+use airflow_secrets_aws_secrets_manager::SecretsManagerBackend;
+use airflow_secrets_core::SecretKind;
+use airflow_secrets_testkit::airflow;
+use airflow_secrets_testkit::differential::{
+    Generator, PY_ACCEPTS, Report, accepted_kwargs, compare_kwargs, edge_key, edge_prefix,
+    edge_sep, kwargs_cases, scale,
+};
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+const AIRFLOW_SCRIPT: &str = r#"
+import logging
+logging.disable(logging.CRITICAL)
+from airflow.providers.amazon.aws.secrets.secrets_manager import SecretsManagerBackend
+seen = []
+class NotFound(Exception):
+    pass
+class RecordingClient:
+    class exceptions:
+        ResourceNotFoundException = NotFound
+        InvalidParameterException = NotFound
+        InvalidRequestException = NotFound
+    def get_secret_value(self, SecretId):
+        seen.append(SecretId)
+        raise NotFound()
+ACCEPTS
+out = []
+for case in data["cases"]:
+    try:
+        backend = SecretsManagerBackend(**case["kwargs"])
+    except Exception as e:
+        out.append({"refused": f"{type(e).__name__}: {e}"})
+        continue
+    backend.__dict__["client"] = RecordingClient()
+    getters = {"connection": backend.get_conn_value, "variable": backend.get_variable, "config": backend.get_config}
+    answers = []
+    for kind, key in case["keys"]:
+        seen.clear()
+        try:
+            getters[kind](key)
+            answers.append({"names": list(seen)})
+        except Exception as e:
+            answers.append({"error": f"{type(e).__name__}: {e}"})
+    out.append({"answers": answers})
+kwargs = [accepts(SecretsManagerBackend, text) for text in data["kwargs_cases"]]
+print(json.dumps({"locations": out, "kwargs": kwargs}))
+"#;
+
+/// The kwargs of Airflow's constructor (amazon 9.39.0); the others are passed on to its client, or ours.
+const AIRFLOW_SIGNATURE: &[&str] = &[
+    "connections_prefix",
+    "connections_lookup_pattern",
+    "variables_prefix",
+    "variables_lookup_pattern",
+    "config_prefix",
+    "config_lookup_pattern",
+    "sep",
+    "extra_conn_words",
+];
+
+/// Generated prefixes (left out, null, or a string at the edges) and `sep`.
+fn kwargs() -> impl Strategy<Value = Value> {
+    let prefix = || {
+        prop_oneof![
+            1 => Just(None),
+            1 => Just(Some(Value::Null)),
+            4 => edge_prefix().prop_map(|p| Some(Value::from(p))),
+        ]
+    };
+    let sep = prop_oneof![1 => Just(None), 3 => edge_sep().prop_map(|s| Some(Value::from(s)))];
+    (prefix(), prefix(), prefix(), sep).prop_map(|(conns, vars, config, sep)| {
+        let mut map = Map::new();
+        map.insert("region_name".into(), json!("us-east-1"));
+        for (name, value) in [
+            ("connections_prefix", conns),
+            ("variables_prefix", vars),
+            ("config_prefix", config),
+            ("sep", sep),
+        ] {
+            if let Some(value) = value {
+                map.insert(name.into(), value);
+            }
+        }
+        Value::Object(map)
+    })
+}
+
+const KINDS: [(SecretKind, &str); 3] = [
+    (SecretKind::Connection, "connection"),
+    (SecretKind::Variable, "variable"),
+    (SecretKind::Config, "config"),
+];
+
+#[test]
+fn secret_ids_agree_with_airflow() {
+    let mut generator = Generator::new();
+    let (sets, keys_per_set) = (40 * scale(), 75);
+    let cases: Vec<(Value, Vec<String>)> = generator
+        .many(kwargs(), sets)
+        .into_iter()
+        .map(|kwargs| (kwargs, generator.many(edge_key(), keys_per_set)))
+        .collect();
+    let kwargs_texts = kwargs_cases(
+        &mut generator,
+        &json!({ "region_name": "us-east-1" }),
+        &known_kwargs(),
+        1000 * scale(),
+    );
+    let input = json!({ "kwargs_cases": kwargs_texts, "cases": cases.iter().map(|(kwargs, keys)| json!({
+        "kwargs": kwargs,
+        "keys": keys.iter().enumerate().map(|(i, key)| json!([KINDS[i % 3].1, key])).collect::<Vec<_>>(),
+    })).collect::<Vec<_>>() });
+    let answers = airflow::run(&AIRFLOW_SCRIPT.replace("ACCEPTS", PY_ACCEPTS), &input);
+    let mut acceptance = Report::new("aws-secrets-manager kwargs acceptance", &generator);
+    let build = |kwargs: &Map<String, Value>| {
+        SecretsManagerBackend::from_kwargs(kwargs)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    compare_kwargs(
+        &mut acceptance,
+        &kwargs_texts,
+        &answers["kwargs"],
+        AIRFLOW_SIGNATURE,
+        build,
+        |_, _| None,
+    );
+    let answers = &answers["locations"];
+
+    let mut report = Report::new("aws-secrets-manager key → secret id", &generator);
+    for ((kwargs, keys), airflow) in cases.iter().zip(answers.as_array().unwrap()) {
+        let ours = SecretsManagerBackend::from_kwargs(kwargs.as_object().unwrap());
+        let ours = match (ours, airflow.get("refused")) {
+            (Ok(backend), None) => backend,
+            (ours, refused) => {
+                report.compare(
+                    kwargs,
+                    &refused.map(|_| "refused"),
+                    &ours.err().map(|_| "refused"),
+                );
+                continue;
+            }
+        };
+        for (i, (key, airflow)) in keys
+            .iter()
+            .zip(airflow["answers"].as_array().unwrap())
+            .enumerate()
+        {
+            let (kind, name) = KINDS[i % 3];
+            let airflow: Result<Option<String>, String> = match airflow.get("names") {
+                Some(names) => Ok(names
+                    .as_array()
+                    .unwrap()
+                    .first()
+                    .map(|n| n.as_str().unwrap().to_owned())),
+                None => Err(airflow["error"].as_str().unwrap_or_default().to_owned()),
+            };
+            let ours: Result<Option<String>, String> = Ok(ours.secret_name(kind, key));
+            report.compare(&(kwargs, name, key), &airflow, &ours);
+        }
+    }
+    report.finish();
+    acceptance.finish();
+}
+
+/// Every kwarg Airflow's constructor or ours knows.
+fn known_kwargs() -> Vec<String> {
+    let unknown = json!({ "\u{1}": 1 });
+    let error = SecretsManagerBackend::from_kwargs(unknown.as_object().unwrap()).unwrap_err();
+    let mut known = accepted_kwargs(&error.to_string());
+    known.extend(AIRFLOW_SIGNATURE.iter().map(|k| (*k).to_owned()));
+    known
+}
