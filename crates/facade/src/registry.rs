@@ -264,7 +264,8 @@ pub fn build_backend(
         #[cfg(feature = "azure-key-vault")]
         BackendClass::AzureKeyVault => {
             use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, EnvSnapshot, HONOURED};
-            let backend = AzureKeyVaultBackend::from_kwargs(kwargs)?;
+            let backend =
+                AzureKeyVaultBackend::from_kwargs(kwargs)?.with_multi_team(context.multi_team);
             // The credential chain reads AZURE_* variables: from the configuration's snapshot when there is
             // one, so `AirflowConfig::from_vars` isolates it like every other setting.
             Ok(Arc::new(match context.config {

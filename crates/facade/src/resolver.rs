@@ -395,6 +395,7 @@ impl SecretsBuilder {
         };
         let context = BuildContext {
             config: self.config.as_ref(),
+            multi_team: settings.as_ref().is_some_and(|s| s.multi_team),
         };
         let custom: Option<Arc<dyn SecretsBackend>> = match (self.custom, self.explicit_backend) {
             (Some(b), _) => Some(b),
