@@ -65,7 +65,9 @@ pub struct GlobalArgs {
     #[arg(skip)]
     pub backend_kwargs_source: String,
 
-    /// Behave as an Airflow 3 task worker: read [workers] secrets_backend(_kwargs) first.
+    /// Behave as an Airflow 3 task worker: read [workers] secrets_backend(_kwargs) first; the chain is
+    /// the custom backend then the environment variables (a worker never reads the metadata database;
+    /// Airflow's last worker tier, the Execution API, is not implemented).
     #[arg(long, global = true)]
     pub worker: bool,
 

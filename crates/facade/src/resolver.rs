@@ -327,7 +327,9 @@ impl SecretsBuilder {
         self
     }
 
-    /// Which Airflow process to imitate (server by default; workers read `[workers]` first).
+    /// Which Airflow process to imitate (server by default). A [`ProcessContext::Worker`] reads
+    /// `[workers] secrets_backend` first and builds Airflow 3's worker chain, which has no metastore tier
+    /// (and whose last tier, Airflow's Execution API, is not implemented).
     pub fn context(mut self, context: ProcessContext) -> Self {
         self.context = context;
         self
@@ -385,8 +387,8 @@ impl SecretsBuilder {
         self
     }
 
-    /// Builds the chain: custom backend (if any), environment variables, then the metastore (feature
-    /// `metastore`, when a database is configured).
+    /// Builds the chain: custom backend (if any), environment variables, then — in the server context
+    /// only — the metastore (feature `metastore`, when a database is configured).
     pub async fn build(self) -> Result<Secrets, Error> {
         let settings = match (self.settings, &self.config) {
             (Some(settings), _) => Some(settings),
@@ -419,8 +421,11 @@ impl SecretsBuilder {
         let mut chain: Vec<Arc<dyn SecretsBackend>> = Vec::new();
         chain.extend(custom.clone());
         chain.push(Arc::new(environment));
+        // An Airflow 3 task worker never reads the metadata database: its chain is custom backend →
+        // environment → Execution API (task-SDK 1.3.2 `DEFAULT_SECRETS_SEARCH_PATH_WORKERS`), and the
+        // Execution API tier is not implemented here.
         #[cfg(feature = "metastore")]
-        if let Some(config) = &self.config {
+        if let (Some(config), ProcessContext::Server) = (&self.config, self.context) {
             chain.extend(crate::metastore_tier::third_tier(config, custom.as_ref()).await?);
         }
         let cache_settings = match self.cache {

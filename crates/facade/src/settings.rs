@@ -20,7 +20,9 @@ pub enum ProcessContext {
     #[default]
     Server,
     /// An Airflow 3 task worker: `[workers] secrets_backend` / `secrets_backend_kwargs` when set,
-    /// otherwise the `[secrets]` pair.
+    /// otherwise the `[secrets]` pair. The chain is the custom backend, then the environment variables:
+    /// a worker never reads the metadata database (task-SDK 1.3.2), so there is no metastore tier, and
+    /// Airflow's last worker tier, the Execution API, is out of scope.
     Worker,
 }
 

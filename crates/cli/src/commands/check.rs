@@ -85,6 +85,9 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure
                         .map(|b| b.name())
                         .collect::<Vec<_>>()
                 );
+                if global.worker {
+                    report["chain_note"] = json!(WORKER_CHAIN_NOTE);
+                }
                 if let Some(key) = &args.variable {
                     let (probe, s) = probe(
                         secrets
@@ -117,6 +120,10 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure
     }
     Ok(status)
 }
+
+/// What `check --worker` says about the chain: it differs from the server's on purpose.
+const WORKER_CHAIN_NOTE: &str = "worker chain: no metastore tier (an Airflow 3 task worker never reads \
+     the metadata database); Airflow's last worker tier, the Execution API, is not implemented";
 
 /// The failures' messages, URL userinfo masked (a provider's error may quote a URL).
 fn failures(f: &[(&'static str, Error)]) -> Vec<String> {
@@ -209,6 +216,9 @@ fn print_table(report: &Value) {
             "chain:        {}",
             chain.iter().map(s).collect::<Vec<_>>().join(" -> ")
         );
+    }
+    if let Some(note) = report.get("chain_note") {
+        println!("              {}", s(note));
     }
     for (field, label) in [
         ("probe_variable", "variable"),
