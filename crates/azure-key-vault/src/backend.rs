@@ -21,7 +21,9 @@ use crate::config::Config;
 use crate::env;
 use crate::errors::{self, Target, error_chain};
 use crate::kwargs::AzureKeyVaultKwargs;
-use crate::names::{TEAM_SEP, build_path, is_valid_secret_name, names_a_team_namespace};
+use crate::names::{
+    TEAM_SEP, build_path, is_valid_secret_name, names_a_team_namespace, team_secret_name,
+};
 use crate::transport::transport;
 
 /// Reads Airflow connections, variables and config values from Azure Key Vault, as Airflow's
@@ -138,6 +140,49 @@ impl AzureKeyVaultBackend {
         }
     }
 
+    /// The team-scoped name a lookup for `team` tries first (connections and variables only; see
+    /// [`team_secret_name`](crate::team_secret_name)), or `None` when nothing is sent for it (as
+    /// [`secret_name`](Self::secret_name), and for config keys or an empty team).
+    pub fn team_secret_name(&self, kind: SecretKind, team: &str, key: &str) -> Option<String> {
+        let route = self.config.routes.get(kind);
+        let prefix = route.prefix().filter(|_| route.admits(key))?;
+        if team.is_empty()
+            || kind == SecretKind::Config
+            || (self.multi_team && names_a_team_namespace(key, &self.config.sep))
+        {
+            return None;
+        }
+        Some(team_secret_name(prefix, team, key, &self.config.sep))
+            .filter(|n| is_valid_secret_name(n))
+    }
+
+    /// Reads the secret `name` for `kind`/`key`, or logs the provider's warning and answers `None` when
+    /// the name breaks Key Vault's rule.
+    async fn read_named(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        name: String,
+    ) -> Result<Option<SecretValue>, Error> {
+        if !is_valid_secret_name(&name) {
+            Refusal::InvalidName(name).log(kind, key);
+            return Ok(None);
+        }
+        let lookup = Arc::new(LookupContext::new(
+            BACKEND,
+            kind,
+            key,
+            errors::error_location(&name, &self.config.vault_url),
+        ));
+        // `timeout` bounds the whole lookup: building the client, the token request, every try and back-off.
+        deadline::within(
+            &lookup,
+            Some(self.config.timeout),
+            self.read(&name, &lookup),
+        )
+        .await
+    }
+
     /// The vault URL as configured.
     pub fn vault_url(&self) -> &str {
         &self.config.vault_url
@@ -221,29 +266,33 @@ impl SecretsBackend for AzureKeyVaultBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        self.get_for_team(kind, key, None).await
+    }
+
+    /// The provider's (15.2.1) order: the multi-team guard, then the team's name (connections and
+    /// variables, when a team is given), then the shared name.
+    async fn get_for_team(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        team: Option<&str>,
+    ) -> Result<Option<SecretValue>, Error> {
         let Some(prefix) = self.config.routes.route(kind, key) else {
             return Ok(None); // disabled or filtered: logged by `route`
         };
-        let name = match self.name(key, prefix) {
-            Ok(name) => name,
-            Err(refusal) => {
-                refusal.log(kind, key);
-                return Ok(None);
+        let sep = &self.config.sep;
+        if self.multi_team && names_a_team_namespace(key, sep) {
+            Refusal::TeamNamespace.log(kind, key);
+            return Ok(None);
+        }
+        if let Some(team) = team.filter(|t| !t.is_empty() && kind != SecretKind::Config) {
+            let name = team_secret_name(prefix, team, key, sep);
+            if let Some(value) = self.read_named(kind, key, name).await? {
+                return Ok(Some(value));
             }
-        };
-        let lookup = Arc::new(LookupContext::new(
-            BACKEND,
-            kind,
-            key,
-            errors::error_location(&name, &self.config.vault_url),
-        ));
-        // `timeout` bounds the whole lookup: building the client, the token request, every try and back-off.
-        deadline::within(
-            &lookup,
-            Some(self.config.timeout),
-            self.read(&name, &lookup),
-        )
-        .await
+        }
+        self.read_named(kind, key, build_path(prefix, key, sep))
+            .await
     }
 }
 

@@ -39,6 +39,21 @@ pub(crate) fn names_a_team_namespace(key: &str, sep: &str) -> bool {
     build_path("", key, sep).contains(TEAM_SEP)
 }
 
+/// The provider's (15.2.1) team-scoped name for `key` of `team` under `prefix`:
+/// `build_path(prefix, build_path("", team, sep) + "--" + key.replace("_", sep), sep)`, i.e.
+/// `airflow-variables-team-a--my-key` for team `team_a` and key `my_key`.
+///
+/// ```
+/// use airflow_secrets_azure_key_vault::team_secret_name;
+/// assert_eq!(team_secret_name("airflow-variables", "team_a", "my_key", "-"), "airflow-variables-team-a--my-key");
+/// assert_eq!(team_secret_name("", "t", "k", "-"), "t--k");
+/// ```
+pub fn team_secret_name(prefix: &str, team: &str, key: &str, sep: &str) -> String {
+    let team_prefix = build_path("", team, sep);
+    let id = key.replace('_', sep);
+    build_path(prefix, &format!("{team_prefix}{TEAM_SEP}{id}"), sep)
+}
+
 /// Key Vault's name rule as the provider (15.2.1) checks it before sending anything:
 /// `re.fullmatch(r"[0-9a-zA-Z-]{1,127}", name)` — 1 to 127 ASCII letters, digits and `-`.
 ///

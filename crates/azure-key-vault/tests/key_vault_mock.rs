@@ -850,3 +850,69 @@ fn environment_is_isolated_in_these_tests() {
     // Guard for the helpers above: an explicit empty environment sees nothing, even PATH.
     assert_eq!(no_env().get("PATH"), None);
 }
+
+/// A lookup for a team (multi-team deployments) reads the team's name first
+/// (`airflow-variables-team-a--my-key`), then the shared one; config keys have no team (15.2.1).
+#[tokio::test]
+async fn a_team_reads_its_own_secret_first_then_the_shared_one() {
+    let logs = logs();
+    let fx = AzureFixture::start().await;
+    fx.vault
+        .put("airflow-variables-team-a--my-key", "team-a-value-81c");
+    fx.vault.put("airflow-variables-my-key", "shared-value-81c");
+    fx.vault.put("airflow-config-my-key", "config-value-81c");
+    let backend = backend(&fx, json!({})).with_multi_team(true);
+    let get = |kind, team| {
+        let backend = &backend;
+        async move {
+            backend
+                .get_for_team(kind, "my_key", team)
+                .await
+                .unwrap()
+                .map(|v| v.expose().to_owned())
+        }
+    };
+    assert_eq!(
+        get(SecretKind::Variable, Some("team_a")).await.as_deref(),
+        Some("team-a-value-81c")
+    );
+    assert_eq!(
+        get(SecretKind::Variable, Some("team_b")).await.as_deref(),
+        Some("shared-value-81c")
+    );
+    assert_eq!(
+        get(SecretKind::Variable, None).await.as_deref(),
+        Some("shared-value-81c")
+    );
+    assert_eq!(
+        get(SecretKind::Config, Some("team_a")).await.as_deref(),
+        Some("config-value-81c")
+    );
+    assert_eq!(get(SecretKind::Connection, Some("team_a")).await, None);
+    assert_eq!(
+        authorized_paths(&fx),
+        [
+            "/secrets/airflow-variables-team-a--my-key/",
+            "/secrets/airflow-variables-team-b--my-key/",
+            "/secrets/airflow-variables-my-key/",
+            "/secrets/airflow-variables-my-key/",
+            "/secrets/airflow-config-my-key/",
+            "/secrets/airflow-connections-team-a--my-key/",
+            "/secrets/airflow-connections-my-key/",
+        ]
+    );
+    assert_eq!(
+        backend
+            .team_secret_name(SecretKind::Connection, "team_a", "my_key")
+            .as_deref(),
+        Some("airflow-connections-team-a--my-key")
+    );
+    assert_eq!(
+        backend.team_secret_name(SecretKind::Config, "team_a", "my_key"),
+        None
+    );
+    assert_logs_clean(
+        &logs,
+        &["team-a-value-81c", "shared-value-81c", "config-value-81c"],
+    );
+}

@@ -12,6 +12,7 @@ pub mod redact;
 mod registry;
 mod resolver;
 mod settings;
+mod team;
 
 pub use airflow_secrets_core as core;
 pub use airflow_secrets_core::async_trait;

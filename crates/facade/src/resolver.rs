@@ -60,6 +60,8 @@ pub struct Secrets {
     flavor: ConnectionFlavor,
     settings: Option<SecretsSettings>,
     cache: Option<LookupCache>,
+    /// The team lookups are made for (Airflow's `team_name`), multi-team deployments only.
+    team: Option<String>,
 }
 
 impl fmt::Debug for Secrets {
@@ -72,6 +74,7 @@ impl fmt::Debug for Secrets {
             .field("policy", &self.policy)
             .field("flavor", &self.flavor)
             .field("cache", &self.cache)
+            .field("team", &self.team)
             .finish_non_exhaustive()
     }
 }
@@ -99,6 +102,12 @@ impl Secrets {
     /// The custom backend, if one is configured.
     pub fn custom_backend(&self) -> Option<&Arc<dyn SecretsBackend>> {
         self.custom.as_ref()
+    }
+
+    /// The team every variable and connection lookup is made for (Airflow's `team_name`), set with
+    /// [`SecretsBuilder::team`].
+    pub fn team(&self) -> Option<&str> {
+        self.team.as_deref()
     }
 
     /// The settings read from Airflow's configuration (absent when the builder was given no config and
@@ -149,10 +158,11 @@ impl Secrets {
 
     /// [`variable`](Self::variable), reporting which backend answered and which failed.
     pub async fn variable_lookup(&self, key: &str) -> Result<Lookup<SecretValue>, Error> {
+        let team = self.team.as_deref();
         let walk = async {
             let l = self
                 .walk(SecretKind::Variable, key, |b| async move {
-                    b.get_variable(key).await
+                    b.get_for_team(SecretKind::Variable, key, team).await
                 })
                 .await?;
             Ok(Entry {
@@ -176,10 +186,11 @@ impl Secrets {
     /// [`connection`](Self::connection), reporting which backend answered and which failed.
     pub async fn connection_lookup(&self, conn_id: &str) -> Result<Lookup<Connection>, Error> {
         let flavor = self.flavor;
+        let team = self.team.as_deref();
         let walk = async {
             let l = self
                 .walk(SecretKind::Connection, conn_id, |b| async move {
-                    b.get_connection_as(conn_id, flavor).await
+                    b.get_connection_for_team(conn_id, flavor, team).await
                 })
                 .await?;
             Ok(Entry {
@@ -310,6 +321,8 @@ pub struct SecretsBuilder {
     policy: ErrorPolicy,
     flavor: ConnectionFlavor,
     cache: Option<Option<CacheSettings>>,
+    team: Option<String>,
+    multi_team: Option<bool>,
 }
 
 impl SecretsBuilder {
@@ -375,6 +388,23 @@ impl SecretsBuilder {
         self
     }
 
+    /// Look variables and connections up for a task of `team` (Airflow's `team_name`, multi-team
+    /// deployments): every backend with team-scoped names tries the team's name first, as the pinned
+    /// releases do. Needs `[core] multi_team` (or [`multi_team`](Self::multi_team)); Airflow refuses a team
+    /// otherwise, and so does [`build`](Self::build). Server context only: Airflow's task workers pass no
+    /// team to their backends. Config lookups have no team.
+    pub fn team(mut self, team: impl Into<String>) -> Self {
+        self.team = Some(team.into());
+        self
+    }
+
+    /// Use this value for Airflow's `[core] multi_team` instead of the configuration's (`false` without
+    /// a configuration).
+    pub fn multi_team(mut self, multi_team: bool) -> Self {
+        self.multi_team = Some(multi_team);
+        self
+    }
+
     /// Turn the cache on with these settings, whatever Airflow's `use_cache` says.
     pub fn cache(mut self, settings: CacheSettings) -> Self {
         self.cache = Some(Some(settings));
@@ -395,9 +425,13 @@ impl SecretsBuilder {
             (None, Some(config)) => Some(SecretsSettings::load(config, self.context).await?),
             (None, None) => None,
         };
+        let multi_team = self
+            .multi_team
+            .unwrap_or_else(|| settings.as_ref().is_some_and(|s| s.multi_team));
+        let team = crate::team::checked_team(self.team, multi_team, self.context)?;
         let context = BuildContext {
             config: self.config.as_ref(),
-            multi_team: settings.as_ref().is_some_and(|s| s.multi_team),
+            multi_team,
         };
         let custom: Option<Arc<dyn SecretsBackend>> = match (self.custom, self.explicit_backend) {
             (Some(b), _) => Some(b),
@@ -417,7 +451,8 @@ impl SecretsBuilder {
                 config.env_vars().map(|(k, v)| (k.to_owned(), v.to_owned())),
             ),
             (None, None) => EnvironmentVariablesBackend::new(),
-        };
+        }
+        .with_multi_team(multi_team);
         let mut chain: Vec<Arc<dyn SecretsBackend>> = Vec::new();
         chain.extend(custom.clone());
         chain.push(Arc::new(environment));
@@ -440,6 +475,7 @@ impl SecretsBuilder {
             flavor: self.flavor,
             settings,
             cache,
+            team,
         })
     }
 }
