@@ -71,6 +71,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub worker: bool,
 
+    /// Look variables and connections up for a task of this team (Airflow's team_name; needs
+    /// [core] multi_team = True): each backend with team-scoped names tries the team's name first.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub team: Option<String>,
+
     /// Stop at the first backend error instead of falling through to the next backend as Airflow does.
     #[arg(long, global = true)]
     pub strict: bool,

@@ -47,6 +47,8 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure
 
     let mut report = json!({
         "context": if global.worker { "worker" } else { "server" },
+        "multi_team": settings.multi_team,
+        "team": global.team,
         "airflow_cfg": config.cfg_file().map(|f| f.path().display().to_string()),
         "backend": class_path,
         "backend_source": if class_path.is_some() { Some(class_source) } else { None },
@@ -173,6 +175,13 @@ fn print_table(report: &Value) {
     };
     println!("context:      {}", s(&report["context"]));
     println!("airflow.cfg:  {}", s(&report["airflow_cfg"]));
+    if report["multi_team"] == json!(true) || !report["team"].is_null() {
+        println!(
+            "multi_team:   {}  team: {}",
+            report["multi_team"],
+            s(&report["team"])
+        );
+    }
     match &report["backend"] {
         Value::Null => println!(
             "backend:      none (AIRFLOW__SECRETS__BACKEND is not set): environment variables only"
