@@ -8,6 +8,7 @@ use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::provider::context::{LookupContext, invalid_kwarg};
 use airflow_secrets_core::provider::deadline;
 use airflow_secrets_core::provider::routes::Routes;
+use airflow_secrets_core::provider::team;
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
 
 use crate::fields::FieldWords;
@@ -47,6 +48,8 @@ pub struct SecretsManagerBackend {
     sep: String,
     words: FieldWords,
     client: LazyClient<aws_sdk_secretsmanager::Client>,
+    /// Airflow's `[core] multi_team`: keys holding `--` are refused.
+    multi_team: bool,
 }
 
 impl fmt::Debug for SecretsManagerBackend {
@@ -55,6 +58,7 @@ impl fmt::Debug for SecretsManagerBackend {
             .field("routes", &self.routes)
             .field("sep", &self.sep)
             .field("client", &self.client)
+            .field("multi_team", &self.multi_team)
             .finish()
     }
 }
@@ -76,11 +80,37 @@ impl SecretsManagerBackend {
         SecretsManagerBackendBuilder::default()
     }
 
-    /// The secret name a lookup would read, or `None` when that lookup is disabled (`null` prefix) or
-    /// filtered out by its lookup pattern (then no request is sent).
+    /// The secret name a lookup would read, or `None` when that lookup is disabled (`null` prefix),
+    /// filtered out by its lookup pattern, or refused by the multi-team guard (then no request is sent).
     pub fn secret_name(&self, kind: SecretKind, key: &str) -> Option<String> {
+        if team::names_a_team_namespace(self.multi_team, key) {
+            return None;
+        }
         let prefix = self.routes.route(kind, key)?;
         Some(names::location(prefix, key, &self.sep))
+    }
+
+    /// Airflow's `[core] multi_team` (default `false`): when on, a key holding `--` is refused for every
+    /// kind with a warning and nothing is sent, as the amazon provider (9.39.0) does.
+    pub fn with_multi_team(mut self, multi_team: bool) -> Self {
+        self.multi_team = multi_team;
+        self
+    }
+
+    /// The team-scoped secret a lookup for `team` reads first — `{prefix}{sep}{team}--{key}` — or `None`
+    /// when nothing is sent for it (as [`secret_name`](Self::secret_name), a refused key, config keys, an
+    /// empty team, and an empty prefix: the provider tries team names only under a prefix).
+    pub fn team_secret_name(&self, kind: SecretKind, team: &str, key: &str) -> Option<String> {
+        let team = team::lookup_team(kind, Some(team))?;
+        if team::names_a_team_namespace(self.multi_team, key) {
+            return None;
+        }
+        let prefix = self.routes.route(kind, key).filter(|p| !p.is_empty())?;
+        Some(names::location(
+            prefix,
+            &format!("{team}{}{key}", team::TEAM_SEP),
+            &self.sep,
+        ))
     }
 
     /// The SDK client, built on first use.
@@ -96,9 +126,44 @@ impl SecretsBackend for SecretsManagerBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        self.get_for_team(kind, key, None).await
+    }
+
+    /// The provider's (9.39.0) order: the multi-team guard, then the team's secret (connections and
+    /// variables, when a team is given and the prefix is not empty), then the shared one.
+    async fn get_for_team(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        team: Option<&str>,
+    ) -> Result<Option<SecretValue>, Error> {
+        if self.routes.get(kind).prefix().is_none() {
+            return Ok(None);
+        }
+        if team::names_a_team_namespace(self.multi_team, key) {
+            team::log_refusal(BACKEND, kind, key);
+            return Ok(None);
+        }
         let Some(name) = self.secret_name(kind, key) else {
             return Ok(None);
         };
+        if let Some(team) = team.and_then(|t| self.team_secret_name(kind, t, key))
+            && let Some(value) = self.lookup(kind, key, &team).await?
+        {
+            return Ok(Some(value));
+        }
+        self.lookup(kind, key, &name).await
+    }
+}
+
+impl SecretsManagerBackend {
+    /// Reads secret `name` for `kind`/`key`, its errors reporting the whole lookup.
+    async fn lookup(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        name: &str,
+    ) -> Result<Option<SecretValue>, Error> {
         // Errors report the whole lookup: first use of the client, every attempt and back-off. The
         // SDK's interceptor counts the attempts in it, hence the `Arc`.
         let ctx = Arc::new(LookupContext::new(
@@ -109,7 +174,7 @@ impl SecretsBackend for SecretsManagerBackend {
         ));
         // No whole-lookup deadline: botocore has none. Each attempt is bounded by `read_timeout`
         // (attempt timeout included) and the attempts by `config_kwargs.retries`.
-        deadline::within(&ctx, None, self.read(&ctx, kind, &name)).await
+        deadline::within(&ctx, None, self.read(&ctx, kind, name)).await
     }
 }
 
@@ -237,6 +302,7 @@ impl SecretsManagerBackendBuilder {
             sep: k.sep.clone(),
             words,
             client,
+            multi_team: false,
         })
     }
 }

@@ -427,3 +427,63 @@ open(data, "w").write(json.dumps([key["AccessKeyId"], key["SecretAccessKey"]]))
     assert_error_clean(&err, &["guarded-s3cr3t", &secret]);
     logs.assert_free_of(&["guarded-s3cr3t", SECRET_ACCESS_KEY, &secret]);
 }
+
+/// Multi-team (amazon 9.39.0, `[core] multi_team = True`): a lookup for a team reads
+/// `airflow/variables/<team>--<key>` first, then the shared secret; with an empty prefix there is no team
+/// name; a key holding `--` is refused without a request.
+#[tokio::test]
+async fn a_team_reads_its_own_secret_first() {
+    use airflow_secrets_core::SecretKind;
+    let logs = capture();
+    let moto = start_moto();
+    create(
+        &moto.url(),
+        json!([
+            ["airflow/variables/team_a--greeting", "team-a-greeting-6e2"],
+            ["airflow/variables/greeting", "shared-greeting-6e2"],
+            ["team_a--bare", "team-bare-6e2"],
+            ["bare", "shared-bare-6e2"],
+            ["airflow/variables/a--b", "ambiguous-6e2"],
+        ]),
+    );
+    let b = backend(&moto.url(), json!({})).with_multi_team(true);
+    let value = |v: Option<airflow_secrets_core::SecretValue>| v.map(|v| v.expose().to_owned());
+    let var = SecretKind::Variable;
+    let got = b
+        .get_for_team(var, "greeting", Some("team_a"))
+        .await
+        .unwrap();
+    assert_eq!(value(got).as_deref(), Some("team-a-greeting-6e2"));
+    let got = b
+        .get_for_team(var, "greeting", Some("team_b"))
+        .await
+        .unwrap();
+    assert_eq!(value(got).as_deref(), Some("shared-greeting-6e2"));
+    assert!(b.get_for_team(var, "a--b", None).await.unwrap().is_none());
+    // An empty prefix: the provider tries no team name.
+    let bare = backend(&moto.url(), json!({"variables_prefix": ""})).with_multi_team(true);
+    let got = bare
+        .get_for_team(var, "bare", Some("team_a"))
+        .await
+        .unwrap();
+    assert_eq!(value(got).as_deref(), Some("shared-bare-6e2"));
+    assert_eq!(bare.team_secret_name(var, "team_a", "bare"), None);
+    // Without multi_team the same key is an ordinary secret.
+    let ordinary = backend(&moto.url(), json!({}));
+    assert_eq!(
+        ordinary
+            .get_variable("a--b")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "ambiguous-6e2"
+    );
+    logs.assert_free_of(&[
+        "team-a-greeting-6e2",
+        "shared-greeting-6e2",
+        "team-bare-6e2",
+        "shared-bare-6e2",
+        "ambiguous-6e2",
+    ]);
+}

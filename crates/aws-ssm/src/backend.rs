@@ -8,6 +8,7 @@ use airflow_secrets_core::kwargs::Kwargs;
 use airflow_secrets_core::provider::context::LookupContext;
 use airflow_secrets_core::provider::deadline;
 use airflow_secrets_core::provider::routes::Routes;
+use airflow_secrets_core::provider::team;
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
 
 use crate::kwargs::SsmKwargs;
@@ -38,6 +39,8 @@ pub struct SystemsManagerParameterStoreBackend {
     /// Per kind: the normalised prefix (`None`: disabled) and lookup pattern.
     routes: Routes,
     client: LazyClient<aws_sdk_ssm::Client>,
+    /// Airflow's `[core] multi_team`: keys holding `--` are refused.
+    multi_team: bool,
 }
 
 impl fmt::Debug for SystemsManagerParameterStoreBackend {
@@ -45,6 +48,7 @@ impl fmt::Debug for SystemsManagerParameterStoreBackend {
         f.debug_struct("SystemsManagerParameterStoreBackend")
             .field("routes", &self.routes)
             .field("client", &self.client)
+            .field("multi_team", &self.multi_team)
             .finish()
     }
 }
@@ -66,11 +70,36 @@ impl SystemsManagerParameterStoreBackend {
         SsmBackendBuilder::default()
     }
 
-    /// The parameter name a lookup would read, or `None` when that lookup is disabled (`null` prefix) or
-    /// filtered out by its lookup pattern (then no request is sent).
+    /// The parameter name a lookup would read, or `None` when that lookup is disabled (`null` prefix),
+    /// filtered out by its lookup pattern, or refused by the multi-team guard (then no request is sent).
     pub fn parameter_name(&self, kind: SecretKind, key: &str) -> Option<String> {
+        if team::names_a_team_namespace(self.multi_team, key) {
+            return None;
+        }
         let prefix = self.routes.route(kind, key)?;
         Some(names::location(prefix, key))
+    }
+
+    /// Airflow's `[core] multi_team` (default `false`): when on, a key holding `--` is refused for every
+    /// kind with a warning and nothing is sent, as the amazon provider (9.39.0) does.
+    pub fn with_multi_team(mut self, multi_team: bool) -> Self {
+        self.multi_team = multi_team;
+        self
+    }
+
+    /// The team-scoped parameter a lookup for `team` reads first — `{prefix}/{team}--{key}`, with a
+    /// leading `/` — or `None` when nothing is sent for it (as [`parameter_name`](Self::parameter_name),
+    /// a refused key, config keys, an empty team).
+    pub fn team_parameter_name(&self, kind: SecretKind, team: &str, key: &str) -> Option<String> {
+        let team = team::lookup_team(kind, Some(team))?;
+        if team::names_a_team_namespace(self.multi_team, key) {
+            return None;
+        }
+        let prefix = self.routes.route(kind, key)?;
+        Some(names::location(
+            prefix,
+            &format!("{team}{}{key}", team::TEAM_SEP),
+        ))
     }
 
     /// The SDK client, built on first use.
@@ -86,9 +115,44 @@ impl SecretsBackend for SystemsManagerParameterStoreBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        self.get_for_team(kind, key, None).await
+    }
+
+    /// The provider's (9.39.0) order: the multi-team guard, then the team's parameter (connections and
+    /// variables, when a team is given), then the shared one.
+    async fn get_for_team(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        team: Option<&str>,
+    ) -> Result<Option<SecretValue>, Error> {
+        if self.routes.get(kind).prefix().is_none() {
+            return Ok(None);
+        }
+        if team::names_a_team_namespace(self.multi_team, key) {
+            team::log_refusal(BACKEND, kind, key);
+            return Ok(None);
+        }
         let Some(name) = self.parameter_name(kind, key) else {
             return Ok(None);
         };
+        if let Some(team) = team.and_then(|t| self.team_parameter_name(kind, t, key))
+            && let Some(value) = self.lookup(kind, key, &team).await?
+        {
+            return Ok(Some(value));
+        }
+        self.lookup(kind, key, &name).await
+    }
+}
+
+impl SystemsManagerParameterStoreBackend {
+    /// Reads parameter `name` for `kind`/`key`, its errors reporting the whole lookup.
+    async fn lookup(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        name: &str,
+    ) -> Result<Option<SecretValue>, Error> {
         // Errors report the whole lookup: first use of the client, every attempt and back-off. The
         // SDK's interceptor counts the attempts in it, hence the `Arc`.
         let ctx = Arc::new(LookupContext::new(
@@ -99,7 +163,7 @@ impl SecretsBackend for SystemsManagerParameterStoreBackend {
         ));
         // No whole-lookup deadline: botocore has none. Each attempt is bounded by `read_timeout`
         // (attempt timeout included) and the attempts by `config_kwargs.retries`.
-        deadline::within(&ctx, None, self.read(&ctx, &name)).await
+        deadline::within(&ctx, None, self.read(&ctx, name)).await
     }
 }
 
@@ -189,6 +253,10 @@ impl SsmBackendBuilder {
             )
         })?;
         let client = LazyClient::new(SERVICE, &k.connection, self.profile_files, self.client)?;
-        Ok(SystemsManagerParameterStoreBackend { routes, client })
+        Ok(SystemsManagerParameterStoreBackend {
+            routes,
+            client,
+            multi_team: false,
+        })
     }
 }

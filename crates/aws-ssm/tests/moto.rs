@@ -387,3 +387,94 @@ async fn profile_name_reads_a_temporary_profile_file() {
     assert_error_clean(&err, &[SECRET_ACCESS_KEY]);
     logs.assert_free_of(&["from-profile-value", SECRET_ACCESS_KEY]);
 }
+
+/// Multi-team (amazon 9.39.0, `[core] multi_team = True`): a lookup for a team reads
+/// `/airflow/variables/<team>--<key>` first, then the shared parameter; a key holding `--` is refused
+/// without a request.
+#[tokio::test]
+async fn a_team_reads_its_own_parameter_first() {
+    let logs = capture();
+    let moto = start_moto();
+    let seed = seed_client(&moto.url(), None);
+    put(
+        &seed,
+        "/airflow/variables/team_a--greeting",
+        "team-a-greeting-5f1",
+        true,
+    )
+    .await;
+    put(
+        &seed,
+        "/airflow/variables/greeting",
+        "shared-greeting-5f1",
+        true,
+    )
+    .await;
+    put(
+        &seed,
+        "/airflow/connections/team_a--my_db",
+        "postgres://team-a-host/db",
+        true,
+    )
+    .await;
+    put(&seed, "/airflow/variables/a--b", "ambiguous-5f1", true).await;
+    let b = backend(&moto.url(), json!({})).with_multi_team(true);
+    let get = |kind, key: &'static str, team: Option<&'static str>| {
+        let b = &b;
+        async move {
+            b.get_for_team(kind, key, team)
+                .await
+                .unwrap()
+                .map(|v| v.expose().to_owned())
+        }
+    };
+    let var = SecretKind::Variable;
+    assert_eq!(
+        get(var, "greeting", Some("team_a")).await.as_deref(),
+        Some("team-a-greeting-5f1")
+    );
+    assert_eq!(
+        get(var, "greeting", Some("team_b")).await.as_deref(),
+        Some("shared-greeting-5f1")
+    );
+    assert_eq!(
+        get(var, "greeting", None).await.as_deref(),
+        Some("shared-greeting-5f1")
+    );
+    assert_eq!(get(var, "a--b", None).await, None);
+    assert_eq!(
+        get(var, "b", Some("a")).await.as_deref(),
+        Some("ambiguous-5f1")
+    );
+    let conn = b
+        .get_connection_for_team("my_db", Default::default(), Some("team_a"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(conn.host.as_deref(), Some("team-a-host"));
+    // Without multi_team the same key is an ordinary parameter.
+    let ordinary = backend(&moto.url(), json!({}));
+    assert_eq!(
+        ordinary
+            .get_variable("a--b")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "ambiguous-5f1"
+    );
+    assert_eq!(
+        b.team_parameter_name(SecretKind::Connection, "team_a", "my_db")
+            .as_deref(),
+        Some("/airflow/connections/team_a--my_db")
+    );
+    assert_eq!(
+        b.team_parameter_name(SecretKind::Config, "team_a", "k"),
+        None
+    );
+    logs.assert_free_of(&[
+        "team-a-greeting-5f1",
+        "shared-greeting-5f1",
+        "ambiguous-5f1",
+    ]);
+}

@@ -21,7 +21,9 @@ use crate::config::Config;
 use crate::env;
 use crate::errors::{self, Target, error_chain};
 use crate::kwargs::AzureKeyVaultKwargs;
-use crate::names::{build_path, is_team_scoped};
+use crate::names::{
+    TEAM_SEP, build_path, is_valid_secret_name, names_a_team_namespace, team_secret_name,
+};
 use crate::transport::transport;
 
 /// Reads Airflow connections, variables and config values from Azure Key Vault, as Airflow's
@@ -40,6 +42,8 @@ pub struct AzureKeyVaultBackend {
     /// `config.credential` described for errors (never a secret).
     credential: String,
     env: EnvSnapshot,
+    /// Airflow's `[core] multi_team`: turns the team-namespace guard on.
+    multi_team: bool,
     client: OnceCell<Arc<SecretClient>>,
 }
 
@@ -59,6 +63,7 @@ impl fmt::Debug for AzureKeyVaultBackend {
             )
             .field("api_version", &self.config.api_version)
             .field("environment", &self.env)
+            .field("multi_team", &self.multi_team)
             .field("client_built", &self.client.initialized())
             .finish()
     }
@@ -90,6 +95,7 @@ impl AzureKeyVaultBackend {
             credential: config.credential.describe(),
             config,
             env: env::process(),
+            multi_team: false,
             client: OnceCell::new(),
         })
     }
@@ -102,21 +108,79 @@ impl AzureKeyVaultBackend {
         self
     }
 
+    /// Airflow's `[core] multi_team` (default `false`): when on, a key whose name would contain the team
+    /// separator `--` (`a--b`, or `a__b` with `sep = "-"`) is refused for every kind with a warning and
+    /// nothing is sent, as the provider (15.2.1) does; when off such keys are looked up like any other.
+    pub fn with_multi_team(mut self, multi_team: bool) -> Self {
+        self.multi_team = multi_team;
+        self
+    }
+
     /// The Key Vault secret name looked up for `key`, or `None` when nothing is sent: lookups of `kind` are
-    /// disabled, the key does not match the kind's `*_lookup_pattern`, or it is a team-scoped `team--key` without
-    /// a team (Airflow's multi-team guard).
+    /// disabled, the key does not match the kind's `*_lookup_pattern`, it names a team namespace in a
+    /// multi-team deployment, or the name breaks Key Vault's rule
+    /// ([`is_valid_secret_name`](crate::is_valid_secret_name)).
     pub fn secret_name(&self, kind: SecretKind, key: &str) -> Option<String> {
         let route = self.config.routes.get(kind);
         let prefix = route.prefix().filter(|_| route.admits(key))?;
-        self.name(kind, key, prefix)
+        self.name(key, prefix).ok()
     }
 
-    /// The secret name of `key` under `prefix`, `None` for a team-scoped key (Airflow's multi-team guard).
-    fn name(&self, kind: SecretKind, key: &str, prefix: &str) -> Option<String> {
-        if kind != SecretKind::Config && is_team_scoped(key, &self.config.sep) {
+    /// The secret name of `key` under `prefix`, or why nothing may be sent (the provider's checks, in its
+    /// order: the team-namespace guard, then the name rule).
+    fn name(&self, key: &str, prefix: &str) -> Result<String, Refusal> {
+        if self.multi_team && names_a_team_namespace(key, &self.config.sep) {
+            return Err(Refusal::TeamNamespace);
+        }
+        let name = build_path(prefix, key, &self.config.sep);
+        if is_valid_secret_name(&name) {
+            Ok(name)
+        } else {
+            Err(Refusal::InvalidName(name))
+        }
+    }
+
+    /// The team-scoped name a lookup for `team` tries first (connections and variables only; see
+    /// [`team_secret_name`](crate::team_secret_name)), or `None` when nothing is sent for it (as
+    /// [`secret_name`](Self::secret_name), and for config keys or an empty team).
+    pub fn team_secret_name(&self, kind: SecretKind, team: &str, key: &str) -> Option<String> {
+        let route = self.config.routes.get(kind);
+        let prefix = route.prefix().filter(|_| route.admits(key))?;
+        if team.is_empty()
+            || kind == SecretKind::Config
+            || (self.multi_team && names_a_team_namespace(key, &self.config.sep))
+        {
             return None;
         }
-        Some(build_path(prefix, key, &self.config.sep))
+        Some(team_secret_name(prefix, team, key, &self.config.sep))
+            .filter(|n| is_valid_secret_name(n))
+    }
+
+    /// Reads the secret `name` for `kind`/`key`, or logs the provider's warning and answers `None` when
+    /// the name breaks Key Vault's rule.
+    async fn read_named(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        name: String,
+    ) -> Result<Option<SecretValue>, Error> {
+        if !is_valid_secret_name(&name) {
+            Refusal::InvalidName(name).log(kind, key);
+            return Ok(None);
+        }
+        let lookup = Arc::new(LookupContext::new(
+            BACKEND,
+            kind,
+            key,
+            errors::error_location(&name, &self.config.vault_url),
+        ));
+        // `timeout` bounds the whole lookup: building the client, the token request, every try and back-off.
+        deadline::within(
+            &lookup,
+            Some(self.config.timeout),
+            self.read(&name, &lookup),
+        )
+        .await
     }
 
     /// The vault URL as configured.
@@ -202,33 +266,69 @@ impl SecretsBackend for AzureKeyVaultBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        self.get_for_team(kind, key, None).await
+    }
+
+    /// The provider's (15.2.1) order: the multi-team guard, then the team's name (connections and
+    /// variables, when a team is given), then the shared name.
+    async fn get_for_team(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        team: Option<&str>,
+    ) -> Result<Option<SecretValue>, Error> {
         let Some(prefix) = self.config.routes.route(kind, key) else {
             return Ok(None); // disabled or filtered: logged by `route`
         };
-        let Some(name) = self.name(kind, key, prefix) else {
-            tracing::trace!(backend = BACKEND, %kind, key, "lookup skipped: team-scoped key without a team");
-            return Ok(None);
-        };
-        if name.is_empty() || name == "." || name == ".." || name.contains('\\') {
-            // No Key Vault secret has an empty name (the SDK would refuse the call), a dot name or a
-            // backslash (names are letters, digits and `-`). `.`/`..` would also be resolved by the URL
-            // parser and read `/secrets/` or the vault root instead; a backslash is sent as `%5C`, which
-            // servers that read it as `/` would resolve with the name's dot segments (`a\..\..\x`).
-            tracing::trace!(backend = BACKEND, %kind, key, "no Key Vault secret can have this name: not sent");
+        let sep = &self.config.sep;
+        if self.multi_team && names_a_team_namespace(key, sep) {
+            Refusal::TeamNamespace.log(kind, key);
             return Ok(None);
         }
-        let lookup = Arc::new(LookupContext::new(
-            BACKEND,
-            kind,
-            key,
-            errors::error_location(&name, &self.config.vault_url),
-        ));
-        // `timeout` bounds the whole lookup: building the client, the token request, every try and back-off.
-        deadline::within(
-            &lookup,
-            Some(self.config.timeout),
-            self.read(&name, &lookup),
-        )
-        .await
+        if let Some(team) = team.filter(|t| !t.is_empty() && kind != SecretKind::Config) {
+            let name = team_secret_name(prefix, team, key, sep);
+            if let Some(value) = self.read_named(kind, key, name).await? {
+                return Ok(Some(value));
+            }
+        }
+        self.read_named(kind, key, build_path(prefix, key, sep))
+            .await
+    }
+}
+
+/// Why a key is not looked up (the provider logs each as a warning and returns `None`).
+#[derive(Debug)]
+enum Refusal {
+    /// Multi-team mode and the key's name contains [`TEAM_SEP`].
+    TeamNamespace,
+    /// The built name breaks Key Vault's name rule.
+    InvalidName(String),
+}
+
+impl Refusal {
+    /// The provider's warning, in its words. Names and keys are not secrets.
+    fn log(&self, kind: SecretKind, key: &str) {
+        match self {
+            Refusal::TeamNamespace => tracing::warn!(
+                backend = BACKEND,
+                %kind,
+                key,
+                "{} id {key:?} resolves to a name containing {TEAM_SEP:?}, which separates the team name \
+                 from the secret id in a team scoped secret name. Such an id is ambiguous and is not looked \
+                 up. Returning None.",
+                match kind {
+                    SecretKind::Connection => "Connection",
+                    SecretKind::Variable => "Variable",
+                    SecretKind::Config => "Configuration option",
+                }
+            ),
+            Refusal::InvalidName(name) => tracing::warn!(
+                backend = BACKEND,
+                %kind,
+                key,
+                "Secret name {name:?} is not valid. Azure Key Vault secret names must be 1-127 characters \
+                 long and contain only alphanumeric characters and dashes."
+            ),
+        }
     }
 }

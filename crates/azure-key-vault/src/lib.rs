@@ -22,7 +22,7 @@ pub use backend::AzureKeyVaultBackend;
 pub use client::{HttpOptions, RetryOptions, TlsVerify};
 pub use env::HONOURED;
 pub use kwargs::{AzureKeyVaultKwargs, ConnectionVerify};
-pub use names::build_path;
+pub use names::{build_path, is_valid_secret_name, team_secret_name};
 
 /// Airflow's class name, used in logs and errors.
 pub const BACKEND: &str = "AzureKeyVaultBackend";

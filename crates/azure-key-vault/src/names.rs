@@ -28,31 +28,44 @@ pub(crate) fn normalize_prefix(prefix: Option<&str>, sep: &str) -> Option<String
     prefix.map(|p| p.trim_end_matches(|c| sep.contains(c)).to_owned())
 }
 
-/// Separator Airflow (main, multi-team) puts between a team name and the key.
-const TEAM_SEP: &str = "--";
+/// Separator the microsoft-azure provider (15.2.1) puts between a team name and the key
+/// (`TEAM_SEP`).
+pub(crate) const TEAM_SEP: &str = "--";
 
-/// Airflow's `_is_team_specific_accessed_as_global(secret_id, team_name=None)`: a connection or variable key
-/// that, once `_` is replaced by `sep`, fully matches `[^<sep chars>]+--.+` names a team-scoped secret and is
-/// refused (not looked up) when no team is given. This crate has no team concept, so the guard always applies.
+/// The provider's `_names_a_team_namespace(secret_id)` without its `[core] multi_team` test (the caller
+/// makes it): a key whose name, once `_` is replaced by `sep`, contains `--` would be ambiguous next to
+/// the team-scoped names (`team--key`), so it is refused for every kind, config included.
+pub(crate) fn names_a_team_namespace(key: &str, sep: &str) -> bool {
+    build_path("", key, sep).contains(TEAM_SEP)
+}
+
+/// The provider's (15.2.1) team-scoped name for `key` of `team` under `prefix`:
+/// `build_path(prefix, build_path("", team, sep) + "--" + key.replace("_", sep), sep)`, i.e.
+/// `airflow-variables-team-a--my-key` for team `team_a` and key `my_key`.
 ///
-/// With `sep = ""` Airflow builds the invalid regex `[^]+--.+` and raises on every lookup; we skip the guard
-/// instead (documented deviation).
-pub(crate) fn is_team_scoped(key: &str, sep: &str) -> bool {
-    if sep.is_empty() {
-        return false;
-    }
-    let normalized = key.replace('_', sep);
-    // `[^S]+--.+` with fullmatch: some i >= 1 where normalized[i..] starts with "--", every char before i is
-    // outside S, and at least one char follows the "--".
-    for (i, c) in normalized.char_indices() {
-        if i > 0 && normalized[i..].starts_with(TEAM_SEP) && normalized.len() > i + TEAM_SEP.len() {
-            return true;
-        }
-        if sep.contains(c) {
-            return false;
-        }
-    }
-    false
+/// ```
+/// use airflow_secrets_azure_key_vault::team_secret_name;
+/// assert_eq!(team_secret_name("airflow-variables", "team_a", "my_key", "-"), "airflow-variables-team-a--my-key");
+/// assert_eq!(team_secret_name("", "t", "k", "-"), "t--k");
+/// ```
+pub fn team_secret_name(prefix: &str, team: &str, key: &str, sep: &str) -> String {
+    let team_prefix = build_path("", team, sep);
+    let id = key.replace('_', sep);
+    build_path(prefix, &format!("{team_prefix}{TEAM_SEP}{id}"), sep)
+}
+
+/// Key Vault's name rule as the provider (15.2.1) checks it before sending anything:
+/// `re.fullmatch(r"[0-9a-zA-Z-]{1,127}", name)` — 1 to 127 ASCII letters, digits and `-`.
+///
+/// ```
+/// use airflow_secrets_azure_key_vault::is_valid_secret_name;
+/// assert!(is_valid_secret_name("airflow-variables-hello"));
+/// assert!(!is_valid_secret_name("airflow-variables-a.b"));
+/// assert!(!is_valid_secret_name(""));
+/// assert!(!is_valid_secret_name(&"a".repeat(128)));
+/// ```
+pub fn is_valid_secret_name(name: &str) -> bool {
+    (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 #[cfg(test)]
@@ -146,19 +159,49 @@ mod tests {
     }
 
     #[test]
-    fn team_scoped_keys() {
+    fn team_namespace_keys() {
         let cases = [
             ("team--key", "-", true),
-            ("team__key", "-", true),    // `__` becomes `--`
-            ("team_a--key", "-", false), // the part before `--` contains a separator
-            ("--key", "-", false),       // nothing before `--`
-            ("team--", "-", false),      // nothing after `--`
+            ("team__key", "-", true), // `__` becomes `--`
+            ("team_a--key", "-", true),
+            ("--key", "-", true),
+            ("team--", "-", true),
+            ("a_b", "-", false),
             ("plain_key", "-", false),
             ("a--b", "_", true),
-            ("a--b", "", false), // guard skipped with an empty separator
+            ("a_b", "--", true), // the separator itself makes `--`
+            ("a__b", "", false), // underscores are deleted
+            ("a--b", "", true),
         ];
         for (key, sep, expected) in cases {
-            assert_eq!(is_team_scoped(key, sep), expected, "{key:?} sep={sep:?}");
+            assert_eq!(
+                names_a_team_namespace(key, sep),
+                expected,
+                "{key:?} sep={sep:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn secret_name_rule() {
+        let long = "a".repeat(127);
+        let too_long = "a".repeat(128);
+        let cases = [
+            ("a", true),
+            ("A-9-z", true),
+            (long.as_str(), true),
+            (too_long.as_str(), false),
+            ("", false),
+            ("a_b", false),
+            ("a.b", false),
+            ("..", false),
+            ("a\\b", false),
+            ("é", false),
+            ("a\n", false),
+            ("a b", false),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(is_valid_secret_name(name), expected, "{name:?}");
         }
     }
 }

@@ -244,15 +244,18 @@ async fn lookup_patterns_send_nothing_for_keys_that_do_not_match() {
     assert_logs_clean(&logs, &["pattern-matched-value-5e1"]);
 }
 
+/// microsoft-azure 15.2.1 applies its team-namespace guard only when `[core] multi_team` is on: in an
+/// ordinary deployment `team__key` is read as `…-team--key` for every kind.
 #[tokio::test]
-async fn team_scoped_keys_send_nothing_for_variables_but_config_is_read() {
+async fn keys_with_the_team_separator_are_read_without_multi_team() {
     let logs = logs();
     let fx = AzureFixture::start().await;
     fx.vault
+        .put("airflow-variables-team--key", "team-var-value-7d2");
+    fx.vault
         .put("airflow-config-team--key", "team-config-value-3c1");
     let backend = backend(&fx, json!({}));
-    assert_absent(&backend, SecretKind::Variable, "team__key").await;
-    assert_eq!(fx.vault_server.request_count(), 0);
+    assert_variable(&backend, "team__key", "team-var-value-7d2").await;
     assert_found(
         &backend,
         SecretKind::Config,
@@ -260,7 +263,105 @@ async fn team_scoped_keys_send_nothing_for_variables_but_config_is_read() {
         "team-config-value-3c1",
     )
     .await;
-    assert_logs_clean(&logs, &["team-config-value-3c1"]);
+    assert_absent(&backend, SecretKind::Connection, "a--b").await;
+    assert_eq!(
+        authorized_paths(&fx),
+        [
+            "/secrets/airflow-variables-team--key/",
+            "/secrets/airflow-config-team--key/",
+            "/secrets/airflow-connections-a--b/",
+        ]
+    );
+    assert_logs_clean(&logs, &["team-var-value-7d2", "team-config-value-3c1"]);
+}
+
+/// With `[core] multi_team` on, a key whose name holds `--` is refused for every kind, config included,
+/// with the provider's warning, and no request is sent.
+#[tokio::test]
+async fn multi_team_refuses_team_namespace_keys_of_every_kind_without_a_request() {
+    let logs = logs();
+    let fx = AzureFixture::start().await;
+    fx.vault
+        .put("airflow-variables-team--key", "team-var-value-7d2");
+    fx.vault
+        .put("airflow-config-team--key", "team-config-value-3c1");
+    let backend = backend(&fx, json!({})).with_multi_team(true);
+    for kind in SecretKind::ALL {
+        for key in ["team__key", "team--key", "a_-b", "--x"] {
+            assert_absent(&backend, kind, key).await;
+        }
+    }
+    assert_eq!(fx.vault_server.request_count(), 0);
+    let text = logs.contents();
+    for words in [
+        "Variable id \"team__key\" resolves to a name containing \"--\"",
+        "Connection id \"team--key\"",
+        "Configuration option id \"a_-b\"",
+        "Such an id is ambiguous and is not looked up. Returning None.",
+    ] {
+        assert!(text.contains(words), "{words} not in the logs: {text}");
+    }
+    // A key without the separator is read as usual in multi-team mode.
+    fx.vault
+        .put("airflow-variables-plain-key", "plain-value-0a1");
+    assert_variable(&backend, "plain_key", "plain-value-0a1").await;
+    assert_eq!(
+        authorized_paths(&fx),
+        ["/secrets/airflow-variables-plain-key/"]
+    );
+    assert_logs_clean(
+        &logs,
+        &[
+            "team-var-value-7d2",
+            "team-config-value-3c1",
+            "plain-value-0a1",
+        ],
+    );
+}
+
+/// microsoft-azure 15.2.1 checks the built name against `[0-9a-zA-Z-]{1,127}` and sends nothing for a name
+/// that breaks it: a warning naming the name, `None`, no request (Key Vault would answer 400).
+#[tokio::test]
+async fn names_breaking_the_key_vault_rule_are_not_sent() {
+    let logs = logs();
+    let fx = AzureFixture::start().await;
+    let backend = backend(&fx, json!({}));
+    let bare = common::backend(&fx, json!({"variables_prefix": "", "sep": ""}));
+    let long_key = "k".repeat(127 - "airflow-variables-".len() + 1);
+    for key in [
+        "a.b",
+        "a b",
+        "ключ",
+        "a/b",
+        "a%2Fb",
+        "x\n",
+        long_key.as_str(),
+    ] {
+        assert_absent(&backend, SecretKind::Variable, key).await;
+    }
+    assert_absent(&backend, SecretKind::Connection, "my.db").await;
+    assert_absent(&backend, SecretKind::Config, "a:b").await;
+    for key in ["", "_", "__", "."] {
+        assert_absent(&bare, SecretKind::Variable, key).await;
+    }
+    assert_eq!(fx.vault_server.request_count(), 0);
+    let text = logs.contents();
+    for words in [
+        "Secret name \"airflow-variables-a.b\" is not valid.",
+        "Secret name \"airflow-connections-my.db\" is not valid.",
+        "Secret name \"\" is not valid.",
+        "must be 1-127 characters long and contain only alphanumeric characters and dashes",
+    ] {
+        assert!(text.contains(words), "{words} not in the logs: {text}");
+    }
+    // The longest valid name is sent.
+    let longest = "k".repeat(127 - "airflow-variables-".len());
+    assert_absent(&backend, SecretKind::Variable, &longest).await;
+    assert_eq!(
+        authorized_paths(&fx),
+        [format!("/secrets/airflow-variables-{longest}/")]
+    );
+    assert_logs_clean(&logs, &[]);
 }
 
 #[tokio::test]
@@ -718,26 +819,6 @@ async fn malformed_answers_are_malformed_secret_errors() {
 }
 
 #[tokio::test]
-async fn invalid_names_are_quoted_like_python_and_rejected_by_the_vault() {
-    let logs = logs();
-    let fx = AzureFixture::start().await;
-    let backend = backend(&fx, json!({}));
-    let err = expect_err(backend.get_variable("a.b").await, &[]);
-    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
-    assert_says(&err, &["400 Bad Request (BadParameter)"]);
-    let err = expect_err(backend.get_variable("a/b").await, &[]);
-    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
-    assert_vault_requested(
-        &fx,
-        &[
-            "/secrets/airflow-variables-a.b/",
-            "/secrets/airflow-variables-a%2Fb/",
-        ],
-    );
-    assert_logs_clean(&logs, &[]);
-}
-
-#[tokio::test]
 async fn api_version_is_passed_through() {
     let logs = logs();
     let fx = AzureFixture::start().await;
@@ -768,4 +849,70 @@ fn environment_is_isolated_in_these_tests() {
     let _logs = logs();
     // Guard for the helpers above: an explicit empty environment sees nothing, even PATH.
     assert_eq!(no_env().get("PATH"), None);
+}
+
+/// A lookup for a team (multi-team deployments) reads the team's name first
+/// (`airflow-variables-team-a--my-key`), then the shared one; config keys have no team (15.2.1).
+#[tokio::test]
+async fn a_team_reads_its_own_secret_first_then_the_shared_one() {
+    let logs = logs();
+    let fx = AzureFixture::start().await;
+    fx.vault
+        .put("airflow-variables-team-a--my-key", "team-a-value-81c");
+    fx.vault.put("airflow-variables-my-key", "shared-value-81c");
+    fx.vault.put("airflow-config-my-key", "config-value-81c");
+    let backend = backend(&fx, json!({})).with_multi_team(true);
+    let get = |kind, team| {
+        let backend = &backend;
+        async move {
+            backend
+                .get_for_team(kind, "my_key", team)
+                .await
+                .unwrap()
+                .map(|v| v.expose().to_owned())
+        }
+    };
+    assert_eq!(
+        get(SecretKind::Variable, Some("team_a")).await.as_deref(),
+        Some("team-a-value-81c")
+    );
+    assert_eq!(
+        get(SecretKind::Variable, Some("team_b")).await.as_deref(),
+        Some("shared-value-81c")
+    );
+    assert_eq!(
+        get(SecretKind::Variable, None).await.as_deref(),
+        Some("shared-value-81c")
+    );
+    assert_eq!(
+        get(SecretKind::Config, Some("team_a")).await.as_deref(),
+        Some("config-value-81c")
+    );
+    assert_eq!(get(SecretKind::Connection, Some("team_a")).await, None);
+    assert_eq!(
+        authorized_paths(&fx),
+        [
+            "/secrets/airflow-variables-team-a--my-key/",
+            "/secrets/airflow-variables-team-b--my-key/",
+            "/secrets/airflow-variables-my-key/",
+            "/secrets/airflow-variables-my-key/",
+            "/secrets/airflow-config-my-key/",
+            "/secrets/airflow-connections-team-a--my-key/",
+            "/secrets/airflow-connections-my-key/",
+        ]
+    );
+    assert_eq!(
+        backend
+            .team_secret_name(SecretKind::Connection, "team_a", "my_key")
+            .as_deref(),
+        Some("airflow-connections-team-a--my-key")
+    );
+    assert_eq!(
+        backend.team_secret_name(SecretKind::Config, "team_a", "my_key"),
+        None
+    );
+    assert_logs_clean(
+        &logs,
+        &["team-a-value-81c", "shared-value-81c", "config-value-81c"],
+    );
 }

@@ -1,7 +1,7 @@
 //! Construction: Airflow's defaults, every kwarg's validation, and clear errors. No network.
 
 use airflow_secrets_azure_key_vault::{
-    AzureKeyVaultBackend, AzureKeyVaultKwargs, ConnectionVerify,
+    AzureKeyVaultBackend, AzureKeyVaultKwargs, ConnectionVerify, build_path,
 };
 use airflow_secrets_core::{Error, SecretKind};
 use serde_json::{Value, json};
@@ -134,11 +134,10 @@ fn null_prefixes_disable_lookups_and_empty_prefixes_mean_no_prefix() {
 fn prefixes_are_rstripped_and_sep_applies_everywhere() {
     let backend =
         build(json!({"vault_url": VAULT, "variables_prefix": "vars__", "sep": "_"})).unwrap();
-    // rstrip("_") then "_" replaced by "_" (no change)
-    assert_eq!(
-        backend.secret_name(SecretKind::Variable, "a_b").as_deref(),
-        Some("vars_a_b")
-    );
+    // rstrip("_") then "_" replaced by "_" (no change): `vars_a_b`, which breaks Key Vault's name rule, so
+    // nothing is sent (the provider's check, 15.2.1)
+    assert_eq!(build_path("vars", "a_b", "_"), "vars_a_b");
+    assert_eq!(backend.secret_name(SecretKind::Variable, "a_b"), None);
     let backend = build(json!({"vault_url": VAULT, "sep": ""})).unwrap();
     assert_eq!(
         backend
@@ -149,18 +148,46 @@ fn prefixes_are_rstripped_and_sep_applies_everywhere() {
 }
 
 #[test]
-fn team_scoped_keys_are_refused_for_connections_and_variables_only() {
+fn team_namespace_keys_are_refused_for_every_kind_only_in_multi_team_mode() {
+    let ordinary = build(json!({"vault_url": VAULT})).unwrap();
+    let multi_team = build(json!({"vault_url": VAULT}))
+        .unwrap()
+        .with_multi_team(true);
+    for (kind, prefix) in [
+        (SecretKind::Connection, "airflow-connections"),
+        (SecretKind::Variable, "airflow-variables"),
+        (SecretKind::Config, "airflow-config"),
+    ] {
+        for key in ["team__key", "team--key"] {
+            assert_eq!(
+                ordinary.secret_name(kind, key),
+                Some(format!("{prefix}-team--key")),
+                "{kind} {key}"
+            );
+            assert_eq!(multi_team.secret_name(kind, key), None, "{kind} {key}");
+        }
+        assert_eq!(
+            multi_team.secret_name(kind, "team_key"),
+            Some(format!("{prefix}-team-key"))
+        );
+    }
+}
+
+#[test]
+fn names_breaking_the_key_vault_rule_have_no_secret_name() {
     let backend = build(json!({"vault_url": VAULT})).unwrap();
-    assert_eq!(backend.secret_name(SecretKind::Variable, "team__key"), None);
-    assert_eq!(
-        backend.secret_name(SecretKind::Connection, "team--key"),
-        None
-    );
+    for key in ["a.b", "a b", "é", &"k".repeat(110)] {
+        assert_eq!(
+            backend.secret_name(SecretKind::Variable, key),
+            None,
+            "{key}"
+        );
+    }
     assert_eq!(
         backend
-            .secret_name(SecretKind::Config, "team__key")
-            .as_deref(),
-        Some("airflow-config-team--key")
+            .secret_name(SecretKind::Variable, &"k".repeat(109))
+            .map(|n| n.len()),
+        Some(127)
     );
 }
 
@@ -284,11 +311,24 @@ fn typed_constructor_matches_kwargs() {
         ..AzureKeyVaultKwargs::default()
     })
     .unwrap();
+    // `conns.a.b` breaks Key Vault's name rule: nothing is sent (15.2.1)
+    assert_eq!(backend.secret_name(SecretKind::Connection, "a_b"), None);
+    assert_eq!(
+        backend.secret_name(SecretKind::Connection, "ab").as_deref(),
+        None
+    );
+    let backend = AzureKeyVaultBackend::new(AzureKeyVaultKwargs {
+        vault_url: Some(VAULT.into()),
+        connections_prefix: Some("conns".into()),
+        sep: "X".into(),
+        ..AzureKeyVaultKwargs::default()
+    })
+    .unwrap();
     assert_eq!(
         backend
             .secret_name(SecretKind::Connection, "a_b")
             .as_deref(),
-        Some("conns.a.b")
+        Some("connsXaXb")
     );
     assert!(AzureKeyVaultBackend::new(AzureKeyVaultKwargs::default()).is_err());
 }

@@ -65,9 +65,16 @@ pub struct GlobalArgs {
     #[arg(skip)]
     pub backend_kwargs_source: String,
 
-    /// Behave as an Airflow 3 task worker: read [workers] secrets_backend(_kwargs) first.
+    /// Behave as an Airflow 3 task worker: read [workers] secrets_backend(_kwargs) first; the chain is
+    /// the custom backend then the environment variables (a worker never reads the metadata database;
+    /// Airflow's last worker tier, the Execution API, is not implemented).
     #[arg(long, global = true)]
     pub worker: bool,
+
+    /// Look variables and connections up for a task of this team (Airflow's team_name; needs
+    /// [core] multi_team = True): each backend with team-scoped names tries the team's name first.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub team: Option<String>,
 
     /// Stop at the first backend error instead of falling through to the next backend as Airflow does.
     #[arg(long, global = true)]

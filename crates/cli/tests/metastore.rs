@@ -123,6 +123,49 @@ async fn reads_variables_and_connections_from_the_metastore() {
     assert_eq!(code, 1, "{err}");
 }
 
+/// `--worker` builds an Airflow 3 task worker's chain: no metastore tier, and `check` says so.
+#[tokio::test]
+async fn the_worker_chain_never_reads_the_metastore() {
+    let d = db().await;
+    let keys = format!("{KEY_NEW},{KEY_OLD}");
+    let vars = [
+        ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", d.url.as_str()),
+        ("AIRFLOW__CORE__FERNET_KEY", keys.as_str()),
+    ];
+    let (code, out, err) = d.run(&vars, &["--worker", "get", "variable", "db_var"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    let (code, out, err) = d.run(&vars, &["--worker", "check", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["context"], "worker");
+    assert_eq!(
+        report["chain"],
+        serde_json::json!(["EnvironmentVariablesBackend"])
+    );
+    assert!(
+        report["chain_note"]
+            .as_str()
+            .is_some_and(|n| n.contains("no metastore tier") && n.contains("Execution API")),
+        "{report}"
+    );
+    let (code, out, err) = d.run(&vars, &["--worker", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("chain:        EnvironmentVariablesBackend\n"),
+        "{out}"
+    );
+    assert!(out.contains("worker chain: no metastore tier"), "{out}");
+    // The server chain keeps its third tier, and says nothing of the kind.
+    let (code, out, err) = d.run(&vars, &["check", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        report["chain"],
+        serde_json::json!(["EnvironmentVariablesBackend", "MetastoreBackend"])
+    );
+    assert!(report.get("chain_note").is_none(), "{report}");
+}
+
 #[tokio::test]
 async fn failures_and_bad_settings_have_their_exit_status_and_leak_nothing() {
     let d = db().await;

@@ -62,6 +62,38 @@ pub trait SecretsBackend: Send + Sync + std::fmt::Debug {
         self.get(SecretKind::Config, key).await
     }
 
+    /// Looks one key up for a task of `team` (Airflow's `team_name`, multi-team deployments): backends with
+    /// team-scoped names try the team's name first, as the pinned releases do. `team = None` must answer
+    /// exactly as [`get`](SecretsBackend::get). The default ignores the team — what Airflow does with a
+    /// backend whose methods take no `team_name` (`call_secrets_backend_method`).
+    async fn get_for_team(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        team: Option<&str>,
+    ) -> Result<Option<SecretValue>, Error> {
+        let _ = team;
+        self.get(kind, key).await
+    }
+
+    /// The connection for a task of `team`, parsed with `flavor`: [`get_connection_as`](Self::get_connection_as)
+    /// when `team` is `None`, otherwise [`get_for_team`](Self::get_for_team) and Airflow's stored-value
+    /// rule. Backends that store connections as fields (the metastore, local files) override it.
+    async fn get_connection_for_team(
+        &self,
+        conn_id: &str,
+        flavor: ConnectionFlavor,
+        team: Option<&str>,
+    ) -> Result<Option<Connection>, Error> {
+        if team.is_none() {
+            return self.get_connection_as(conn_id, flavor).await;
+        }
+        let value = self
+            .get_for_team(SecretKind::Connection, conn_id, team)
+            .await?;
+        parse_conn_value(self.name(), conn_id, value, flavor)
+    }
+
     /// The connection, parsed with the default (task-SDK) flavour. See [`get_connection_as`](Self::get_connection_as).
     async fn get_connection(&self, conn_id: &str) -> Result<Option<Connection>, Error> {
         self.get_connection_as(conn_id, ConnectionFlavor::default())
@@ -75,21 +107,33 @@ pub trait SecretsBackend: Send + Sync + std::fmt::Debug {
         conn_id: &str,
         flavor: ConnectionFlavor,
     ) -> Result<Option<Connection>, Error> {
-        let Some(value) = self.get_conn_value(conn_id).await? else {
-            return Ok(None);
-        };
-        if value.is_empty() {
-            return Ok(None);
-        }
-        Connection::deserialize(conn_id, value.expose(), flavor)
-            .map(Some)
-            .map_err(|e| Error::MalformedSecret {
-                backend: self.name(),
-                kind: SecretKind::Connection,
-                key: conn_id.to_owned(),
-                problem: e.to_string(),
-            })
+        let value = self.get_conn_value(conn_id).await?;
+        parse_conn_value(self.name(), conn_id, value, flavor)
     }
+}
+
+/// Airflow's stored-value rule for a connection: an absent or empty value is not found; otherwise it is
+/// parsed (a leading `{` after stripping means JSON, anything else a URI).
+fn parse_conn_value(
+    backend: &'static str,
+    conn_id: &str,
+    value: Option<SecretValue>,
+    flavor: ConnectionFlavor,
+) -> Result<Option<Connection>, Error> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    if value.is_empty() {
+        return Ok(None);
+    }
+    Connection::deserialize(conn_id, value.expose(), flavor)
+        .map(Some)
+        .map_err(|e| Error::MalformedSecret {
+            backend,
+            kind: SecretKind::Connection,
+            key: conn_id.to_owned(),
+            problem: e.to_string(),
+        })
 }
 
 macro_rules! forward_backend {
@@ -117,6 +161,24 @@ macro_rules! forward_backend {
                 flavor: ConnectionFlavor,
             ) -> Result<Option<Connection>, Error> {
                 (**self).get_connection_as(conn_id, flavor).await
+            }
+            async fn get_for_team(
+                &self,
+                kind: SecretKind,
+                key: &str,
+                team: Option<&str>,
+            ) -> Result<Option<SecretValue>, Error> {
+                (**self).get_for_team(kind, key, team).await
+            }
+            async fn get_connection_for_team(
+                &self,
+                conn_id: &str,
+                flavor: ConnectionFlavor,
+                team: Option<&str>,
+            ) -> Result<Option<Connection>, Error> {
+                (**self)
+                    .get_connection_for_team(conn_id, flavor, team)
+                    .await
             }
         }
     };

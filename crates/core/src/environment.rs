@@ -27,8 +27,12 @@ const NAME: &str = "EnvironmentVariablesBackend";
 /// * A value that is not valid UTF-8 is [`Error::MalformedSecret`] (Python would hand over a string with
 ///   surrogate escapes).
 ///
-/// Not implemented: the team-scoped names (`AIRFLOW_CONN__<TEAM>___<ID>`) of Airflow's unreleased
-/// multi-team mode, which this crate's lookups have no team for.
+/// * Multi-team deployments (`[core] multi_team`, [`with_multi_team`](Self::with_multi_team)): a lookup
+///   for a team ([`get_for_team`](SecretsBackend::get_for_team)) first reads the team's variable,
+///   `AIRFLOW_CONN__<TEAM>___<CONN_ID>` / `AIRFLOW_VAR__<TEAM>___<KEY>`
+///   ([`team_env_var_name`](Self::team_env_var_name)), and falls back to the team-less one when it is
+///   unset or empty; a key containing `___` is never looked up (it would name a team's variable), as
+///   Airflow 3.3.2 does.
 ///
 /// ```
 /// use airflow_secrets_core::{EnvironmentVariablesBackend, SecretsBackend};
@@ -48,7 +52,12 @@ const NAME: &str = "EnvironmentVariablesBackend";
 pub struct EnvironmentVariablesBackend {
     /// `None`: the live process environment.
     snapshot: Option<Arc<HashMap<String, String>>>,
+    /// Airflow's `[core] multi_team`: keys holding [`TEAM_SEP`] are refused.
+    multi_team: bool,
 }
+
+/// Separates the team from the key in a team-scoped variable name (`AIRFLOW_CONN__<TEAM>___<ID>`).
+const TEAM_SEP: &str = "___";
 
 impl fmt::Debug for EnvironmentVariablesBackend {
     /// Shows where values come from, never the values.
@@ -61,6 +70,9 @@ impl fmt::Debug for EnvironmentVariablesBackend {
                 &format_args!("fixed set of {} variables", vars.len()),
             ),
         };
+        if self.multi_team {
+            s.field("multi_team", &true);
+        }
         s.finish()
     }
 }
@@ -105,6 +117,7 @@ impl EnvironmentVariablesBackend {
             .collect();
         EnvironmentVariablesBackend {
             snapshot: Some(Arc::new(map)),
+            multi_team: false,
         }
     }
 
@@ -145,6 +158,40 @@ impl EnvironmentVariablesBackend {
         Some(format!("{prefix}{}", key.to_uppercase()))
     }
 
+    /// Airflow's `[core] multi_team` (default `false`): when on, a connection id or variable key that
+    /// contains `___` is not looked up (`None`), since `AIRFLOW_VAR__A___B` names team `A`'s variable `B`.
+    pub fn with_multi_team(mut self, multi_team: bool) -> Self {
+        self.multi_team = multi_team;
+        self
+    }
+
+    /// The team-scoped variable Airflow (3.3.2) reads first for `key` of `kind` in a lookup for `team`:
+    /// `AIRFLOW_CONN__<TEAM>___<KEY>` or `AIRFLOW_VAR__<TEAM>___<KEY>`, team and key upper-cased; `None`
+    /// for [`SecretKind::Config`] and for an empty team (Airflow tests the team's truthiness).
+    ///
+    /// ```
+    /// use airflow_secrets_core::{EnvironmentVariablesBackend, SecretKind};
+    /// assert_eq!(
+    ///     EnvironmentVariablesBackend::team_env_var_name(SecretKind::Connection, "team_a", "my_db").as_deref(),
+    ///     Some("AIRFLOW_CONN__TEAM_A___MY_DB")
+    /// );
+    /// ```
+    pub fn team_env_var_name(kind: SecretKind, team: &str, key: &str) -> Option<String> {
+        if team.is_empty() {
+            return None;
+        }
+        let prefix = match kind {
+            SecretKind::Connection => Self::CONN_PREFIX,
+            SecretKind::Variable => Self::VAR_PREFIX,
+            SecretKind::Config => return None,
+        };
+        Some(format!(
+            "{prefix}_{}{TEAM_SEP}{}",
+            team.to_uppercase(),
+            key.to_uppercase()
+        ))
+    }
+
     fn read(&self, kind: SecretKind, key: &str, name: &str) -> Result<Option<String>, Error> {
         if let Some(vars) = &self.snapshot {
             return Ok(vars.get(name).cloned());
@@ -175,9 +222,27 @@ impl SecretsBackend for EnvironmentVariablesBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        self.get_for_team(kind, key, None).await
+    }
+
+    async fn get_for_team(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        team: Option<&str>,
+    ) -> Result<Option<SecretValue>, Error> {
         let Some(name) = Self::env_var_name(kind, key) else {
             return Ok(None);
         };
+        if self.multi_team && key.contains(TEAM_SEP) {
+            return Ok(None);
+        }
+        // The team's variable first; unset or empty falls back to the shared one (Python's walrus test).
+        if let Some(team_name) = team.and_then(|t| Self::team_env_var_name(kind, t, key))
+            && let Some(value) = self.read(kind, key, &team_name)?.filter(|v| !v.is_empty())
+        {
+            return Ok(Some(SecretValue::from(value)));
+        }
         Ok(self.read(kind, key, &name)?.map(SecretValue::from))
     }
 }

@@ -239,3 +239,90 @@ async fn works_behind_arc_and_box() {
         Some("h")
     );
 }
+
+/// Airflow 3.3.2's `EnvironmentVariablesBackend` with a team: `AIRFLOW_{CONN,VAR}__<TEAM>___<KEY>` first,
+/// the shared variable when the team's is unset or empty; config is never read.
+#[tokio::test]
+async fn a_team_reads_its_own_variable_first() {
+    let b = env(&[
+        ("AIRFLOW_VAR__TEAM_A___GREETING", "hello team a"),
+        ("AIRFLOW_VAR_GREETING", "hello everyone"),
+        ("AIRFLOW_VAR__TEAM_A___EMPTY", ""),
+        ("AIRFLOW_VAR_EMPTY", "shared"),
+        ("AIRFLOW_CONN__TEAM_A___MY_DB", "postgres://team-a-host/db"),
+        ("AIRFLOW_CONN_MY_DB", "postgres://shared-host/db"),
+    ])
+    .with_multi_team(true);
+    let get = |kind, key: &'static str, team: Option<&'static str>| {
+        let b = b.clone();
+        async move {
+            b.get_for_team(kind, key, team)
+                .await
+                .unwrap()
+                .map(|v| v.expose().to_owned())
+        }
+    };
+    let var = SecretKind::Variable;
+    assert_eq!(
+        get(var, "greeting", Some("team_a")).await.as_deref(),
+        Some("hello team a")
+    );
+    assert_eq!(
+        get(var, "GREETING", Some("Team_A")).await.as_deref(),
+        Some("hello team a")
+    );
+    assert_eq!(
+        get(var, "greeting", Some("team_b")).await.as_deref(),
+        Some("hello everyone")
+    );
+    assert_eq!(
+        get(var, "greeting", None).await.as_deref(),
+        Some("hello everyone")
+    );
+    assert_eq!(
+        get(var, "empty", Some("team_a")).await.as_deref(),
+        Some("shared")
+    );
+    // A key naming a team's variable is refused in multi-team mode, with or without a team.
+    assert_eq!(get(var, "_TEAM_A___GREETING", None).await, None);
+    assert_eq!(get(var, "a___b", Some("team_a")).await, None);
+    assert_eq!(
+        get(SecretKind::Config, "greeting", Some("team_a")).await,
+        None
+    );
+    let conn = b
+        .get_connection_for_team("my_db", ConnectionFlavor::TaskSdk, Some("team_a"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(conn.host.as_deref(), Some("team-a-host"));
+    let conn = b
+        .get_connection_for_team("my_db", ConnectionFlavor::TaskSdk, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(conn.host.as_deref(), Some("shared-host"));
+}
+
+/// Without `[core] multi_team` a key with `___` is an ordinary key, as in Airflow.
+#[tokio::test]
+async fn without_multi_team_keys_with_the_team_separator_are_read() {
+    let b = env(&[("AIRFLOW_VAR__TEAM_A___GREETING", "v")]);
+    assert_eq!(
+        b.get_variable("_team_a___greeting")
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "v"
+    );
+    assert_eq!(
+        EnvironmentVariablesBackend::team_env_var_name(SecretKind::Variable, "", "k"),
+        None
+    );
+    assert_eq!(
+        EnvironmentVariablesBackend::team_env_var_name(SecretKind::Variable, "straße", "k")
+            .as_deref(),
+        Some("AIRFLOW_VAR__STRASSE___K")
+    );
+}

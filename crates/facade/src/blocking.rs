@@ -147,6 +147,11 @@ impl Secrets {
         self.inner.settings()
     }
 
+    /// The team lookups are made for ([`crate::Secrets::team`]).
+    pub fn team(&self) -> Option<&str> {
+        self.inner.team()
+    }
+
     /// The cache settings in use, or `None` when caching is off.
     pub fn cache_settings(&self) -> Option<&CacheSettings> {
         self.inner.cache_settings()
@@ -210,6 +215,15 @@ impl SecretsBuilder {
         fn cache(settings: CacheSettings);
         /// [`crate::SecretsBuilder::no_cache`].
         fn no_cache();
+        /// [`crate::SecretsBuilder::multi_team`].
+        fn multi_team(multi_team: bool);
+    }
+
+    /// [`crate::SecretsBuilder::team`].
+    pub fn team(self, team: impl Into<String>) -> Self {
+        SecretsBuilder {
+            inner: self.inner.team(team),
+        }
     }
 
     /// [`crate::SecretsBuilder::backend`].

@@ -16,6 +16,7 @@ mod registrations;
 mod registry;
 mod resolver;
 mod settings;
+mod team;
 mod typed;
 mod walk;
 

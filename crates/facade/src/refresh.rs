@@ -16,19 +16,21 @@ use crate::walk::walk_chain;
 /// A lookup of one key, ready to run in the background.
 pub(crate) type Walk = Pin<Box<dyn Future<Output = Result<Entry, Error>> + Send + 'static>>;
 
-/// A walk of the whole chain for a variable or a connection.
+/// A walk of the whole chain for a variable or a connection (for `team`, as the resolver's).
 pub(crate) fn chain(
     chain: Vec<Arc<dyn SecretsBackend>>,
     policy: ErrorPolicy,
     flavor: ConnectionFlavor,
     kind: SecretKind,
     key: String,
+    team: Option<String>,
 ) -> Walk {
     Box::pin(async move {
         let key = key.as_str();
+        let team = team.as_deref();
         if kind == SecretKind::Connection {
             let l = walk_chain(&chain, policy, kind, key, |b| async move {
-                b.get_connection_as(key, flavor).await
+                b.get_connection_for_team(key, flavor, team).await
             })
             .await?;
             return Ok(Entry {
@@ -38,7 +40,7 @@ pub(crate) fn chain(
             });
         }
         let l = walk_chain(&chain, policy, kind, key, |b| async move {
-            b.get_variable(key).await
+            b.get_for_team(SecretKind::Variable, key, team).await
         })
         .await?;
         Ok(Entry {

@@ -222,7 +222,14 @@ impl fmt::Display for BackendClass {
 /// assert!(err.to_string().starts_with("unknown secrets backend class path `airflow.secrets.nope.NopeBackend`"));
 /// ```
 #[cfg_attr(
-    not(any(feature = "vault", feature = "azure-key-vault", feature = "metastore")),
+    not(any(
+        feature = "vault",
+        feature = "aws-ssm",
+        feature = "aws-secrets-manager",
+        feature = "gcp-secret-manager",
+        feature = "azure-key-vault",
+        feature = "metastore"
+    )),
     allow(unused_variables)
 )]
 pub fn build_backend(
@@ -251,20 +258,24 @@ pub fn build_backend(
         }
         #[cfg(feature = "aws-ssm")]
         BackendClass::AwsSsm => Ok(Arc::new(
-            airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend::from_kwargs(kwargs)?,
+            airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend::from_kwargs(kwargs)?
+                .with_multi_team(context.multi_team),
         )),
         #[cfg(feature = "aws-secrets-manager")]
         BackendClass::AwsSecretsManager => Ok(Arc::new(
-            airflow_secrets_aws_secrets_manager::SecretsManagerBackend::from_kwargs(kwargs)?,
+            airflow_secrets_aws_secrets_manager::SecretsManagerBackend::from_kwargs(kwargs)?
+                .with_multi_team(context.multi_team),
         )),
         #[cfg(feature = "gcp-secret-manager")]
         BackendClass::GcpSecretManager => Ok(Arc::new(
-            airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend::from_kwargs(kwargs)?,
+            airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend::from_kwargs(kwargs)?
+                .with_multi_team(context.multi_team),
         )),
         #[cfg(feature = "azure-key-vault")]
         BackendClass::AzureKeyVault => {
             use airflow_secrets_azure_key_vault::{AzureKeyVaultBackend, EnvSnapshot, HONOURED};
-            let backend = AzureKeyVaultBackend::from_kwargs(kwargs)?;
+            let backend =
+                AzureKeyVaultBackend::from_kwargs(kwargs)?.with_multi_team(context.multi_team);
             // The credential chain reads AZURE_* variables: from the configuration's snapshot when there is
             // one, so `AirflowConfig::from_vars` isolates it like every other setting.
             Ok(Arc::new(match context.config {

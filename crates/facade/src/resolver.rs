@@ -62,6 +62,8 @@ pub struct Secrets {
     settings: Option<SecretsSettings>,
     cache: Option<LookupCache>,
     registrations: Registrations,
+    /// The team lookups are made for (Airflow's `team_name`), multi-team deployments only.
+    team: Option<String>,
 }
 
 impl fmt::Debug for Secrets {
@@ -74,6 +76,7 @@ impl fmt::Debug for Secrets {
             .field("policy", &self.policy)
             .field("flavor", &self.flavor)
             .field("cache", &self.cache)
+            .field("team", &self.team)
             .finish_non_exhaustive()
     }
 }
@@ -107,6 +110,12 @@ impl Secrets {
     /// service's own `backends` listing, next to [`KNOWN_CLASS_PATHS`](crate::KNOWN_CLASS_PATHS)).
     pub fn registered_class_paths(&self) -> impl Iterator<Item = &str> {
         self.registrations.class_paths()
+    }
+
+    /// The team every variable and connection lookup is made for (Airflow's `team_name`), set with
+    /// [`SecretsBuilder::team`].
+    pub fn team(&self) -> Option<&str> {
+        self.team.as_deref()
     }
 
     /// The settings read from Airflow's configuration (absent when the builder was given no config and
@@ -163,10 +172,11 @@ impl Secrets {
 
     /// [`variable`](Self::variable), reporting which backend answered and which failed.
     pub async fn variable_lookup(&self, key: &str) -> Result<Lookup<SecretValue>, Error> {
+        let team = self.team.as_deref();
         let walk = async {
             let l = self
                 .walk(SecretKind::Variable, key, |b| async move {
-                    b.get_variable(key).await
+                    b.get_for_team(SecretKind::Variable, key, team).await
                 })
                 .await?;
             Ok(Entry {
@@ -190,10 +200,11 @@ impl Secrets {
     /// [`connection`](Self::connection), reporting which backend answered and which failed.
     pub async fn connection_lookup(&self, conn_id: &str) -> Result<Lookup<Connection>, Error> {
         let flavor = self.flavor;
+        let team = self.team.as_deref();
         let walk = async {
             let l = self
                 .walk(SecretKind::Connection, conn_id, |b| async move {
-                    b.get_connection_as(conn_id, flavor).await
+                    b.get_connection_for_team(conn_id, flavor, team).await
                 })
                 .await?;
             Ok(Entry {
@@ -273,7 +284,14 @@ impl Secrets {
         let key = key.to_owned();
         match kind {
             SecretKind::Config => refresh::config(self.custom.clone(), key),
-            _ => refresh::chain(self.chain.clone(), self.policy, self.flavor, kind, key),
+            _ => refresh::chain(
+                self.chain.clone(),
+                self.policy,
+                self.flavor,
+                kind,
+                key,
+                self.team.clone(),
+            ),
         }
     }
 
@@ -304,6 +322,8 @@ pub struct SecretsBuilder {
     flavor: ConnectionFlavor,
     cache: Option<Option<CacheSettings>>,
     pub(crate) registrations: Registrations,
+    team: Option<String>,
+    multi_team: Option<bool>,
 }
 
 impl SecretsBuilder {
@@ -321,7 +341,9 @@ impl SecretsBuilder {
         self
     }
 
-    /// Which Airflow process to imitate (server by default; workers read `[workers]` first).
+    /// Which Airflow process to imitate (server by default). A [`ProcessContext::Worker`] reads
+    /// `[workers] secrets_backend` first and builds Airflow 3's worker chain, which has no metastore tier
+    /// (and whose last tier, Airflow's Execution API, is not implemented).
     pub fn context(mut self, context: ProcessContext) -> Self {
         self.context = context;
         self
@@ -367,6 +389,23 @@ impl SecretsBuilder {
         self
     }
 
+    /// Look variables and connections up for a task of `team` (Airflow's `team_name`, multi-team
+    /// deployments): every backend with team-scoped names tries the team's name first, as the pinned
+    /// releases do. Needs `[core] multi_team` (or [`multi_team`](Self::multi_team)); Airflow refuses a team
+    /// otherwise, and so does [`build`](Self::build). Server context only: Airflow's task workers pass no
+    /// team to their backends. Config lookups have no team.
+    pub fn team(mut self, team: impl Into<String>) -> Self {
+        self.team = Some(team.into());
+        self
+    }
+
+    /// Use this value for Airflow's `[core] multi_team` instead of the configuration's (`false` without
+    /// a configuration).
+    pub fn multi_team(mut self, multi_team: bool) -> Self {
+        self.multi_team = Some(multi_team);
+        self
+    }
+
     /// Turn the cache on with these settings, whatever Airflow's `use_cache` says.
     pub fn cache(mut self, settings: CacheSettings) -> Self {
         self.cache = Some(Some(settings));
@@ -379,16 +418,21 @@ impl SecretsBuilder {
         self
     }
 
-    /// Builds the chain: custom backend (if any), environment variables, then the metastore (feature
-    /// `metastore`, when a database is configured).
+    /// Builds the chain: custom backend (if any), environment variables, then — in the server context
+    /// only — the metastore (feature `metastore`, when a database is configured).
     pub async fn build(self) -> Result<Secrets, Error> {
         let settings = match (self.settings, &self.config) {
             (Some(settings), _) => Some(settings),
             (None, Some(config)) => Some(SecretsSettings::load(config, self.context).await?),
             (None, None) => None,
         };
+        let multi_team = self
+            .multi_team
+            .unwrap_or_else(|| settings.as_ref().is_some_and(|s| s.multi_team));
+        let team = crate::team::checked_team(self.team, multi_team, self.context)?;
         let context = BuildContext {
             config: self.config.as_ref(),
+            multi_team,
         };
         let custom: Option<Arc<dyn SecretsBackend>> = match (self.custom, self.explicit_backend) {
             (Some(b), _) => Some(b),
@@ -408,14 +452,22 @@ impl SecretsBuilder {
                 config.env_vars().map(|(k, v)| (k.to_owned(), v.to_owned())),
             ),
             (None, None) => EnvironmentVariablesBackend::new(),
-        };
+        }
+        .with_multi_team(multi_team);
         let mut chain: Vec<Arc<dyn SecretsBackend>> = Vec::new();
         chain.extend(custom.clone());
         chain.push(Arc::new(environment));
+        // An Airflow 3 task worker never reads the metadata database: its chain is custom backend →
+        // environment → Execution API (task-SDK 1.3.2 `DEFAULT_SECRETS_SEARCH_PATH_WORKERS`), and the
+        // Execution API tier is not implemented here.
         #[cfg(feature = "metastore")]
-        if let Some(config) = &self.config {
+        if let (Some(config), ProcessContext::Server) = (&self.config, self.context) {
             chain.extend(crate::metastore_tier::third_tier(config, custom.as_ref()).await?);
         }
+        crate::team::check_backends(
+            team.as_deref(),
+            &chain.iter().map(|b| b.name()).collect::<Vec<_>>(),
+        )?;
         let cache_settings = match self.cache {
             Some(explicit) => explicit,
             None => settings.as_ref().and_then(|s| s.cache.clone()),
@@ -429,6 +481,7 @@ impl SecretsBuilder {
             settings,
             cache,
             registrations: self.registrations,
+            team,
         })
     }
 }

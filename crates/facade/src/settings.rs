@@ -20,7 +20,9 @@ pub enum ProcessContext {
     #[default]
     Server,
     /// An Airflow 3 task worker: `[workers] secrets_backend` / `secrets_backend_kwargs` when set,
-    /// otherwise the `[secrets]` pair.
+    /// otherwise the `[secrets]` pair. The chain is the custom backend, then the environment variables:
+    /// a worker never reads the metadata database (task-SDK 1.3.2), so there is no metastore tier, and
+    /// Airflow's last worker tier, the Execution API, is out of scope.
     Worker,
 }
 
@@ -69,6 +71,9 @@ pub struct SecretsSettings {
     /// `[secrets] cache_negative_ttl_seconds` (default 60), `cache_max_entries` (default 10000) and
     /// `cache_config` (default false), which Airflow itself ignores.
     pub cache: Option<CacheSettings>,
+    /// `[core] multi_team` (default `false`, Airflow 3.2+): team-scoped names and guards in the backends
+    /// that have them.
+    pub multi_team: bool,
 }
 
 struct Names {
@@ -97,12 +102,13 @@ impl SecretsSettings {
         config: &AirflowConfig,
         context: ProcessContext,
     ) -> Result<SecretsSettings, Error> {
+        let multi_team = config.get_bool("core", "multi_team", false).await?;
         let mut backend = None;
         if context == ProcessContext::Worker {
-            backend = read_backend(config, &WORKERS).await?;
+            backend = read_backend(config, &WORKERS, multi_team).await?;
         }
         if backend.is_none() {
-            backend = read_backend(config, &SECRETS).await?;
+            backend = read_backend(config, &SECRETS, multi_team).await?;
         }
         let use_cache = config.get_bool("secrets", "use_cache", false).await?;
         let cache_ttl =
@@ -136,6 +142,7 @@ impl SecretsSettings {
             use_cache,
             cache_ttl,
             cache,
+            multi_team,
         })
     }
 }
@@ -143,6 +150,7 @@ impl SecretsSettings {
 async fn read_backend(
     config: &AirflowConfig,
     names: &Names,
+    multi_team: bool,
 ) -> Result<Option<BackendSetting>, Error> {
     let Some((class_path, class_path_source)) =
         config.get_str(names.section, names.backend).await?
@@ -163,7 +171,7 @@ async fn read_backend(
             source_name,
             value: RawValue::SecretKey(key),
         }) => {
-            let text = kwargs_from_secret(config, &class_path, &key, names).await?;
+            let text = kwargs_from_secret(config, &class_path, &key, names, multi_team).await?;
             (parse_kwargs_json(&text, &source_name)?, vec![source_name])
         }
     };
@@ -195,6 +203,7 @@ async fn kwargs_from_secret(
     class_path: &str,
     key: &str,
     names: &Names,
+    multi_team: bool,
 ) -> Result<String, Error> {
     let fail = |problem: String| Error::InvalidSetting {
         option: format!("[{}] {}", names.section, names.kwargs),
@@ -209,6 +218,7 @@ async fn kwargs_from_secret(
         &Kwargs::new(),
         &BuildContext {
             config: Some(config),
+            multi_team,
         },
     )
     .map_err(|e| fail(e.to_string()))?;

@@ -93,6 +93,34 @@ async fn both_class_paths_build_the_backend_from_airflow_kwargs() {
     assert_clean(&logs, &[], &[]);
 }
 
+/// `[core] multi_team` reaches the backend: in an ordinary deployment `team__key` is read
+/// (`…-team--key`), in a multi-team one it is refused and nothing is sent (microsoft-azure 15.2.1).
+#[tokio::test]
+async fn core_multi_team_turns_the_team_namespace_guard_on() {
+    let logs = logs::capture();
+    let fx = fixture().await;
+    fx.vault
+        .put("airflow-variables-team--key", "team-namespace-value-4b8");
+    let kwargs_json = serde_json::to_string(&fx.kwargs()).unwrap();
+    let ordinary = backend_config(CLASS, &kwargs_json, &[]);
+    let secrets = Secrets::builder().config(ordinary).build().await.unwrap();
+    assert_eq!(
+        variable_value(&secrets, "team__key").await,
+        "team-namespace-value-4b8"
+    );
+    let sent = fx.vault_server.request_count();
+    assert!(sent > 0);
+    let multi_team = backend_config(
+        CLASS,
+        &kwargs_json,
+        &[("AIRFLOW__CORE__MULTI_TEAM", "True")],
+    );
+    let secrets = Secrets::builder().config(multi_team).build().await.unwrap();
+    assert!(secrets.variable("team__key").await.unwrap().is_none());
+    assert_eq!(fx.vault_server.request_count(), sent, "nothing sent");
+    assert_clean(&logs, &[], &["team-namespace-value-4b8"]);
+}
+
 #[tokio::test]
 async fn configured_by_airflow_environment_variables() {
     let logs = logs::capture();

@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, Secrets, SecretsBackend};
+use airflow_secrets::{AirflowConfig, Error, ErrorPolicy, ProcessContext, Secrets, SecretsBackend};
 use airflow_secrets_metastore::FernetKeys;
 use airflow_secrets_testkit::airflow_db;
 use common::variable_value;
@@ -234,6 +234,73 @@ async fn without_the_other_tiers_the_database_answers() {
         (c.host.as_deref(), c.password.unwrap().expose()),
         (Some("db.host"), "db-pw")
     );
+}
+
+/// An Airflow 3 task worker's chain is custom backend → environment (→ the Execution API, not
+/// implemented): it never reads the metadata database, even with one configured (task-SDK 1.3.2
+/// `DEFAULT_SECRETS_SEARCH_PATH_WORKERS`). `[workers] secrets_backend` picks the custom backend.
+#[tokio::test]
+async fn the_worker_chain_has_no_metastore_tier() {
+    let d = Deployment::new().await;
+    let worker = |env: Vec<(String, String)>| async move {
+        Secrets::builder()
+            .config(AirflowConfig::from_vars(env).unwrap())
+            .context(ProcessContext::Worker)
+            .build()
+            .await
+            .unwrap()
+    };
+    let s = worker(d.env()).await;
+    assert_eq!(
+        names(&s),
+        ["LocalFilesystemBackend", "EnvironmentVariablesBackend"]
+    );
+    assert!(s.variable("db_only").await.unwrap().is_none());
+    assert!(
+        s.connection_lookup("db_only_conn")
+            .await
+            .unwrap()
+            .value
+            .is_none()
+    );
+    assert_eq!(
+        found(&s, "env_only").await.1,
+        Some("EnvironmentVariablesBackend")
+    );
+    // The default SQLite file exists too: still no third tier, and no custom backend either.
+    let env = without(
+        d.env(),
+        &[
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+            "AIRFLOW__SECRETS__BACKEND",
+            "AIRFLOW__SECRETS__BACKEND_KWARGS",
+        ],
+    );
+    assert_eq!(
+        names(&worker(env.clone()).await),
+        ["EnvironmentVariablesBackend"]
+    );
+    // `[workers] secrets_backend` is the worker's custom backend; the server keeps its three tiers.
+    let env = with(
+        env,
+        &[
+            ("AIRFLOW__WORKERS__SECRETS_BACKEND", LOCAL_FS),
+            (
+                "AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS",
+                &d.backend_kwargs(),
+            ),
+        ],
+    );
+    let s = worker(env).await;
+    assert_eq!(
+        names(&s),
+        ["LocalFilesystemBackend", "EnvironmentVariablesBackend"]
+    );
+    assert_eq!(
+        found(&s, "everywhere").await.1,
+        Some("LocalFilesystemBackend")
+    );
+    assert_eq!(names(&d.secrets(d.env()).await.unwrap()), THREE_TIERS);
 }
 
 #[tokio::test]

@@ -160,3 +160,23 @@ async fn invalid_kwargs_fail_when_the_chain_is_built() {
     );
     logs.assert_free_of(&["invalid-kwargs-secret-id-19"]);
 }
+
+/// hashicorp 4.8.4 reads only `{base_path}/{team}/{key}` for a team; airflow-secrets does not build those
+/// paths yet, so a team with a Vault backend is refused at build instead of reading the shared path.
+#[tokio::test]
+async fn a_team_with_a_vault_backend_is_refused_not_guessed() {
+    let kwargs = serde_json::json!({"url": "http://127.0.0.1:9", "token": "not-sent"});
+    let err = Secrets::builder()
+        .backend(
+            "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+            kwargs.as_object().unwrap().clone(),
+        )
+        .multi_team(true)
+        .team("team_a")
+        .build()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("VaultBackend has team-scoped paths"), "{err}");
+    assert!(!err.contains("not-sent"), "{err}");
+}

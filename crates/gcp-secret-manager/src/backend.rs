@@ -6,6 +6,7 @@ use airflow_secrets_core::kwargs::{Kwargs, parse_kwargs};
 use airflow_secrets_core::provider::context::LookupContext;
 use airflow_secrets_core::provider::deadline;
 use airflow_secrets_core::provider::env::EnvSnapshot;
+use airflow_secrets_core::provider::team;
 use airflow_secrets_core::{Error, SecretKind, SecretValue, SecretsBackend, async_trait};
 use google_cloud_auth::credentials::Credentials;
 use google_cloud_secretmanager_v1::client::SecretManagerService;
@@ -39,6 +40,8 @@ pub struct CloudSecretManagerBackend {
     /// Built on the first lookup; emptied when the SDK panicked during a call (its credentials' token
     /// refresh task is then gone for good), so the next lookup builds a fresh one.
     client: Mutex<Option<SecretManagerService>>,
+    /// Airflow's `[core] multi_team`: connection ids and variable keys holding `--` are refused.
+    multi_team: bool,
 }
 
 impl fmt::Debug for CloudSecretManagerBackend {
@@ -54,6 +57,7 @@ impl fmt::Debug for CloudSecretManagerBackend {
             .field("scopes", &c.plan.scopes)
             .field("policy", &c.policy)
             .field("raise_on_permission_denied", &c.raise_on_permission_denied)
+            .field("multi_team", &self.multi_team)
             .field(
                 "client_built",
                 // Locked only while being built (or for a clone): not built yet.
@@ -91,6 +95,7 @@ impl CloudSecretManagerBackend {
             config,
             project,
             client: Mutex::new(None),
+            multi_team: false,
         })
     }
 
@@ -151,6 +156,29 @@ impl CloudSecretManagerBackend {
         Some(build_path(prefix, key, &self.config.sep))
     }
 
+    /// Airflow's `[core] multi_team` (default `false`): when on, a connection id or variable key holding
+    /// `--` is refused with a warning and nothing is sent, as the google provider (22.8.0) does (config
+    /// keys are not guarded there).
+    pub fn with_multi_team(mut self, multi_team: bool) -> Self {
+        self.multi_team = multi_team;
+        self
+    }
+
+    /// The team-scoped secret id a lookup for `team` reads first — `{prefix}{sep}{team}--{key}` — or
+    /// `None` for a disabled kind, config keys (no team there), an empty team and a refused key.
+    pub fn team_secret_id(&self, kind: SecretKind, team: &str, key: &str) -> Option<String> {
+        let team = team::lookup_team(kind, Some(team))?;
+        if team::names_a_team_namespace(self.multi_team, key) {
+            return None;
+        }
+        let prefix = self.config.routes.get(kind).prefix()?;
+        Some(format!(
+            "{}{}{key}",
+            build_path(prefix, team, &self.config.sep),
+            team::TEAM_SEP
+        ))
+    }
+
     /// The full version name read for this key: `projects/P/secrets/ID/versions/latest` (`None` also
     /// while the project is unknown, see [`project_id`](Self::project_id)).
     pub fn version_name(&self, kind: SecretKind, key: &str) -> Option<String> {
@@ -159,11 +187,13 @@ impl CloudSecretManagerBackend {
             .map(|id| latest_version_name(project, &id))
     }
 
-    /// Whether a lookup of `key` sends a request: its kind is enabled (prefix not `null`) and the key
-    /// matches the kind's `*_lookup_pattern`, if any.
+    /// Whether a lookup of `key` sends a request: its kind is enabled (prefix not `null`), the key
+    /// matches the kind's `*_lookup_pattern`, if any, and the multi-team guard does not refuse it.
     pub fn is_looked_up(&self, kind: SecretKind, key: &str) -> bool {
         let route = self.config.routes.get(kind);
-        route.prefix().is_some() && route.admits(key)
+        let refused =
+            kind != SecretKind::Config && team::names_a_team_namespace(self.multi_team, key);
+        route.prefix().is_some() && route.admits(key) && !refused
     }
 
     /// The shared client, built on first use.
@@ -271,18 +301,53 @@ impl SecretsBackend for CloudSecretManagerBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        self.get_for_team(kind, key, None).await
+    }
+
+    /// The provider's (22.8.0) order: the multi-team guard (connections and variables), then the team's
+    /// secret id (when a team is given), then the shared one.
+    async fn get_for_team(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        team: Option<&str>,
+    ) -> Result<Option<SecretValue>, Error> {
+        if self.config.routes.get(kind).prefix().is_none() {
+            return Ok(None);
+        }
+        if kind != SecretKind::Config && team::names_a_team_namespace(self.multi_team, key) {
+            team::log_refusal(BACKEND, kind, key);
+            return Ok(None);
+        }
         // Disabled kind or key filtered out by its pattern: nothing is sent (the kernel logs the skip).
         let Some(prefix) = self.config.routes.route(kind, key) else {
             return Ok(None);
         };
-        let secret_id = build_path(prefix, key, &self.config.sep);
-        let project = self.project(kind, key, &secret_id).await?;
-        let name = latest_version_name(project, &secret_id);
+        if let Some(team_id) = team.and_then(|t| self.team_secret_id(kind, t, key))
+            && let Some(value) = self.lookup(kind, key, &team_id).await?
+        {
+            return Ok(Some(value));
+        }
+        self.lookup(kind, key, &build_path(prefix, key, &self.config.sep))
+            .await
+    }
+}
+
+impl CloudSecretManagerBackend {
+    /// Reads the latest version of `secret_id` for `kind`/`key`.
+    async fn lookup(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        secret_id: &str,
+    ) -> Result<Option<SecretValue>, Error> {
+        let project = self.project(kind, key, secret_id).await?;
+        let name = latest_version_name(project, secret_id);
         // Created first: `elapsed` covers the client build, every attempt and the back-off.
         let ctx = LookupContext::new(BACKEND, kind, key, name);
         // No whole-lookup deadline: `timeout_seconds` bounds each attempt (client.rs), and
         // `max_attempts` with the capped back-off bounds the rest.
-        deadline::within(&ctx, None, self.read(&ctx, &secret_id)).await
+        deadline::within(&ctx, None, self.read(&ctx, secret_id)).await
     }
 }
 

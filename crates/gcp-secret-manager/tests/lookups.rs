@@ -365,3 +365,67 @@ async fn an_invalid_lookup_pattern_is_a_construction_error_naming_the_kwarg() {
         );
     }
 }
+
+/// Multi-team (google 22.8.0, `[core] multi_team = True`): a lookup for a team reads
+/// `<prefix><sep><team>--<key>` first, then the shared id; a connection id or variable key holding `--`
+/// is refused without a request; config keys are neither guarded nor team-scoped.
+#[tokio::test]
+async fn a_team_reads_its_own_secret_first() {
+    let server = MockServer::start().await;
+    serve_value(
+        &server,
+        "airflow-variables-team_a--greeting",
+        "team-a-greeting-7a3",
+        1,
+    )
+    .await;
+    serve_value(
+        &server,
+        "airflow-variables-greeting",
+        "shared-greeting-7a3",
+        1,
+    )
+    .await;
+    let team_b = "airflow-variables-team_b--greeting";
+    serve(&server, team_b, not_found(team_b), 1).await;
+    serve_value(&server, "airflow-config-a--b", "config-7a3", 1).await;
+    let b = backend(&server, json!({})).with_multi_team(true);
+    let value = |v: Option<airflow_secrets_core::SecretValue>| v.map(|v| v.expose().to_owned());
+    let var = SecretKind::Variable;
+    let got = b
+        .get_for_team(var, "greeting", Some("team_a"))
+        .await
+        .unwrap();
+    assert_eq!(value(got).as_deref(), Some("team-a-greeting-7a3"));
+    let got = b
+        .get_for_team(var, "greeting", Some("team_b"))
+        .await
+        .unwrap();
+    assert_eq!(value(got).as_deref(), Some("shared-greeting-7a3"));
+    assert!(b.get_for_team(var, "a--b", None).await.unwrap().is_none());
+    let got = b
+        .get_for_team(SecretKind::Config, "a--b", Some("team_a"))
+        .await
+        .unwrap();
+    assert_eq!(value(got).as_deref(), Some("config-7a3"));
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            access_path("airflow-variables-team_a--greeting"),
+            access_path("airflow-variables-team_b--greeting"),
+            access_path("airflow-variables-greeting"),
+            access_path("airflow-config-a--b"),
+        ]
+    );
+    assert_no_leak(
+        &[],
+        &["team-a-greeting-7a3", "shared-greeting-7a3", "config-7a3"],
+    );
+}

@@ -47,6 +47,8 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure
 
     let mut report = json!({
         "context": if global.worker { "worker" } else { "server" },
+        "multi_team": settings.multi_team,
+        "team": global.team,
         "airflow_cfg": config.cfg_file().map(|f| f.path().display().to_string()),
         "backend": class_path,
         "backend_source": if class_path.is_some() { Some(class_source) } else { None },
@@ -85,6 +87,9 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure
                         .map(|b| b.name())
                         .collect::<Vec<_>>()
                 );
+                if global.worker {
+                    report["chain_note"] = json!(WORKER_CHAIN_NOTE);
+                }
                 if let Some(key) = &args.variable {
                     let (probe, s) = probe(
                         secrets
@@ -117,6 +122,10 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> Result<Status, Failure
     }
     Ok(status)
 }
+
+/// What `check --worker` says about the chain: it differs from the server's on purpose.
+const WORKER_CHAIN_NOTE: &str = "worker chain: no metastore tier (an Airflow 3 task worker never reads \
+     the metadata database); Airflow's last worker tier, the Execution API, is not implemented";
 
 /// The failures' messages, URL userinfo masked (a provider's error may quote a URL).
 fn failures(f: &[(&'static str, Error)]) -> Vec<String> {
@@ -166,6 +175,13 @@ fn print_table(report: &Value) {
     };
     println!("context:      {}", s(&report["context"]));
     println!("airflow.cfg:  {}", s(&report["airflow_cfg"]));
+    if report["multi_team"] == json!(true) || !report["team"].is_null() {
+        println!(
+            "multi_team:   {}  team: {}",
+            report["multi_team"],
+            s(&report["team"])
+        );
+    }
     match &report["backend"] {
         Value::Null => println!(
             "backend:      none (AIRFLOW__SECRETS__BACKEND is not set): environment variables only"
@@ -209,6 +225,9 @@ fn print_table(report: &Value) {
             "chain:        {}",
             chain.iter().map(s).collect::<Vec<_>>().join(" -> ")
         );
+    }
+    if let Some(note) = report.get("chain_note") {
+        println!("              {}", s(note));
     }
     for (field, label) in [
         ("probe_variable", "variable"),

@@ -63,6 +63,9 @@ pub fn builder(global: &GlobalArgs, config: AirflowConfig) -> Result<SecretsBuil
             ErrorPolicy::FallThrough
         })
         .connection_flavor(flavor(global));
+    if let Some(team) = &global.team {
+        builder = builder.team(team.clone());
+    }
     if let Some(class_path) = &global.backend {
         builder = builder.backend_with_json(
             class_path.clone(),

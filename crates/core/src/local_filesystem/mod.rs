@@ -287,6 +287,17 @@ impl SecretsBackend for LocalFilesystemBackend {
         })
         .await
     }
+
+    /// Airflow's `LocalFilesystemBackend.get_connection(conn_id, team_name)` takes a team and ignores it:
+    /// the files have no team-scoped entries.
+    async fn get_connection_for_team(
+        &self,
+        conn_id: &str,
+        flavor: ConnectionFlavor,
+        _team: Option<&str>,
+    ) -> Result<Option<Connection>, Error> {
+        self.get_connection_as(conn_id, flavor).await
+    }
 }
 
 /// Runs file work off the async threads: on tokio's blocking pool inside a tokio runtime, inline

@@ -20,3 +20,4 @@ pub mod limits;
 pub mod redact;
 pub mod retry;
 pub mod routes;
+pub mod team;
