@@ -248,13 +248,14 @@ pub fn build_backend(
             use airflow_secrets_vault::{EnvSnapshot, HONOURED, VaultBackend};
             // VAULT_ADDR, VAULT_TOKEN, ... come from the configuration's snapshot when there is one, so
             // `AirflowConfig::from_vars` isolates them like every other setting.
-            Ok(Arc::new(match context.config {
+            let backend = match context.config {
                 Some(config) => VaultBackend::from_kwargs_with_env(
                     kwargs,
                     &EnvSnapshot::from_vars(HONOURED, config.env_vars()),
                 )?,
                 None => VaultBackend::from_kwargs(kwargs)?,
-            }))
+            };
+            Ok(Arc::new(backend.with_multi_team(context.multi_team)))
         }
         #[cfg(feature = "aws-ssm")]
         BackendClass::AwsSsm => Ok(Arc::new(

@@ -464,10 +464,6 @@ impl SecretsBuilder {
         if let (Some(config), ProcessContext::Server) = (&self.config, self.context) {
             chain.extend(crate::metastore_tier::third_tier(config, custom.as_ref()).await?);
         }
-        crate::team::check_backends(
-            team.as_deref(),
-            &chain.iter().map(|b| b.name()).collect::<Vec<_>>(),
-        )?;
         let cache_settings = match self.cache {
             Some(explicit) => explicit,
             None => settings.as_ref().and_then(|s| s.cache.clone()),

@@ -37,29 +37,6 @@ pub(crate) fn checked_team(
     Ok(Some(team))
 }
 
-/// Backends whose team-scoped lookups Airflow has but airflow-secrets does not build yet. Vault reads
-/// only `{base_path}/{team}/{key}` for a team (hashicorp 4.8.4, `use_team_secrets_path`), so answering from
-/// the shared path instead would read another secret: refused rather than guessed.
-const TEAMLESS: &[&str] = &["VaultBackend"];
-
-/// Refuses a team when a backend of the chain cannot look up for one (see [`TEAMLESS`]).
-pub(crate) fn check_backends(team: Option<&str>, names: &[&'static str]) -> Result<(), Error> {
-    let Some(team) = team else {
-        return Ok(());
-    };
-    match names.iter().find(|n| TEAMLESS.contains(n)) {
-        None => Ok(()),
-        Some(name) => Err(Error::InvalidSetting {
-            option: "team".to_owned(),
-            source_name: "the team given to the Secrets builder (CLI --team)".to_owned(),
-            problem: format!(
-                "{name} has team-scoped paths in Airflow ({{base_path}}/{team}/{{key}}) that airflow-secrets \
-                 does not read yet; drop the team to read the shared paths"
-            ),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,15 +63,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("task worker passes no team"), "{err}");
-    }
-
-    #[test]
-    fn vault_refuses_a_team() {
-        assert!(check_backends(None, &["VaultBackend"]).is_ok());
-        assert!(check_backends(Some("a"), &["EnvironmentVariablesBackend"]).is_ok());
-        let err = check_backends(Some("a"), &["VaultBackend", "EnvironmentVariablesBackend"])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("VaultBackend has team-scoped paths"), "{err}");
     }
 }

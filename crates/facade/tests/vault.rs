@@ -161,22 +161,46 @@ async fn invalid_kwargs_fail_when_the_chain_is_built() {
     logs.assert_free_of(&["invalid-kwargs-secret-id-19"]);
 }
 
-/// hashicorp 4.8.4 reads only `{base_path}/{team}/{key}` for a team; airflow-secrets does not build those
-/// paths yet, so a team with a Vault backend is refused at build instead of reading the shared path.
+/// A team (`[core] multi_team`) reads `{base_path}/{team}/{key}` only, as hashicorp 4.8.4 does; the
+/// environment tier still answers after it.
 #[tokio::test]
-async fn a_team_with_a_vault_backend_is_refused_not_guessed() {
-    let kwargs = serde_json::json!({"url": "http://127.0.0.1:9", "token": "not-sent"});
-    let err = Secrets::builder()
-        .backend(
-            "airflow.providers.hashicorp.secrets.vault.VaultBackend",
-            kwargs.as_object().unwrap().clone(),
-        )
-        .multi_team(true)
-        .team("team_a")
-        .build()
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("VaultBackend has team-scoped paths"), "{err}");
-    assert!(!err.contains("not-sent"), "{err}");
+async fn a_team_reads_its_vault_paths() {
+    let logs = testkit::logs::capture();
+    let bao = OpenBao::start();
+    bao.cli(&[
+        "kv",
+        "put",
+        "secret/variables/team_a/k",
+        "value=team-a-value",
+    ]);
+    bao.cli(&["kv", "put", "secret/variables/k", "value=shared-value"]);
+    bao.cli(&[
+        "kv",
+        "put",
+        "secret/variables/only_shared",
+        "value=only-shared",
+    ]);
+    let kwargs = json!({"url": bao.url(), "token": bao.root_token()});
+    let build = |team: Option<&str>| {
+        let mut builder = Secrets::builder()
+            .backend(CLASS_PATH, kwargs.as_object().unwrap().clone())
+            .environment(airflow_secrets::EnvironmentVariablesBackend::from_vars([(
+                "AIRFLOW_VAR_ONLY_SHARED".to_owned(),
+                "from the environment".to_owned(),
+            )]))
+            .multi_team(true);
+        if let Some(team) = team {
+            builder = builder.team(team);
+        }
+        builder.build()
+    };
+    let team_a = build(Some("team_a")).await.unwrap();
+    assert_eq!(variable_value(&team_a, "k").await, "team-a-value");
+    assert_eq!(
+        variable_value(&team_a, "only_shared").await,
+        "from the environment"
+    );
+    let shared = build(None).await.unwrap();
+    assert_eq!(variable_value(&shared, "k").await, "shared-value");
+    logs.assert_free_of(&[bao.root_token(), "team-a-value", "shared-value"]);
 }

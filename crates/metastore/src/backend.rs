@@ -131,21 +131,7 @@ impl SecretsBackend for MetastoreBackend {
     /// Route (the kind's table; config is never in the metastore, as in Airflow's base class, and
     /// nothing is sent) → client → context → deadline → read → map.
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        let Some(table) = Table::of(kind) else {
-            return Ok(None);
-        };
-        let client = self.client().await?;
-        let ctx = client.context(table, key);
-        let deadline = Some(client.deadline());
-        match table {
-            Table::Variable => deadline::within(&ctx, deadline, client.variable(&ctx, key)).await,
-            Table::Connection => {
-                let read = client.connection(&ctx, key, ConnectionFlavor::default());
-                Ok(deadline::within(&ctx, deadline, read)
-                    .await?
-                    .map(|c| SecretValue::new(c.as_json())))
-            }
-        }
+        self.get_for_team(kind, key, None).await
     }
 
     async fn get_connection_as(
@@ -153,9 +139,44 @@ impl SecretsBackend for MetastoreBackend {
         conn_id: &str,
         flavor: ConnectionFlavor,
     ) -> Result<Option<Connection>, Error> {
+        self.get_connection_for_team(conn_id, flavor, None).await
+    }
+
+    /// Airflow's `team_name = :team OR team_name IS NULL`: the team's row, else the shared one.
+    async fn get_for_team(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        team: Option<&str>,
+    ) -> Result<Option<SecretValue>, Error> {
+        let Some(table) = Table::of(kind) else {
+            return Ok(None);
+        };
+        let client = self.client().await?;
+        let ctx = client.context(table, key);
+        let deadline = Some(client.deadline());
+        match table {
+            Table::Variable => {
+                deadline::within(&ctx, deadline, client.variable(&ctx, key, team)).await
+            }
+            Table::Connection => {
+                let read = client.connection(&ctx, key, ConnectionFlavor::default(), team);
+                Ok(deadline::within(&ctx, deadline, read)
+                    .await?
+                    .map(|c| SecretValue::new(c.as_json())))
+            }
+        }
+    }
+
+    async fn get_connection_for_team(
+        &self,
+        conn_id: &str,
+        flavor: ConnectionFlavor,
+        team: Option<&str>,
+    ) -> Result<Option<Connection>, Error> {
         let client = self.client().await?;
         let ctx = client.context(Table::Connection, conn_id);
-        let read = client.connection(&ctx, conn_id, flavor);
+        let read = client.connection(&ctx, conn_id, flavor, team);
         deadline::within(&ctx, Some(client.deadline()), read).await
     }
 }

@@ -32,6 +32,8 @@ use crate::session::{Session, Sessions};
 /// kwargs, auth methods and token lifecycle.
 pub struct VaultBackend {
     config: VaultConfig,
+    /// Airflow's `[core] multi_team`: team-scoped base paths and the guard of the shared ones.
+    multi_team: bool,
     routes: Routes,
     transport: OnceCell<Transport>,
     sessions: Sessions,
@@ -83,6 +85,7 @@ impl VaultBackend {
         })?;
         Ok(VaultBackend {
             config,
+            multi_team: false,
             routes,
             transport: OnceCell::new(),
             sessions: Sessions::default(),
@@ -92,6 +95,43 @@ impl VaultBackend {
     /// The configuration in use.
     pub fn config(&self) -> &VaultConfig {
         &self.config
+    }
+
+    /// Airflow's `[core] multi_team` (default `false`). When on (and `use_team_secrets_path`, the
+    /// default), a lookup for a team reads `{base_path}/{team}/{key}` only, and a connection or variable
+    /// lookup without a team whose key part holds a `/` is refused with a warning and nothing sent: it
+    /// could read a team's secret (hashicorp 4.8.4's `_names_a_team_namespace`).
+    pub fn with_multi_team(mut self, multi_team: bool) -> Self {
+        self.multi_team = multi_team;
+        self
+    }
+
+    /// Whether team-scoped base paths are in effect (`[core] multi_team` and `use_team_secrets_path`).
+    fn team_paths(&self) -> bool {
+        self.multi_team && self.config.use_team_secrets_path
+    }
+
+    /// hashicorp 4.8.4's guard: a key read without a team whose key part (after the mount, when the
+    /// mount comes from the key) holds a `/` could name `{team}/{key}` under a base path.
+    fn names_a_team_namespace(&self, kind: SecretKind, key: &str, team: Option<&str>) -> bool {
+        if kind == SecretKind::Config || team.is_some() || !self.team_paths() {
+            return false;
+        }
+        let key_part = match self.config.mount_point.as_deref().filter(|m| !m.is_empty()) {
+            Some(_) => Some(key),
+            None => key.split_once('/').map(|(_, part)| part),
+        };
+        let refused = key_part.is_some_and(|part| part.contains('/'));
+        if refused {
+            tracing::warn!(
+                backend = BACKEND,
+                %kind,
+                key,
+                "Secret id contains '/' and is looked up with no team. In multi-team mode it can resolve \
+                 a team's secret under the base path, so it is not looked up. Returning None."
+            );
+        }
+        refused
     }
 
     async fn transport(&self) -> Result<&Transport, Error> {
@@ -158,15 +198,26 @@ impl VaultBackend {
 
     /// Where a lookup of `key` reads, in order: one location per base path of `kind` that has one
     /// (none when the kind is off or the key misses its lookup pattern).
-    fn locations(&self, kind: SecretKind, key: &str) -> Vec<SecretLocation> {
+    fn locations(&self, kind: SecretKind, key: &str, team: Option<&str>) -> Vec<SecretLocation> {
         if self.routes.route(kind, key).is_none() {
             return Vec::new();
         }
+        // Config lookups have no team (Airflow's `get_config` takes none).
+        let team = team.filter(|_| kind != SecretKind::Config && self.team_paths());
         let mount_point = self.config.mount_point.as_deref();
         let bases = self.config.kind_paths(kind).0.unwrap_or_default();
         bases
             .iter()
             .filter_map(|base| {
+                // Airflow's `build_path(base_path, team_name)`: `{base}/{team}`, also for base `""`.
+                let team_base;
+                let base = match team {
+                    Some(team) => {
+                        team_base = format!("{base}/{team}");
+                        team_base.as_str()
+                    }
+                    None => base.as_str(),
+                };
                 let found = location(base, key, mount_point);
                 if found.is_none() {
                     tracing::debug!(backend = BACKEND, %kind, key, base, "no mount and path to read for this key and base path: not looked up");
@@ -181,8 +232,23 @@ impl VaultBackend {
     /// against Airflow's `VaultBackend`.
     #[doc(hidden)]
     pub async fn read_urls(&self, kind: SecretKind, key: &str) -> Result<Vec<String>, Error> {
+        self.read_urls_for_team(kind, key, None).await
+    }
+
+    /// [`read_urls`](Self::read_urls) for a lookup made for `team`; empty when the multi-team guard
+    /// refuses the key.
+    #[doc(hidden)]
+    pub async fn read_urls_for_team(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        team: Option<&str>,
+    ) -> Result<Vec<String>, Error> {
         let transport = self.transport().await?;
-        self.locations(kind, key)
+        if self.names_a_team_namespace(kind, key, team) {
+            return Ok(Vec::new());
+        }
+        self.locations(kind, key, team)
             .iter()
             .map(|location| {
                 self.refuse_dot_segments(kind, key, location)?;
@@ -238,10 +304,24 @@ impl SecretsBackend for VaultBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        self.get_for_team(kind, key, None).await
+    }
+
+    /// hashicorp 4.8.4 with `[core] multi_team`: a team reads `{base_path}/{team}/{key}` only (no
+    /// fallback to the shared path); without a team, keys that could name a team's secret are refused.
+    async fn get_for_team(
+        &self,
+        kind: SecretKind,
+        key: &str,
+        team: Option<&str>,
+    ) -> Result<Option<SecretValue>, Error> {
+        if self.names_a_team_namespace(kind, key, team) {
+            return Ok(None);
+        }
         // Airflow's `*_path` may list several base paths (and `global_secrets_path` is the last): the
         // first one holding a secret wins, even if that secret has no `value` (Airflow's `_get_secret`
         // stops at the first response that is not `None`).
-        for location in self.locations(kind, key) {
+        for location in self.locations(kind, key, team) {
             if let Some((ctx, data)) = self.read_at(kind, key, &location).await? {
                 return extract(&ctx, data);
             }

@@ -50,6 +50,9 @@ pub struct VaultConfig {
     pub variables_path: Option<Vec<String>>,
     /// Base paths for config values (same rules).
     pub config_path: Option<Vec<String>>,
+    /// Multi-team deployments (`[core] multi_team`): a lookup for a team reads
+    /// `{base_path}/{team}/{key}` (kwarg `use_team_secrets_path`, default `true`, as hashicorp 4.8.4).
+    pub use_team_secrets_path: bool,
     /// Only connection ids matching this pattern are looked up (kwarg `connections_lookup_pattern`,
     /// an airflow-secrets extension with Airflow's AWS semantics: `re.match`, case-insensitive); the
     /// others are "not found" without a request.
@@ -87,6 +90,7 @@ impl VaultConfig {
             connections_path: Some(vec!["connections".into()]),
             variables_path: Some(vec!["variables".into()]),
             config_path: Some(vec!["config".into()]),
+            use_team_secrets_path: true,
             connections_lookup_pattern: None,
             variables_lookup_pattern: None,
             config_lookup_pattern: None,
@@ -138,6 +142,7 @@ impl std::fmt::Debug for VaultConfig {
             .field("connections_path", &self.connections_path)
             .field("variables_path", &self.variables_path)
             .field("config_path", &self.config_path)
+            .field("use_team_secrets_path", &self.use_team_secrets_path)
             .field(
                 "connections_lookup_pattern",
                 &self

@@ -3,6 +3,9 @@
 //! keys. Airflow runs in one Python process for the whole batch, its HTTP session answering every
 //! request with a 404 (nothing leaves the process): the URLs it would have sent are recorded.
 //!
+//! Half of the kwargs sets run as a multi-team deployment (`[core] multi_team = True`), their keys
+//! looked up for a generated team or none: team-scoped base paths and the guard of the shared ones.
+//!
 //! `AIRFLOW_SECRETS_DIFF_SCALE=100` runs 100 times the cases; `AIRFLOW_SECRETS_DIFF_SEED` replays one.
 
 use airflow_secrets_core::SecretKind;
@@ -17,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 /// Records the URL of every request Airflow's Vault client prepares and answers it with a 404.
 const AIRFLOW_SCRIPT: &str = r#"
-import logging, warnings
+import logging, os, warnings
 warnings.simplefilter("ignore")
 logging.disable(logging.CRITICAL)
 import requests
@@ -40,12 +43,18 @@ for case in data["cases"]:
     except Exception as e:
         out.append({"refused": f"{type(e).__name__}: {e}"})
         continue
-    getters = {"connection": backend.get_conn_value, "variable": backend.get_variable, "config": backend.get_config}
+    # Read by the backend at each lookup (conf.getboolean), as in a deployment's environment.
+    os.environ["AIRFLOW__CORE__MULTI_TEAM"] = "True" if case["multi_team"] else "False"
+    getters = {
+        "connection": lambda key, team: backend.get_conn_value(key, team_name=team),
+        "variable": lambda key, team: backend.get_variable(key, team_name=team),
+        "config": lambda key, team: backend.get_config(key),
+    }
     answers = []
-    for kind, key in case["keys"]:
+    for kind, key, team in case["keys"]:
         seen.clear()
         try:
-            getters[kind](key)
+            getters[kind](key, team)
             answers.append({"urls": list(seen)})
         except Exception as e:
             answers.append({"error": f"{type(e).__name__}: {e}"})
@@ -149,6 +158,15 @@ fn kwargs() -> impl Strategy<Value = Value> {
         })
 }
 
+/// The team a lookup is made for: none, a plain name, or an edge key (separators, `/`, dots, ...).
+fn team() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        2 => Just(None),
+        2 => "[a-z][a-z0-9_-]{0,8}".prop_map(Some),
+        1 => edge_key().prop_map(Some),
+    ]
+}
+
 fn kind_name(kind: SecretKind) -> &'static str {
     match kind {
         SecretKind::Connection => "connection",
@@ -162,8 +180,9 @@ async fn our_urls(
     backend: &VaultBackend,
     kind: SecretKind,
     key: &str,
+    team: Option<&str>,
 ) -> Result<Vec<String>, String> {
-    match backend.read_urls(kind, key).await {
+    match backend.read_urls_for_team(kind, key, team).await {
         Ok(urls) => Ok(urls
             .iter()
             .map(|u| {
@@ -180,38 +199,45 @@ async fn our_urls(
 async fn locations_and_kwargs_acceptance_agree_with_airflow() {
     let mut generator = Generator::new();
     let (sets, keys_per_set) = (60 * scale(), 60);
-    let cases: Vec<(Value, Vec<(SecretKind, String)>)> = generator
+    type Keys = Vec<(SecretKind, String, Option<String>)>;
+    let cases: Vec<(Value, bool, Keys)> = generator
         .many(kwargs(), sets)
         .into_iter()
-        .map(|kwargs| {
+        .enumerate()
+        .map(|(set, kwargs)| {
             let kinds = [
                 SecretKind::Connection,
                 SecretKind::Variable,
                 SecretKind::Config,
             ];
+            let multi_team = set % 2 == 1;
             let keys = generator.many(edge_key(), keys_per_set);
+            let teams = generator.many(team(), keys_per_set);
             let keys = keys
                 .into_iter()
+                .zip(teams)
                 .enumerate()
-                .map(|(i, key)| (kinds[i % 3], key))
+                .map(|(i, (key, team))| (kinds[i % 3], key, team.filter(|_| multi_team)))
                 .collect();
-            (kwargs, keys)
+            (kwargs, multi_team, keys)
         })
         .collect();
     let base = json!({ "url": URL, "token": "t" });
     let kwargs_texts = kwargs_cases(&mut generator, &base, &known_kwargs(), 1000 * scale());
-    let input = json!({ "cases": cases.iter().map(|(kwargs, keys)| json!({
+    let input = json!({ "cases": cases.iter().map(|(kwargs, multi_team, keys)| json!({
         "kwargs": kwargs,
-        "keys": keys.iter().map(|(kind, key)| json!([kind_name(*kind), key])).collect::<Vec<_>>(),
+        "multi_team": multi_team,
+        "keys": keys.iter().map(|(kind, key, team)| json!([kind_name(*kind), key, team])).collect::<Vec<_>>(),
     })).collect::<Vec<_>>(), "kwargs_cases": kwargs_texts });
     let answers = airflow::run(&AIRFLOW_SCRIPT.replace("ACCEPTS", PY_ACCEPTS), &input);
     let acceptance = kwargs_acceptance(&generator, &kwargs_texts, &answers["kwargs"]);
     let answers = &answers["locations"];
 
     let mut report = Report::new("vault key → request URLs", &generator);
-    for ((kwargs, keys), airflow) in cases.iter().zip(answers.as_array().unwrap()) {
+    for ((kwargs, multi_team, keys), airflow) in cases.iter().zip(answers.as_array().unwrap()) {
         let ours =
-            VaultBackend::from_kwargs_with_env(kwargs.as_object().unwrap(), &EnvSnapshot::empty());
+            VaultBackend::from_kwargs_with_env(kwargs.as_object().unwrap(), &EnvSnapshot::empty())
+                .map(|b| b.with_multi_team(*multi_team));
         let (ours, refused) = match (ours, airflow.get("refused")) {
             (Ok(backend), None) => (backend, ()),
             (ours, refused) => {
@@ -224,13 +250,14 @@ async fn locations_and_kwargs_acceptance_agree_with_airflow() {
             }
         };
         let () = refused;
-        for ((kind, key), airflow) in keys.iter().zip(airflow["answers"].as_array().unwrap()) {
-            let input = (kwargs, kind_name(*kind), key);
+        for ((kind, key, team), airflow) in keys.iter().zip(airflow["answers"].as_array().unwrap())
+        {
+            let input = (kwargs, multi_team, kind_name(*kind), key, team);
             let airflow: Result<Vec<String>, String> = match airflow.get("urls") {
                 Some(urls) => Ok(serde_json::from_value(urls.clone()).unwrap()),
                 None => Err(airflow["error"].as_str().unwrap_or_default().to_owned()),
             };
-            match our_urls(&ours, *kind, key).await {
+            match our_urls(&ours, *kind, key, team.as_deref()).await {
                 Err(e) if e.contains("path segment") => {
                     report.known("a `.`/`..` segment in the mount or path: refused, nothing sent (Airflow sends it; requests resolves plain dot segments)")
                 }

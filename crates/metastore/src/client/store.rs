@@ -3,9 +3,11 @@
 //!
 //! Rows are selected with `SELECT *` and read by column name, so every schema version Airflow has
 //! shipped works (an old `connection` table without `description`, a new one with a team column).
-//! Like Airflow's `MetastoreBackend` called without a team, only rows whose team column (`team_name`,
-//! or `team_id` in some 3.x releases) is NULL are visible; tables without a team column have no such
-//! filter.
+//! Like Airflow's `MetastoreBackend`, a lookup sees the rows whose team column (`team_name`, or
+//! `team_id` in some 3.x releases) is NULL and, for a lookup made for a team, the rows whose
+//! `team_name` is that team (Airflow's `team_name = :team OR team_name IS NULL`); tables without a team
+//! column have no such filter. When a key has both a team's row and a shared one, the team's row
+//! answers (Airflow's `LIMIT 1` without `ORDER BY` leaves that to the database).
 
 use std::future::Future;
 use std::sync::OnceLock;
@@ -106,12 +108,14 @@ impl Client {
         &self,
         ctx: &LookupContext,
         key: &str,
+        team: Option<&str>,
     ) -> Result<Option<SecretValue>, Error> {
         ctx.attempt();
         let row = match self
             .fetch(
                 &self.variable_sql,
                 key,
+                team,
                 variable_row_sqlite,
                 variable_row_pg,
                 variable_row_mysql,
@@ -133,12 +137,14 @@ impl Client {
         ctx: &LookupContext,
         conn_id: &str,
         flavor: ConnectionFlavor,
+        team: Option<&str>,
     ) -> Result<Option<Connection>, Error> {
         ctx.attempt();
         let row = match self
             .fetch(
                 &self.connection_sql,
                 conn_id,
+                team,
                 connection_row_sqlite,
                 connection_row_pg,
                 connection_row_mysql,
@@ -156,7 +162,7 @@ impl Client {
         }
     }
 
-    /// Runs `sql` with `key` bound and decodes the first row that belongs to no team.
+    /// Runs `sql` with `key` bound and decodes the row `team` sees ([`first_visible`]).
     ///
     /// Getting a connection is bounded by the pool's acquire timeout (the connect timeout's
     /// [`connect_budgets`] share); the query by the query timeout. The rows are read one at a time, at
@@ -177,6 +183,7 @@ impl Client {
         &self,
         sql: &SqlStr,
         key: &str,
+        team: Option<&str>,
         sqlite: fn(&sqlx::sqlite::SqliteRow) -> Result<T, Fetch>,
         pg: fn(&sqlx::postgres::PgRow) -> Result<T, Fetch>,
         mysql: fn(&sqlx::mysql::MySqlRow) -> Result<T, Fetch>,
@@ -186,11 +193,13 @@ impl Client {
         let (done_tx, done_rx) = oneshot::channel();
         let sql = sql.clone();
         let key = key.to_owned();
+        let team = team.map(str::to_owned);
         // The SQL text is fixed and the key is bound, so sqlx's per-connection statement cache applies.
         macro_rules! work {
             ($pool:expr, $decode:expr) => {{
                 let pool = $pool.clone();
                 let decode = $decode;
+                let team = team.clone();
                 Box::pin(async move {
                     let mut conn = match pool.acquire().await {
                         Ok(conn) => conn,
@@ -204,7 +213,7 @@ impl Client {
                     let outcome = {
                         let rows = sqlx::query(sql).bind(key).fetch(&mut *conn);
                         let read =
-                            tokio::time::timeout_at(deadline, first_teamless(rows, decode, deadline));
+                            tokio::time::timeout_at(deadline, first_visible(rows, decode, deadline, team.as_deref()));
                         match read.await {
                             Ok(outcome) => outcome,
                             Err(_) => Err(Fetch::QueryTimedOut),
@@ -251,21 +260,25 @@ impl Client {
     }
 }
 
-/// Reads `rows` to their end and decodes the first one whose team column is absent or NULL.
+/// Reads `rows` to their end and decodes the one `team` sees: the first of `team`'s own rows (its
+/// `team_name`), else the first whose team column is absent or NULL.
 ///
 /// At most [`MAX_ROWS`] + 1 rows (the `LIMIT`); the deadline is checked and the task yields after each
 /// row, so the reading ends at the deadline even when the server sends rows as fast as they can be read
 /// (the driver returns buffered rows without returning to the runtime, so the timer alone would not
 /// fire).
-async fn first_teamless<R: Row, T>(
+async fn first_visible<R: Row, T>(
     mut rows: futures_core::stream::BoxStream<'_, Result<R, sqlx::Error>>,
     decode: fn(&R) -> Result<T, Fetch>,
     deadline: tokio::time::Instant,
+    team: Option<&str>,
 ) -> Result<Option<T>, Fetch>
 where
     for<'a> &'a str: ColumnIndex<R>,
+    for<'r> Option<&'r str>: Decode<'r, R::Database> + Type<R::Database>,
 {
     let mut found = None;
+    let mut teams = None;
     let mut count = 0;
     while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
         let row = row?;
@@ -273,8 +286,12 @@ where
         if count > MAX_ROWS + 1 {
             return Err(Fetch::LimitIgnored);
         }
-        if found.is_none() && count <= MAX_ROWS && is_teamless(&row)? {
-            found = Some(decode(&row)?);
+        if count <= MAX_ROWS {
+            if teams.is_none() && team.is_some() && team_name(&row)?.as_deref() == team {
+                teams = Some(decode(&row)?);
+            } else if found.is_none() && is_teamless(&row)? {
+                found = Some(decode(&row)?);
+            }
         }
         drop(row);
         if tokio::time::Instant::now() >= deadline {
@@ -282,10 +299,28 @@ where
         }
         tokio::task::yield_now().await;
     }
+    if teams.is_some() {
+        return Ok(teams);
+    }
     if found.is_none() && count > MAX_ROWS {
         return Err(Fetch::OnlyTeamRows);
     }
     Ok(found)
+}
+
+/// The row's `team_name` (`None` when the column is absent or NULL). `team_id` holds an id, never a
+/// name, so a team lookup cannot match it.
+fn team_name<'r, R: Row>(row: &'r R) -> Result<Option<String>, sqlx::Error>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    Option<&'r str>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    if !has_column(row, "team_name") {
+        return Ok(None);
+    }
+    Ok(row
+        .try_get::<Option<&'r str>, _>("team_name")?
+        .map(str::to_owned))
 }
 
 fn is_teamless<R: Row>(row: &R) -> Result<bool, sqlx::Error>

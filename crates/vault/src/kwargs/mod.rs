@@ -113,6 +113,7 @@ pub(crate) fn config_from_kwargs(kwargs: &Kwargs, env: &EnvSnapshot) -> Result<V
         connections_path: with_global(base_paths(raw.connections_path), global.as_deref()),
         variables_path: with_global(base_paths(raw.variables_path), global.as_deref()),
         config_path: with_global(base_paths(raw.config_path), global.as_deref()),
+        use_team_secrets_path: raw.use_team_secrets_path.unwrap_or(true),
         connections_lookup_pattern: lookup_pattern(
             "connections_lookup_pattern",
             raw.connections_lookup_pattern.as_deref(),

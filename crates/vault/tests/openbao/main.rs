@@ -6,6 +6,7 @@
 mod keys;
 
 mod global_secrets_path;
+mod teams;
 
 pub(crate) use airflow_secrets_testkit as testkit;
 
