@@ -159,6 +159,7 @@ async fn authentication_permissions_schema_and_teams() {
             .unwrap()
             .is_none()
     );
+    check_team_lookups(&in_schema, true).await;
     // The public schema's tables (no team column) are still what the default search path finds.
     assert!(
         backend(&url, &rotated_keys(), None)

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use airflow_secrets_core::{ConnectionFlavor, Error, SecretsBackend};
+use airflow_secrets_core::{ConnectionFlavor, Error, SecretKind, SecretsBackend};
 use airflow_secrets_metastore::{MetastoreBackend, MetastoreConfig};
 use fernet::Fernet;
 
@@ -596,4 +596,45 @@ fn as_user(mut command: Command, user: Option<(u32, u32)>) -> Command {
         command.env("HOME", "/tmp");
     }
     command
+}
+
+/// A lookup for a team (Airflow's `team_name = :team OR team_name IS NULL`): the team's row first, then
+/// the shared one; another team's rows stay invisible. Expects the standard rows plus team_a's
+/// `team_only` variable and `team_conn` connection, and — when `team_row_beside_shared` — team_a's own
+/// `plain_var` (value `team a value`) beside the shared one.
+pub async fn check_team_lookups(b: &MetastoreBackend, team_row_beside_shared: bool) {
+    let team_var = |key: &'static str, team: &'static str| async move {
+        b.get_for_team(SecretKind::Variable, key, Some(team))
+            .await
+            .unwrap()
+            .map(|v| v.expose().to_owned())
+    };
+    if team_row_beside_shared {
+        assert_eq!(
+            team_var("plain_var", "team_a").await.as_deref(),
+            Some("team a value")
+        );
+    }
+    assert_eq!(
+        team_var("plain_var", "team_b").await.as_deref(),
+        Some("plain value")
+    );
+    assert!(team_var("team_only", "team_a").await.is_some());
+    assert_eq!(team_var("team_only", "team_b").await, None);
+    assert_eq!(
+        team_var("enc_var", "team_a").await.as_deref(),
+        Some("encrypted value")
+    );
+    let conn = b
+        .get_connection_for_team("team_conn", ConnectionFlavor::default(), Some("team_a"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(conn.host.as_deref(), Some("a.example"));
+    assert!(
+        b.get_connection_for_team("team_conn", ConnectionFlavor::default(), Some("team_b"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
