@@ -77,10 +77,15 @@ impl SecretsManagerBackend {
     }
 
     /// The secret name a lookup would read, or `None` when that lookup is disabled (`null` prefix) or
-    /// filtered out by its lookup pattern (then no request is sent).
+    /// filtered out by its lookup pattern (then no request is sent), or when matching the pattern was
+    /// given up at its backtracking limit (a lookup reports that error).
     pub fn secret_name(&self, kind: SecretKind, key: &str) -> Option<String> {
+        self.try_secret_name(kind, key).ok().flatten()
+    }
+
+    fn try_secret_name(&self, kind: SecretKind, key: &str) -> Result<Option<String>, Error> {
         let prefix = self.routes.route(kind, key)?;
-        Some(names::location(prefix, key, &self.sep))
+        Ok(prefix.map(|prefix| names::location(prefix, key, &self.sep)))
     }
 
     /// The SDK client, built on first use.
@@ -96,7 +101,7 @@ impl SecretsBackend for SecretsManagerBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        let Some(name) = self.secret_name(kind, key) else {
+        let Some(name) = self.try_secret_name(kind, key)? else {
             return Ok(None);
         };
         // Errors report the whole lookup: first use of the client, every attempt and back-off. The

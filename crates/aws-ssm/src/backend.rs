@@ -67,10 +67,15 @@ impl SystemsManagerParameterStoreBackend {
     }
 
     /// The parameter name a lookup would read, or `None` when that lookup is disabled (`null` prefix) or
-    /// filtered out by its lookup pattern (then no request is sent).
+    /// filtered out by its lookup pattern (then no request is sent), or when matching the pattern was
+    /// given up at its backtracking limit (a lookup reports that error).
     pub fn parameter_name(&self, kind: SecretKind, key: &str) -> Option<String> {
+        self.try_parameter_name(kind, key).ok().flatten()
+    }
+
+    fn try_parameter_name(&self, kind: SecretKind, key: &str) -> Result<Option<String>, Error> {
         let prefix = self.routes.route(kind, key)?;
-        Some(names::location(prefix, key))
+        Ok(prefix.map(|prefix| names::location(prefix, key)))
     }
 
     /// The SDK client, built on first use.
@@ -86,7 +91,7 @@ impl SecretsBackend for SystemsManagerParameterStoreBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        let Some(name) = self.parameter_name(kind, key) else {
+        let Some(name) = self.try_parameter_name(kind, key)? else {
             return Ok(None);
         };
         // Errors report the whole lookup: first use of the client, every attempt and back-off. The

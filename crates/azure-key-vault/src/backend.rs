@@ -104,10 +104,13 @@ impl AzureKeyVaultBackend {
 
     /// The Key Vault secret name looked up for `key`, or `None` when nothing is sent: lookups of `kind` are
     /// disabled, the key does not match the kind's `*_lookup_pattern`, or it is a team-scoped `team--key` without
-    /// a team (Airflow's multi-team guard).
+    /// a team (Airflow's multi-team guard); also when matching the pattern was given up at its
+    /// backtracking limit (a lookup reports that error).
     pub fn secret_name(&self, kind: SecretKind, key: &str) -> Option<String> {
         let route = self.config.routes.get(kind);
-        let prefix = route.prefix().filter(|_| route.admits(key))?;
+        let prefix = route
+            .prefix()
+            .filter(|_| route.admits(key).unwrap_or(false))?;
         self.name(kind, key, prefix)
     }
 
@@ -202,7 +205,7 @@ impl SecretsBackend for AzureKeyVaultBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        let Some(prefix) = self.config.routes.route(kind, key) else {
+        let Some(prefix) = self.config.routes.route(kind, key)? else {
             return Ok(None); // disabled or filtered: logged by `route`
         };
         let Some(name) = self.name(kind, key, prefix) else {

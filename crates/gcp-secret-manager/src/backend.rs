@@ -125,10 +125,11 @@ impl CloudSecretManagerBackend {
     }
 
     /// Whether a lookup of `key` sends a request: its kind is enabled (prefix not `null`) and the key
-    /// matches the kind's `*_lookup_pattern`, if any.
+    /// matches the kind's `*_lookup_pattern`, if any (`false` when matching the pattern was given up at
+    /// its backtracking limit; a lookup reports that error).
     pub fn is_looked_up(&self, kind: SecretKind, key: &str) -> bool {
         let route = self.config.routes.get(kind);
-        route.prefix().is_some() && route.admits(key)
+        route.prefix().is_some() && route.admits(key).unwrap_or(false)
     }
 
     /// The shared client, built on first use.
@@ -237,7 +238,7 @@ impl SecretsBackend for CloudSecretManagerBackend {
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
         // Disabled kind or key filtered out by its pattern: nothing is sent (the kernel logs the skip).
-        let Some(prefix) = self.config.routes.route(kind, key) else {
+        let Some(prefix) = self.config.routes.route(kind, key)? else {
             return Ok(None);
         };
         let secret_id = build_path(prefix, key, &self.config.sep);

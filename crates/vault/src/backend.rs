@@ -195,7 +195,7 @@ impl SecretsBackend for VaultBackend {
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
-        if self.routes.route(kind, key).is_none() {
+        if self.routes.route(kind, key)?.is_none() {
             return Ok(None);
         }
         // Airflow's `*_path` may list several base paths: the first that has the key wins.
