@@ -11,6 +11,8 @@
 //! - [`leak_check`]: no secret in an error's Display or Debug, or in any text a test gets back;
 //! - [`proxy`]: a TCP proxy on 127.0.0.1 that injects faults (refuse, stall) between client and server;
 //! - [`airflow`]: the real, pinned Apache Airflow, run in one Python process per comparison;
+//! - [`airflow_reference`]: the same Airflow as one long-lived process answering JSON lines (the
+//!   differential suites);
 //! - [`openbao`]: a real OpenBao dev server, set up with the `bao` CLI;
 //! - [`moto`]: a real moto (AWS) server, boto3 seeding, and the suites' static AWS kwargs;
 //! - `aws_json` (feature `wiremock`): an AWS JSON-protocol service (SSM, Secrets Manager) as a
@@ -24,6 +26,7 @@
 pub mod airflow;
 #[cfg(feature = "sqlite")]
 pub mod airflow_db;
+pub mod airflow_reference;
 #[cfg(feature = "wiremock")]
 pub mod aws_json;
 pub mod conformance;

@@ -5,11 +5,15 @@
 //! here, so that it matches the keys Python matches:
 //!
 //! * `$` (without `(?m)`) also matches before a final `\n` in Python → `(?:$|(?=\n\z))`;
-//! * `\Z` is the absolute end in Python (`\z` in Rust); `\s` also matches `\x1c`–`\x1f`; `\w` is
+//! * `\Z` is the absolute end in Python (`\z` in Rust); `\B` never matches an empty key; `\s` also matches `\x1c`–`\x1f`; `\w` is
 //!   `str.isalnum()` or `_` (letters and numbers, no combining marks);
 //! * `(?P=name)` → `\k<name>`; `(?#...)` comments are dropped; `x{,n}` → `x{0,n}`; a `{` that does not
 //!   start a repetition is a literal;
 //! * in a character class, `[`, `&&`, `--`, `~~` are literals and `\b` is a backspace;
+//! * a quantified zero-width group (`(?=x)*`, `(?:\b)+`) becomes `(?:x|)` or `x` (`fancy-regex` refuses
+//!   to repeat it, Python repeats it at most once);
+//! * Python's compile errors that `fancy-regex` does not raise are raised here: a repeated anchor
+//!   ("nothing to repeat"), a reference to a group that is open or not yet defined, `{3,2}`;
 //! * octal escapes, `\xhh`, `\uhhhh`, `\Uhhhhhhhh` and every literal punctuation character are written
 //!   as `\x{...}`, which means the same character in both.
 //!
@@ -25,6 +29,11 @@ pub(super) fn translate(pattern: &str) -> Result<String, String> {
         chars: pattern.chars().collect(),
         pos: 0,
         out: String::with_capacity(pattern.len() * 2),
+        open: Vec::new(),
+        groups: 0,
+        closed: Vec::new(),
+        names: Vec::new(),
+        after_assertion: false,
     }
     .run()
 }
@@ -33,6 +42,29 @@ struct Translator {
     chars: Vec<char>,
     pos: usize,
     out: String,
+    /// The groups opened and not yet closed, innermost last.
+    open: Vec<Group>,
+    /// Capturing groups opened so far (their numbers are 1..=groups).
+    groups: usize,
+    /// The capturing groups already closed.
+    closed: Vec<usize>,
+    /// Named groups: (name, number).
+    names: Vec<(String, usize)>,
+    /// The last item written is an anchor (`^`, `$`, `\A`, `\Z`, `\b`, `\B`): Python refuses to
+    /// repeat it ("nothing to repeat").
+    after_assertion: bool,
+}
+
+struct Group {
+    /// Its number, for a capturing group.
+    number: Option<usize>,
+    /// Where it starts in the output.
+    start: usize,
+    /// It matches only the empty string (a look-around, or only anchors and look-arounds inside):
+    /// `fancy-regex` refuses to repeat it, Python does not, so a quantifier on it is rewritten.
+    zero_width: bool,
+    /// A look-around: zero-width whatever it contains.
+    look_around: bool,
 }
 
 /// Python's `\s` (`str.isspace()`): Unicode `White_Space` plus the four ASCII separators.
@@ -68,15 +100,27 @@ impl Translator {
                 return self.err("global flags not at the start of the expression");
             }
             at_start = flags_group && at_start;
+            let assertion = matches!(c, '^' | '$')
+                || (c == '\\' && matches!(self.peek_at(1), Some('A' | 'Z' | 'b' | 'B')));
+            let quantifier =
+                matches!(c, '*' | '+' | '?') || (c == '{' && self.repetition().is_some());
+            if quantifier && self.after_assertion {
+                return self.err("nothing to repeat");
+            }
+            let consumes = !assertion && !quantifier && !matches!(c, '(' | ')' | '|');
+            if consumes && let Some(group) = self.open.last_mut() {
+                group.zero_width = false;
+            }
             match c {
                 '\\' => self.escape()?,
                 '[' => self.class()?,
                 '(' => self.group()?,
+                ')' => self.close_group()?,
                 '$' => {
                     self.pos += 1;
                     self.out.push_str(r"(?:$|(?=\n\z))");
                 }
-                '{' => self.brace(),
+                '{' => self.brace()?,
                 '}' => {
                     self.pos += 1;
                     self.out.push_str(r"\}");
@@ -86,8 +130,97 @@ impl Translator {
                     self.out.push(c);
                 }
             }
+            // A lazy or possessive suffix (`*?`, `{2}+`) belongs to the quantifier before it.
+            if quantifier && matches!(self.peek(), Some('?' | '+')) {
+                self.out.push(self.chars[self.pos]);
+                self.pos += 1;
+            }
+            self.after_assertion = assertion;
+        }
+        if !self.open.is_empty() {
+            return self.err("missing ), unterminated subpattern");
         }
         Ok(self.out)
+    }
+
+    fn close_group(&mut self) -> Result<(), String> {
+        let Some(mut group) = self.open.pop() else {
+            return self.err("unbalanced parenthesis");
+        };
+        group.zero_width |= group.look_around;
+        self.pos += 1;
+        self.out.push(')');
+        if !group.zero_width
+            && let Some(parent) = self.open.last_mut()
+        {
+            parent.zero_width = false;
+        }
+        let quantified = matches!(self.peek(), Some('*' | '?' | '+'))
+            || (self.peek() == Some('{') && self.repetition().is_some());
+        if group.zero_width && quantified {
+            self.out.insert_str(group.start, "(?:");
+            // A quantified zero-width group (which `fancy-regex` refuses to repeat): with a minimum of 0 it
+            // may or may not hold (`(?:(?=x)|)`), otherwise it must hold once.
+            let quantifier = match self.peek() {
+                Some('*' | '?') => Some(("0".to_owned(), 1)),
+                Some('+') => Some(("1".to_owned(), 1)),
+                Some('{') => self.repetition().map(|(min, max, len)| {
+                    if let Some(max) = max.as_ref().filter(|max| !max.is_empty())
+                        && min.parse::<u64>().ok() > max.parse::<u64>().ok()
+                    {
+                        return ("bad".to_owned(), len);
+                    }
+                    (min, len)
+                }),
+                _ => None,
+            };
+            match quantifier {
+                Some((min, _)) if min == "bad" => {
+                    return self.err("min repeat greater than max repeat");
+                }
+                Some((min, len)) => {
+                    self.pos += len;
+                    if matches!(self.peek(), Some('?' | '+')) {
+                        self.pos += 1;
+                    }
+                    let optional = min.is_empty() || min.bytes().all(|b| b == b'0');
+                    self.out.push_str(if optional { "|)" } else { ")" });
+                }
+                None => self.out.push(')'),
+            }
+        }
+        if let Some(n) = group.number {
+            self.closed.push(n);
+        }
+        Ok(())
+    }
+
+    /// A reference to group `n` (`\\n`, `(?P=name)`), refused as Python does when the group does not
+    /// exist yet or is still open.
+    fn reference(&mut self, n: usize) -> Result<(), String> {
+        if n == 0 || n > self.groups {
+            return self.err(format!("invalid group reference {n}"));
+        }
+        if !self.closed.contains(&n) {
+            return self.err("cannot refer to an open group");
+        }
+        let _ = write!(self.out, r"\k<{n}>");
+        Ok(())
+    }
+
+    /// Records a group opened at output position `start`.
+    fn push_group(&mut self, number: Option<usize>, start: usize, zero_width: bool) {
+        self.open.push(Group {
+            number,
+            start,
+            zero_width,
+            look_around: false,
+        });
+    }
+
+    fn new_capture(&mut self) -> usize {
+        self.groups += 1;
+        self.groups
     }
 
     /// The length of a global-flags group `(?flags)` at the cursor, if there is one.
@@ -105,8 +238,11 @@ impl Translator {
 
     fn group(&mut self) -> Result<(), String> {
         if self.peek_at(1) != Some('?') {
+            let start = self.out.len();
             self.pos += 1;
             self.out.push('(');
+            let n = self.new_capture();
+            self.push_group(Some(n), start, true);
             return Ok(());
         }
         if let Some(len) = self.global_flags_len() {
@@ -137,7 +273,10 @@ impl Translator {
                     if !is_group_name(&name) {
                         return self.err(format!("bad character in group name {name:?}"));
                     }
-                    let _ = write!(self.out, r"\k<{name}>");
+                    let Some(&(_, n)) = self.names.iter().find(|(known, _)| *known == name) else {
+                        return self.err(format!("unknown group name {name:?}"));
+                    };
+                    self.reference(n)?;
                     self.pos = start + len + 1;
                     Ok(())
                 }
@@ -151,17 +290,50 @@ impl Translator {
                     if !is_group_name(&name) {
                         return self.err(format!("bad character in group name {name:?}"));
                     }
+                    if self.names.iter().any(|(known, _)| *known == name) {
+                        return self.err(format!("redefinition of group name {name:?}"));
+                    }
+                    let n = self.new_capture();
+                    self.names.push((name.clone(), n));
+                    self.push_group(Some(n), self.out.len(), true);
                     let _ = write!(self.out, "(?P<{name}>");
                     self.pos = start + len + 1;
                     Ok(())
                 }
                 None => self.err("missing >, unterminated name"),
             }
-        } else if ["(?:", "(?=", "(?!", "(?<=", "(?<!", "(?>", "(?("]
+        } else if self.starts_with("(?(") {
+            // A conditional: `(?(1)yes|no)` or `(?(name)yes|no)`.
+            let start = self.pos + 3;
+            let Some(len) = self.chars[start..].iter().position(|&c| c == ')') else {
+                return self.err("missing ), unterminated name");
+            };
+            let cond: String = self.chars[start..start + len].iter().collect();
+            let number = match cond.parse::<usize>() {
+                Ok(n) => (n >= 1 && n <= self.groups).then_some(n),
+                Err(_) => self
+                    .names
+                    .iter()
+                    .find(|(name, _)| *name == cond)
+                    .map(|(_, n)| *n),
+            };
+            let Some(number) = number else {
+                return self.err(format!("invalid group reference {cond}"));
+            };
+            self.push_group(None, self.out.len(), false);
+            let _ = write!(self.out, "(?({number})");
+            self.pos = start + len + 1;
+            Ok(())
+        } else if ["(?:", "(?=", "(?!", "(?<=", "(?<!", "(?>"]
             .iter()
             .any(|p| self.starts_with(p))
         {
             let len = if self.starts_with("(?<") { 4 } else { 3 };
+            let look_around = !self.starts_with("(?:") && !self.starts_with("(?>");
+            self.push_group(None, self.out.len(), true);
+            if let Some(group) = self.open.last_mut() {
+                group.look_around = look_around;
+            }
             self.out.extend(&self.chars[self.pos..self.pos + len]);
             self.pos += len;
             Ok(())
@@ -187,6 +359,7 @@ impl Translator {
             }
             let kept: String = flags.chars().filter(|&f| f != 'u').collect();
             self.pos += i + 1;
+            self.push_group(None, self.out.len(), true);
             if kept.is_empty() || kept == "-" {
                 self.out.push_str("(?:");
             } else {
@@ -211,21 +384,16 @@ impl Translator {
 
     /// `{` starts a repetition only when followed by `m}`, `m,}`, `,n}` or `m,n}` (digits); otherwise
     /// it is a literal, as in Python.
-    fn brace(&mut self) {
-        let rest: String = self.chars[self.pos + 1..].iter().take(64).collect();
-        if let Some(end) = rest.find('}') {
-            let body = &rest[..end];
-            let (min, max) = match body.split_once(',') {
-                Some((a, b)) => (a, Some(b)),
-                None => (body, None),
-            };
-            let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-            let valid = digits(min)
-                && max.is_none_or(digits)
-                && !(min.is_empty() && max.is_none())
-                && (!min.is_empty() || max.is_some());
-            if valid {
-                let min = if min.is_empty() { "0" } else { min };
+    fn brace(&mut self) -> Result<(), String> {
+        match self.repetition() {
+            Some((min, max, len)) => {
+                let bound = |s: &str| s.parse::<u64>().ok();
+                if let Some(max) = max.as_deref().filter(|max| !max.is_empty())
+                    && bound(&min) > bound(max)
+                {
+                    return self.err("min repeat greater than max repeat");
+                }
+                let min = if min.is_empty() { "0".to_owned() } else { min };
                 match max {
                     Some(max) => {
                         let _ = write!(self.out, "{{{min},{max}}}");
@@ -234,12 +402,34 @@ impl Translator {
                         let _ = write!(self.out, "{{{min}}}");
                     }
                 }
-                self.pos += 1 + end + 1;
-                return;
+                self.pos += len;
+            }
+            None => {
+                self.pos += 1;
+                self.out.push_str(r"\{");
             }
         }
-        self.pos += 1;
-        self.out.push_str(r"\{");
+        Ok(())
+    }
+
+    /// The repetition `{m}`, `{m,}`, `{,n}` or `{m,n}` at the cursor: (min, max, its length).
+    fn repetition(&self) -> Option<(String, Option<String>, usize)> {
+        let rest: String = self.chars[self.pos + 1..].iter().take(64).collect();
+        let end = rest.find('}')?;
+        let body = &rest[..end];
+        let (min, max) = match body.split_once(',') {
+            Some((a, b)) => (a, Some(b)),
+            None => (body, None),
+        };
+        let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+        let valid = digits(min) && max.is_none_or(digits) && (!min.is_empty() || max.is_some());
+        valid.then(|| {
+            (
+                min.to_owned(),
+                max.map(str::to_owned),
+                body.chars().count() + 2,
+            )
+        })
     }
 
     /// An escape outside a class.
@@ -248,9 +438,14 @@ impl Translator {
             return self.err("bad escape (end of pattern)");
         };
         match c {
-            'A' | 'b' | 'B' => {
+            'A' | 'b' => {
                 self.pos += 2;
                 let _ = write!(self.out, "\\{c}");
+            }
+            'B' => {
+                // Python's `\B` never matches in an empty string.
+                self.pos += 2;
+                self.out.push_str(r"(?:(?!\A\z)\B)");
             }
             'Z' => {
                 self.pos += 2;
@@ -308,7 +503,7 @@ impl Translator {
                     None => c.to_string(),
                 };
                 self.pos += 1 + group.len();
-                let _ = write!(self.out, r"\k<{group}>");
+                self.reference(group.parse().unwrap_or(0))?;
             }
             _ => {
                 let ch = self.char_escape(c)?;

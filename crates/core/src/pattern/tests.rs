@@ -51,6 +51,8 @@ fn python_re_match_semantics() {
         ("(a)?(?(1)b|c)", "ab", true),
         ("\\Aprod_", "PROD_db", true),
         ("a.*\\.b", "a..b", true),
+        ("\\B", "", false),
+        ("(?=x)*y", "y", true),
     ];
     for (pattern, key, expected) in cases {
         assert_eq!(
@@ -68,8 +70,12 @@ fn python_refusals_are_refused_with_the_reason() {
     // (pattern, a part of our message). Python refuses the same patterns, except `(?x)`, `(?a)` and
     // `\N{...}`, which it accepts and which are documented departures (no equivalent here).
     let cases = [
-        ("(", "parenthesis"),
-        ("a)", "end of string not reached"),
+        ("(", "missing ), unterminated subpattern"),
+        ("a)", "unbalanced parenthesis"),
+        ("\\1(a)", "invalid group reference 1"),
+        ("(a\\1)", "cannot refer to an open group"),
+        ("^*", "nothing to repeat"),
+        ("a{3,2}", "min repeat greater than max repeat"),
         ("[a", "unterminated character set"),
         ("\\q", "bad escape \\q"),
         ("[z-a]", "bad character range"),
