@@ -62,6 +62,8 @@ impl Reference {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         clean_environment(&mut command, home.path());
+        // Airflow's own warnings (e.g. "Connection schemes shall not contain '_'") are not answers.
+        command.env("AIRFLOW__LOGGING__LOGGING_LEVEL", "ERROR");
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
