@@ -107,7 +107,7 @@ impl Reference {
         }
     }
 
-    /// Runs `op` on every case (each a JSON object of the op's fields), in requests of [`CHUNK`] cases;
+    /// Runs `op` on every case (each a JSON object of the op's fields), in requests of 500 cases;
     /// returns one answer per case, in order.
     pub fn batch(&mut self, op: &str, cases: Vec<Value>) -> Vec<Value> {
         let mut answers = Vec::with_capacity(cases.len());
