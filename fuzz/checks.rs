@@ -247,10 +247,8 @@ fn uri_step(c1: &Connection) -> Option<Connection> {
     // Userinfo: `quote(login)` if not None, `:quote(password)` if not None, `@` if anything was
     // written; with no host and no userinfo, a port is written `@:port`, which reads back login "".
     let (_, host_written) = split_host(c1);
-    let port_written = match flavor {
-        ConnectionFlavor::TaskSdk => c1.port,
-        ConnectionFlavor::Orm => c1.port.filter(|p| *p != 0),
-    };
+    // Both classes write `if self.port:` (task SDK 1.3.2 too): port 0 is not written.
+    let port_written = c1.port.filter(|p| *p != 0);
     let authority = c1.login.as_deref().is_some_and(|l| !l.is_empty()) || c1.password.is_some();
     let at_written = authority || (host_written.is_empty() && port_written.is_some());
     let want_login = at_written.then(|| c1.login.clone().unwrap_or_default());
@@ -351,10 +349,10 @@ fn json_step(c1: &Connection) -> Option<Connection> {
     assert_eq!(c2.host, c1.host, "host{}", ctx());
     assert_eq!(c2.schema, c1.schema, "schema{}", ctx());
     assert_eq!(c2.login, c1.login, "login{}", ctx());
-    // ORM: a falsy password and a falsy port are dropped by `from_json`.
+    // ORM: a falsy password is dropped by `from_json`; both classes drop a falsy port.
     let want_password = password(c1).filter(|p| !orm || !p.is_empty());
     assert_eq!(password(&c2), want_password, "password{}", ctx());
-    let want_port = c1.port.filter(|p| !orm || *p != 0);
+    let want_port = c1.port.filter(|p| *p != 0);
     assert_eq!(c2.port, want_port, "port{}", ctx());
     // `as_json` writes `extra_dejson` (pruned when falsy); `from_json` dumps it back.
     if !extra_may_change(c1) {

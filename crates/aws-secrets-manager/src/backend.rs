@@ -81,13 +81,18 @@ impl SecretsManagerBackend {
     }
 
     /// The secret name a lookup would read, or `None` when that lookup is disabled (`null` prefix),
-    /// filtered out by its lookup pattern, or refused by the multi-team guard (then no request is sent).
+    /// filtered out by its lookup pattern, or refused by the multi-team guard (then no request is sent),
+    /// or when matching the pattern was given up at its backtracking limit (a lookup reports that error).
     pub fn secret_name(&self, kind: SecretKind, key: &str) -> Option<String> {
+        self.try_secret_name(kind, key).ok().flatten()
+    }
+
+    fn try_secret_name(&self, kind: SecretKind, key: &str) -> Result<Option<String>, Error> {
         if team::names_a_team_namespace(self.multi_team, key) {
-            return None;
+            return Ok(None);
         }
         let prefix = self.routes.route(kind, key)?;
-        Some(names::location(prefix, key, &self.sep))
+        Ok(prefix.map(|prefix| names::location(prefix, key, &self.sep)))
     }
 
     /// Airflow's `[core] multi_team` (default `false`): when on, a key holding `--` is refused for every
@@ -105,7 +110,7 @@ impl SecretsManagerBackend {
         if team::names_a_team_namespace(self.multi_team, key) {
             return None;
         }
-        let prefix = self.routes.route(kind, key).filter(|p| !p.is_empty())?;
+        let prefix = self.routes.route(kind, key).ok().flatten().filter(|p| !p.is_empty())?;
         Some(names::location(
             prefix,
             &format!("{team}{}{key}", team::TEAM_SEP),
@@ -144,7 +149,7 @@ impl SecretsBackend for SecretsManagerBackend {
             team::log_refusal(BACKEND, kind, key);
             return Ok(None);
         }
-        let Some(name) = self.secret_name(kind, key) else {
+        let Some(name) = self.try_secret_name(kind, key)? else {
             return Ok(None);
         };
         if let Some(team) = team.and_then(|t| self.team_secret_name(kind, t, key))

@@ -71,13 +71,18 @@ impl SystemsManagerParameterStoreBackend {
     }
 
     /// The parameter name a lookup would read, or `None` when that lookup is disabled (`null` prefix),
-    /// filtered out by its lookup pattern, or refused by the multi-team guard (then no request is sent).
+    /// filtered out by its lookup pattern, or refused by the multi-team guard (then no request is sent),
+    /// or when matching the pattern was given up at its backtracking limit (a lookup reports that error).
     pub fn parameter_name(&self, kind: SecretKind, key: &str) -> Option<String> {
+        self.try_parameter_name(kind, key).ok().flatten()
+    }
+
+    fn try_parameter_name(&self, kind: SecretKind, key: &str) -> Result<Option<String>, Error> {
         if team::names_a_team_namespace(self.multi_team, key) {
-            return None;
+            return Ok(None);
         }
         let prefix = self.routes.route(kind, key)?;
-        Some(names::location(prefix, key))
+        Ok(prefix.map(|prefix| names::location(prefix, key)))
     }
 
     /// Airflow's `[core] multi_team` (default `false`): when on, a key holding `--` is refused for every
@@ -95,7 +100,7 @@ impl SystemsManagerParameterStoreBackend {
         if team::names_a_team_namespace(self.multi_team, key) {
             return None;
         }
-        let prefix = self.routes.route(kind, key)?;
+        let prefix = self.routes.route(kind, key).ok().flatten()?;
         Some(names::location(
             prefix,
             &format!("{team}{}{key}", team::TEAM_SEP),
@@ -133,7 +138,7 @@ impl SecretsBackend for SystemsManagerParameterStoreBackend {
             team::log_refusal(BACKEND, kind, key);
             return Ok(None);
         }
-        let Some(name) = self.parameter_name(kind, key) else {
+        let Some(name) = self.try_parameter_name(kind, key)? else {
             return Ok(None);
         };
         if let Some(team) = team.and_then(|t| self.team_parameter_name(kind, t, key))

@@ -119,10 +119,13 @@ impl AzureKeyVaultBackend {
     /// The Key Vault secret name looked up for `key`, or `None` when nothing is sent: lookups of `kind` are
     /// disabled, the key does not match the kind's `*_lookup_pattern`, it names a team namespace in a
     /// multi-team deployment, or the name breaks Key Vault's rule
-    /// ([`is_valid_secret_name`](crate::is_valid_secret_name)).
+    /// ([`is_valid_secret_name`](crate::is_valid_secret_name)); also when matching the pattern was given
+    /// up at its backtracking limit (a lookup reports that error).
     pub fn secret_name(&self, kind: SecretKind, key: &str) -> Option<String> {
         let route = self.config.routes.get(kind);
-        let prefix = route.prefix().filter(|_| route.admits(key))?;
+        let prefix = route
+            .prefix()
+            .filter(|_| route.admits(key).unwrap_or(false))?;
         self.name(key, prefix).ok()
     }
 
@@ -145,7 +148,9 @@ impl AzureKeyVaultBackend {
     /// [`secret_name`](Self::secret_name), and for config keys or an empty team).
     pub fn team_secret_name(&self, kind: SecretKind, team: &str, key: &str) -> Option<String> {
         let route = self.config.routes.get(kind);
-        let prefix = route.prefix().filter(|_| route.admits(key))?;
+        let prefix = route
+            .prefix()
+            .filter(|_| route.admits(key).unwrap_or(false))?;
         if team.is_empty()
             || kind == SecretKind::Config
             || (self.multi_team && names_a_team_namespace(key, &self.config.sep))
@@ -277,7 +282,7 @@ impl SecretsBackend for AzureKeyVaultBackend {
         key: &str,
         team: Option<&str>,
     ) -> Result<Option<SecretValue>, Error> {
-        let Some(prefix) = self.config.routes.route(kind, key) else {
+        let Some(prefix) = self.config.routes.route(kind, key)? else {
             return Ok(None); // disabled or filtered: logged by `route`
         };
         let sep = &self.config.sep;

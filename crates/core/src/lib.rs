@@ -23,5 +23,5 @@ pub use environment::EnvironmentVariablesBackend;
 pub use error::{Error, FileParseError, Result, error_chain, error_chain_without};
 pub use kind::SecretKind;
 pub use local_filesystem::LocalFilesystemBackend;
-pub use pattern::LookupPattern;
+pub use pattern::{BACKTRACK_LIMIT, InvalidPattern, LookupPattern, MatchLimitExceeded};
 pub use secret::SecretValue;

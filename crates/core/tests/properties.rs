@@ -201,7 +201,7 @@ fn expected_from_uri(c: &Connection) -> Connection {
     let conn_type = checks::normalize_conn_type(&checks::written_scheme(c).unwrap_or_default());
     let host = checks::expected_host(c);
     let (_, host_written) = checks::split_host(c);
-    let port = c.port.filter(|p| !orm || *p != 0);
+    let port = c.port.filter(|p| *p != 0); // neither class writes port 0
     // `@` is written after a non-empty login or any password, and before `:port` when there is no
     // host; an `@` reads back a login, "" if none was written.
     let at_written = c.login.as_deref().is_some_and(|l| !l.is_empty())
@@ -262,7 +262,7 @@ fn expected_from_json(c: &Connection) -> Connection {
             .password
             .clone()
             .filter(|p| !orm || !p.expose().is_empty()),
-        port: c.port.filter(|p| !orm || *p != 0),
+        port: c.port.filter(|p| *p != 0), // both classes drop a falsy port
         extra,
         flavor: c.flavor,
     }

@@ -188,12 +188,14 @@ impl CloudSecretManagerBackend {
     }
 
     /// Whether a lookup of `key` sends a request: its kind is enabled (prefix not `null`), the key
-    /// matches the kind's `*_lookup_pattern`, if any, and the multi-team guard does not refuse it.
+    /// matches the kind's `*_lookup_pattern`, if any, and the multi-team guard does not refuse it
+    /// (`false` when matching the pattern was given up at its backtracking limit; a lookup reports that
+    /// error).
     pub fn is_looked_up(&self, kind: SecretKind, key: &str) -> bool {
         let route = self.config.routes.get(kind);
         let refused =
             kind != SecretKind::Config && team::names_a_team_namespace(self.multi_team, key);
-        route.prefix().is_some() && route.admits(key) && !refused
+        route.prefix().is_some() && route.admits(key).unwrap_or(false) && !refused
     }
 
     /// The shared client, built on first use.
@@ -320,7 +322,7 @@ impl SecretsBackend for CloudSecretManagerBackend {
             return Ok(None);
         }
         // Disabled kind or key filtered out by its pattern: nothing is sent (the kernel logs the skip).
-        let Some(prefix) = self.config.routes.route(kind, key) else {
+        let Some(prefix) = self.config.routes.route(kind, key)? else {
             return Ok(None);
         };
         if let Some(team_id) = team.and_then(|t| self.team_secret_id(kind, t, key))

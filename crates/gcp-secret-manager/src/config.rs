@@ -208,12 +208,17 @@ mod tests {
         .unwrap()
         .routes;
         let variables = routes.get(SecretKind::Variable);
-        assert!(variables.admits("PROD_db") && !variables.admits("dev_prod_db"));
+        assert!(variables.admits("PROD_db").unwrap() && !variables.admits("dev_prod_db").unwrap());
         assert!(
-            routes.get(SecretKind::Config).admits("anything"),
+            routes.get(SecretKind::Config).admits("anything").unwrap(),
             "\"\" = no pattern"
         );
-        assert!(routes.get(SecretKind::Connection).admits("anything"));
+        assert!(
+            routes
+                .get(SecretKind::Connection)
+                .admits("anything")
+                .unwrap()
+        );
 
         let err = config(CloudSecretManagerKwargs {
             connections_lookup_pattern: Some("(unclosed".into()),

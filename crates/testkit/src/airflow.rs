@@ -6,6 +6,7 @@
 //! `AIRFLOW_HOME`, with no inherited `AIRFLOW__*`/`AIRFLOW_CONN_*`/`AIRFLOW_VAR_*` or `AWS_*` variables,
 //! and with the cloud metadata endpoints disabled: nothing it does leaves the machine.
 
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -22,18 +23,7 @@ pub const AIRFLOW_HINT: &str =
 pub fn run(script: &str, input: &Value) -> Value {
     let python = python();
     let home = tempfile::tempdir().expect("a temporary AIRFLOW_HOME");
-    let clean = |command: &mut Command| {
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if name.starts_with("AIRFLOW") || name.starts_with("AWS_") {
-                command.env_remove(name.as_ref());
-            }
-        }
-        command
-            .env("AIRFLOW_HOME", home.path())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("NO_PROXY", "*");
-    };
+    let clean = |command: &mut Command| clean_environment(command, home.path());
     let prelude = "import json, sys\ndata = json.loads(sys.stdin.read())\n";
     let mut command = Command::new(&python);
     command.args(["-c", &format!("{prelude}{script}")]);
@@ -42,19 +32,7 @@ pub fn run(script: &str, input: &Value) -> Value {
     if !output.status.success() {
         // Only now is Airflow's import probed (it costs as much as the script's own start): a missing
         // Airflow fails with the install hint rather than the script's traceback.
-        let mut probe = Command::new(&python);
-        probe.args(["-c", "import airflow.sdk, airflow.models"]);
-        clean(&mut probe);
-        let probe = probe
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-        assert!(
-            probe.status.success(),
-            "the pinned Apache Airflow is required by this test but `import airflow.sdk` failed with {}: {}\n\
-             Install it with: {AIRFLOW_HINT}",
-            python.display(),
-            String::from_utf8_lossy(&probe.stderr)
-        );
+        assert_installed(&python, home.path());
         panic!(
             "the Airflow script failed: {}",
             String::from_utf8_lossy(&output.stderr)
@@ -64,4 +42,36 @@ pub fn run(script: &str, input: &Value) -> Value {
     let last = stdout.lines().last().unwrap_or_default();
     serde_json::from_str(last)
         .unwrap_or_else(|e| panic!("the Airflow script printed no JSON ({e}): {stdout}"))
+}
+
+/// Airflow's clean environment for `command`: no inherited `AIRFLOW*`/`AWS_*` variables, a private
+/// `AIRFLOW_HOME`, the cloud metadata endpoints disabled.
+pub(crate) fn clean_environment(command: &mut Command, home: &Path) {
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("AIRFLOW") || name.starts_with("AWS_") {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
+        .env("AIRFLOW_HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_PROXY", "*");
+}
+
+/// Fails the test with [`AIRFLOW_HINT`] unless `python` imports the pinned Airflow.
+pub(crate) fn assert_installed(python: &Path, home: &Path) {
+    let mut probe = Command::new(python);
+    probe.args(["-c", "import airflow.sdk, airflow.models"]);
+    clean_environment(&mut probe, home);
+    let probe = probe
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    assert!(
+        probe.status.success(),
+        "the pinned Apache Airflow is required by this test but `import airflow.sdk` failed with {}: {}\n\
+         Install it with: {AIRFLOW_HINT}",
+        python.display(),
+        String::from_utf8_lossy(&probe.stderr)
+    );
 }

@@ -13,6 +13,8 @@
 //! - [`airflow`]: the real, pinned Apache Airflow, run in one Python process per comparison;
 //! - `differential` (feature `differential`): generated edge inputs in batches, and the report of each
 //!   disagreement with Airflow;
+//! - [`airflow_reference`]: the same Airflow as one long-lived process answering JSON lines (the
+//!   differential suites);
 //! - [`openbao`]: a real OpenBao dev server, set up with the `bao` CLI;
 //! - [`moto`]: a real moto (AWS) server, boto3 seeding, and the suites' static AWS kwargs;
 //! - `aws_credentials` (feature `wiremock`): the AWS default chain's sources as local mocks (container
@@ -29,6 +31,7 @@
 pub mod airflow;
 #[cfg(feature = "sqlite")]
 pub mod airflow_db;
+pub mod airflow_reference;
 #[cfg(feature = "wiremock")]
 pub mod aws_credentials;
 #[cfg(feature = "wiremock")]

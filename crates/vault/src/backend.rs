@@ -199,7 +199,7 @@ impl VaultBackend {
     /// Where a lookup of `key` reads, in order: one location per base path of `kind` that has one
     /// (none when the kind is off or the key misses its lookup pattern).
     fn locations(&self, kind: SecretKind, key: &str, team: Option<&str>) -> Vec<SecretLocation> {
-        if self.routes.route(kind, key).is_none() {
+        if !matches!(self.routes.route(kind, key), Ok(Some(_))) {
             return Vec::new();
         }
         // Config lookups have no team (Airflow's `get_config` takes none).
@@ -245,7 +245,7 @@ impl VaultBackend {
         team: Option<&str>,
     ) -> Result<Vec<String>, Error> {
         let transport = self.transport().await?;
-        if self.names_a_team_namespace(kind, key, team) {
+        if self.names_a_team_namespace(kind, key, team) || self.routes.route(kind, key)?.is_none() {
             return Ok(Vec::new());
         }
         self.locations(kind, key, team)
@@ -316,6 +316,10 @@ impl SecretsBackend for VaultBackend {
         team: Option<&str>,
     ) -> Result<Option<SecretValue>, Error> {
         if self.names_a_team_namespace(kind, key, team) {
+            return Ok(None);
+        }
+        // A pattern match given up at its backtracking limit is the lookup's error.
+        if self.routes.route(kind, key)?.is_none() {
             return Ok(None);
         }
         // Airflow's `*_path` may list several base paths (and `global_secrets_path` is the last): the

@@ -67,38 +67,23 @@ fn json_integer(n: &Number) -> Option<i128> {
         .or_else(|| n.as_u64().map(i128::from))
 }
 
-/// Task SDK `_coerce_port` + `_validate_port`. `Ok(None)` for `""`.
-fn sdk_port(value: &Value) -> Result<Option<u16>, ConnectionError> {
-    match value {
-        Value::String(s) if s.is_empty() => Ok(None),
-        Value::String(s) => port_from_str(s).map(Some),
-        Value::Number(n) => match json_integer(n) {
-            Some(i) => port_in_range(i).map(Some),
-            None => Err(ConnectionError::PortNotIntegerValue { found: "a float" }),
-        },
-        other => Err(ConnectionError::PortNotIntegerValue {
-            found: json_type_name(other),
-        }),
-    }
-}
-
-/// ORM `int(port)` for a truthy port. Deviation: Python truncates floats and accepts any integer; here a
-/// fractional float or an integer outside 0..=65535 is an error.
-fn orm_port(value: &Value) -> Result<u16, ConnectionError> {
+/// `int(port)` for a truthy port (both classes' `from_json` in 3.3.2 / task SDK 1.3.2): a float is
+/// truncated as Python's `int()` does (`5432.5` → 5432). Deviation: Python accepts any integer; here one
+/// outside 0..=65535 is an error.
+fn json_port(value: &Value) -> Result<u16, ConnectionError> {
     match value {
         Value::String(s) => port_from_str(s),
         Value::Bool(b) => Ok(u16::from(*b)),
         Value::Number(n) => match json_integer(n) {
             Some(i) => port_in_range(i),
             None => {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                if f.fract() == 0.0 && f.abs() < 1e30 {
+                let f = n.as_f64().unwrap_or(f64::NAN).trunc();
+                if f.abs() < 1e30 {
                     // Integral and far below i128's limit, so the cast is exact.
                     port_in_range(f as i128)
                 } else {
-                    Err(ConnectionError::PortNotIntegerValue {
-                        found: "a float with a fractional part",
-                    })
+                    // JSON has no NaN or infinity: only a huge float gets here.
+                    Err(ConnectionError::PortOutOfRange)
                 }
             }
         },
@@ -132,10 +117,10 @@ impl Connection {
     /// * `extra`: a string is kept verbatim, any other truthy value is `json.dumps`ed; a falsy one
     ///   (`null`, `""`, `{}`) means no extra.
     /// * `conn_type` is normalised (`postgresql` → `postgres`, `-` → `_`); a falsy one means none.
-    /// * `port`: an integer or a string `int()` accepts (`" 5432 "`, `"+5_432"`), in 0..=65535.
-    ///   [`TaskSdk`](ConnectionFlavor::TaskSdk): `null` and `""` mean none, a float or boolean is an
-    ///   error. [`Orm`](ConnectionFlavor::Orm): falsy values (`0`, `""`) mean none, integral floats and
-    ///   `true` (1) are accepted as Python's `int()` does.
+    /// * `port` (both classes, as task SDK 1.3.2 and Airflow 3.3.2 do): a falsy value (`0`, `""`,
+    ///   `false`, `null`) means none; anything else goes through Python's `int()` — an integer, a string
+    ///   `int()` accepts (`" 5432 "`, `"+5_432"`), a float (truncated: `5432.5` → 5432) or `true` (1) —
+    ///   and must be in 0..=65535.
     /// * `uri`: the connection is parsed from it ([`from_uri_as`](Self::from_uri_as)); other fields
     ///   alongside are [`ConnectionError::UriMixedWithFields`] (task SDK: any other key; ORM: only a
     ///   truthy `conn_type`, `host`, `login`, `password`, `schema`, `port` or `extra`; a `description`
@@ -149,7 +134,9 @@ impl Connection {
     /// assert_eq!((orm.password, orm.port), (None, None));
     /// let sdk = Connection::from_json_as("c", r#"{"password": "", "port": 0}"#, ConnectionFlavor::TaskSdk)?;
     /// assert_eq!(sdk.password.as_ref().map(|p| p.expose()), Some(""));
-    /// assert_eq!(sdk.port, Some(0));
+    /// assert_eq!(sdk.port, None); // a falsy port is none (task SDK 1.3.2)
+    /// let float = Connection::from_json("c", r#"{"port": 5432.5}"#)?;
+    /// assert_eq!(float.port, Some(5432)); // Python's int()
     /// let err = Connection::from_json("c", r#"{"host": "h", "passwd": "x"}"#).unwrap_err();
     /// assert_eq!(err, ConnectionError::UnexpectedKeys { keys: vec!["passwd".into()] });
     /// # Ok::<(), ConnectionError>(())
@@ -190,17 +177,13 @@ impl Connection {
             _ => None,
         };
         // `port_given`: whether Python still passes a `port` keyword to the constructor.
+        // Both classes: `if port: kwargs["port"] = int(port)` (a falsy port — 0, "", false — is none).
         let (port, port_given) = match map.get("port") {
-            None | Some(Value::Null) => (None, false),
-            Some(v) if orm => {
-                if is_truthy(v) {
-                    let p = orm_port(v)?;
-                    (Some(p), p != 0)
-                } else {
-                    (None, false)
-                }
+            Some(v) if is_truthy(v) => {
+                let p = json_port(v)?;
+                (Some(p), p != 0)
             }
-            Some(v) => (sdk_port(v)?, true),
+            _ => (None, false),
         };
 
         let uri = match map.get("uri") {

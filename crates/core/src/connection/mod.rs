@@ -6,9 +6,7 @@
 //! | | [`TaskSdk`](ConnectionFlavor::TaskSdk) | [`Orm`](ConnectionFlavor::Orm) |
 //! |---|---|---|
 //! | empty password (`user:@host`, `"password": ""`) | kept as `""` | dropped (`None`) |
-//! | `get_uri` with port 0 | `:0` written | dropped |
 //! | `get_uri` when the host's protocol equals `conn_type` (`http` + `http://x`) | host kept whole, quoted | `protocol://` emitted |
-//! | JSON `port` | `null`/`""` → none; strings through `int()`; 0..=65535 | falsy (`0`, `""`) dropped; `int(port)` |
 //! | `extra` | not validated | must be a JSON object |
 //! | [`extra_dejson`](Connection::extra_dejson) | `json.loads(extra)` | also decodes each string value that is JSON (`"123"` → `123`) |
 //! | `uri` mixed with fields in JSON | any other key is an error | only truthy `conn_type`/`host`/`login`/`password`/`schema`/`port`/`extra` are |

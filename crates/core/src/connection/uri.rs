@@ -226,10 +226,8 @@ impl Connection {
             Some(h) => pyurl::quote(h, ""),
             None => String::new(),
         };
-        let port = match self.flavor {
-            ConnectionFlavor::TaskSdk => self.port,
-            ConnectionFlavor::Orm => self.port.filter(|p| *p != 0),
-        };
+        // Both classes write `if self.port:` (task SDK 1.3.2 too): port 0 is not written.
+        let port = self.port.filter(|p| *p != 0);
         if let Some(port) = port {
             let at = if host_block.is_empty() && authority.is_empty() {
                 "@"

@@ -6,6 +6,8 @@ use crate::{Error, LookupPattern, SecretKind};
 /// Where one kind of secret lives and which keys are looked up.
 #[derive(Debug, Clone)]
 pub struct Route {
+    backend: &'static str,
+    kind: SecretKind,
     prefix: Option<String>,
     pattern: Option<LookupPattern>,
 }
@@ -21,9 +23,19 @@ impl Route {
         self.pattern.as_ref()
     }
 
-    /// Whether `key` passes the filter (always, without one).
-    pub fn admits(&self, key: &str) -> bool {
-        self.pattern.as_ref().is_none_or(|p| p.matches(key))
+    /// Whether `key` passes the filter (always, without one). A match given up at the pattern's
+    /// backtracking limit is [`Error::InvalidKwarg`] naming the pattern's kwarg, the key and what to do.
+    pub fn admits(&self, key: &str) -> Result<bool, Error> {
+        let Some(pattern) = &self.pattern else {
+            return Ok(true);
+        };
+        pattern.matches(key).map_err(|e| {
+            super::context::invalid_kwarg(
+                self.backend,
+                pattern_kwarg(self.kind),
+                format!("key `{key}`: {e}"),
+            )
+        })
     }
 }
 
@@ -39,9 +51,9 @@ impl Route {
 ///     SecretKind::Config => (None, None), // `config_prefix: null`
 /// })
 /// .unwrap();
-/// assert_eq!(routes.route(SecretKind::Variable, "prod_db"), Some("airflow/variables"));
-/// assert_eq!(routes.route(SecretKind::Variable, "dev_db"), None); // filtered: nothing is sent
-/// assert_eq!(routes.route(SecretKind::Config, "core/x"), None); // disabled
+/// assert_eq!(routes.route(SecretKind::Variable, "prod_db").unwrap(), Some("airflow/variables"));
+/// assert_eq!(routes.route(SecretKind::Variable, "dev_db").unwrap(), None); // filtered: nothing is sent
+/// assert_eq!(routes.route(SecretKind::Config, "core/x").unwrap(), None); // disabled
 /// ```
 #[derive(Debug, Clone)]
 pub struct Routes {
@@ -65,10 +77,15 @@ impl Routes {
                 super::context::invalid_kwarg(
                     backend,
                     pattern_kwarg(kind),
-                    format!("not a valid regular expression: {e}"),
+                    format!("not a valid regular expression (Python `re` syntax): {e}"),
                 )
             })?;
-            Ok(Route { prefix, pattern })
+            Ok(Route {
+                backend,
+                kind,
+                prefix,
+                pattern,
+            })
         };
         Ok(Routes {
             backend,
@@ -89,14 +106,15 @@ impl Routes {
 
     /// The prefix `key` is looked up under, or `None` when its kind is disabled or its lookup pattern
     /// filters it out — then nothing is sent, and the skip is logged once, at TRACE, naming the
-    /// backend, kind, key and reason.
-    pub fn route(&self, kind: SecretKind, key: &str) -> Option<&str> {
+    /// backend, kind, key and reason. A pattern match given up at its backtracking limit is an error
+    /// (see [`Route::admits`]).
+    pub fn route(&self, kind: SecretKind, key: &str) -> Result<Option<&str>, Error> {
         let route = self.get(kind);
         let Some(prefix) = route.prefix() else {
             tracing::trace!(backend = self.backend, %kind, key, "lookup skipped: this kind is disabled");
-            return None;
+            return Ok(None);
         };
-        if !route.admits(key) {
+        if !route.admits(key)? {
             tracing::trace!(
                 backend = self.backend,
                 %kind,
@@ -104,9 +122,9 @@ impl Routes {
                 kwarg = pattern_kwarg(kind),
                 "lookup skipped: the key does not match the lookup pattern"
             );
-            return None;
+            return Ok(None);
         }
-        Some(prefix)
+        Ok(Some(prefix))
     }
 }
 
@@ -135,10 +153,25 @@ mod tests {
     }
 
     #[test]
+    fn a_match_given_up_names_the_kwarg_and_the_key() {
+        let routes = Routes::new("B", |_| (Some("p".into()), Some("(a|aa)+\\1$".into()))).unwrap();
+        let key = format!("{}!", "a".repeat(3_000));
+        let text = routes
+            .route(SecretKind::Variable, &key)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.starts_with("B: kwarg `variables_lookup_pattern`: key `aaa"),
+            "{text}"
+        );
+        assert!(text.contains("backtracking"), "{text}");
+    }
+
+    #[test]
     fn empty_pattern_filters_nothing() {
         let routes = Routes::new("B", |_| (Some("p".into()), Some(String::new()))).unwrap();
         for kind in SecretKind::ALL {
-            assert_eq!(routes.route(kind, "anything"), Some("p"));
+            assert_eq!(routes.route(kind, "anything").unwrap(), Some("p"));
             assert!(routes.get(kind).pattern().is_none());
         }
     }

@@ -43,7 +43,9 @@ impl fmt::Debug for CfgFile {
 type Interpolated = HashMap<String, String>;
 
 impl CfgFile {
-    /// Reads and parses a file. Keys are case-insensitive (configparser's `optionxform`), multi-line values
+    /// Reads and parses a file. Section names and keys are case-sensitive, as Airflow 3.3.2 reads them
+    /// (`[SECRETS]` and `BACKEND_KWARGS` are not read; Airflow asks for lowercase names), `[DEFAULT]`
+    /// applies to the sections the file has, multi-line values
     /// (indented continuation lines) are joined with `\n`, and there are no inline comments, so JSON in
     /// `backend_kwargs` may contain `#` and `;`.
     pub fn read(path: &Path) -> Result<CfgFile, Error> {
@@ -57,7 +59,7 @@ impl CfgFile {
 
     /// Parses `text` as the content of `path`.
     pub fn parse(path: &Path, text: &str) -> Result<CfgFile, Error> {
-        let mut ini = Ini::new();
+        let mut ini = Ini::new_cs();
         ini.set_inline_comment_symbols(Some(&[]));
         ini.set_multiline(true);
         let sections = ini
@@ -71,7 +73,7 @@ impl CfgFile {
             path: path.to_owned(),
             sections: sections
                 .into_iter()
-                .map(|(k, v)| (k, v.into_iter().collect()))
+                .map(|(section, options)| (section, options.into_iter().collect()))
                 .collect(),
         })
     }
@@ -102,8 +104,10 @@ impl CfgFile {
     fn raw(&self, section: &str, key: &str) -> Option<&str> {
         let key = key.to_lowercase();
         let in_section = |name: &str| self.sections.get(name)?.get(&key)?.as_deref();
-        // configparser's DEFAULT section applies to every section.
-        in_section(&section.to_lowercase()).or_else(|| in_section("default"))
+        // Airflow asks for lowercase names; configparser's `DEFAULT` applies to a section that exists.
+        let section = section.to_lowercase();
+        self.sections.get(&section)?;
+        in_section(&section).or_else(|| in_section("DEFAULT"))
     }
 
     /// `raw` with its `%` interpolation done; the error is the problem, for the option first asked for.
@@ -182,7 +186,7 @@ mod tests {
     fn parses_like_configparser() {
         let cfg = CfgFile::parse(
             Path::new("airflow.cfg"),
-            "[core]\ndags_folder = /x\n\n[secrets]\nBackend = airflow.secrets.local_filesystem.LocalFilesystemBackend\n\
+            "[core]\ndags_folder = /x\n\n[secrets]\nbackend = airflow.secrets.local_filesystem.LocalFilesystemBackend\n\
              backend_kwargs = {\"variables_file_path\": \"/v#1;2.json\",\n    \"connections_file_path\": \"/c.json\"}\n\
              pct = 100%% sure %(backend)s\nbad = 5%\n",
         )
@@ -209,5 +213,35 @@ mod tests {
         );
         assert_eq!(cfg.get("secrets", "missing").unwrap(), None);
         assert_eq!(cfg.get("nosection", "x").unwrap(), None);
+    }
+
+    #[test]
+    fn names_are_case_sensitive_as_airflow_reads_them() {
+        // Airflow 3.3.2's `conf`, checked on these files: `[SECRETS]` is another section (use_cache
+        // stays False), `[DEFAULT]` does not create `[secrets]` (cache_ttl_seconds stays 900).
+        let cfg = CfgFile::parse(
+            Path::new("airflow.cfg"),
+            "[SECRETS]\nuse_cache = True\n[DEFAULT]\ncache_ttl_seconds = 60\n[workers]\nSECRETS_BACKEND_KWARGS = {}\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.get("secrets", "use_cache").unwrap(), None);
+        assert_eq!(cfg.get("secrets", "cache_ttl_seconds").unwrap(), None);
+        // An upper-case key is not read either.
+        assert_eq!(cfg.get("workers", "secrets_backend_kwargs").unwrap(), None);
+        // With `[secrets]` present, `[DEFAULT]` applies to it (cache_ttl_seconds = 60 in Airflow).
+        let cfg = CfgFile::parse(
+            Path::new("airflow.cfg"),
+            "[secrets]\nuse_cache = True\nBACKEND_KWARGS = {}\n[DEFAULT]\ncache_ttl_seconds = 60\n",
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.get("secrets", "use_cache").unwrap().as_deref(),
+            Some("True")
+        );
+        assert_eq!(
+            cfg.get("secrets", "cache_ttl_seconds").unwrap().as_deref(),
+            Some("60")
+        );
+        assert_eq!(cfg.get("secrets", "backend_kwargs").unwrap(), None);
     }
 }
