@@ -110,7 +110,12 @@ impl SecretsManagerBackend {
         if team::names_a_team_namespace(self.multi_team, key) {
             return None;
         }
-        let prefix = self.routes.route(kind, key).ok().flatten().filter(|p| !p.is_empty())?;
+        let prefix = self
+            .routes
+            .route(kind, key)
+            .ok()
+            .flatten()
+            .filter(|p| !p.is_empty())?;
         Some(names::location(
             prefix,
             &format!("{team}{}{key}", team::TEAM_SEP),
@@ -128,6 +133,10 @@ impl SecretsManagerBackend {
 impl SecretsBackend for SecretsManagerBackend {
     fn name(&self) -> &'static str {
         BACKEND
+    }
+
+    fn skips(&self, kind: SecretKind, key: &str) -> bool {
+        self.routes.skips(kind, key)
     }
 
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {

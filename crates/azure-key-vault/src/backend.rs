@@ -270,6 +270,10 @@ impl SecretsBackend for AzureKeyVaultBackend {
         BACKEND
     }
 
+    fn skips(&self, kind: SecretKind, key: &str) -> bool {
+        self.config.routes.skips(kind, key)
+    }
+
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
         self.get_for_team(kind, key, None).await
     }

@@ -47,6 +47,15 @@ pub trait SecretsBackend: Send + Sync + std::fmt::Debug {
         "SecretsBackend"
     }
 
+    /// Whether a lookup of `key` is skipped without asking the store: lookups of `kind` are disabled
+    /// (a `null` prefix or path) or the key does not match the kind's `*_lookup_pattern`. The lookup
+    /// itself still answers `Ok(None)`; this only says why (the facade counts such lookups as
+    /// `skipped` in its metrics). The default, for backends without routes, is `false`.
+    fn skips(&self, kind: SecretKind, key: &str) -> bool {
+        let _ = (kind, key);
+        false
+    }
+
     /// The stored connection value (a URI or a JSON object), as Airflow's `get_conn_value`.
     async fn get_conn_value(&self, conn_id: &str) -> Result<Option<SecretValue>, Error> {
         self.get(SecretKind::Connection, conn_id).await
@@ -145,6 +154,9 @@ macro_rules! forward_backend {
             }
             fn name(&self) -> &'static str {
                 (**self).name()
+            }
+            fn skips(&self, kind: SecretKind, key: &str) -> bool {
+                (**self).skips(kind, key)
             }
             async fn get_conn_value(&self, conn_id: &str) -> Result<Option<SecretValue>, Error> {
                 (**self).get_conn_value(conn_id).await

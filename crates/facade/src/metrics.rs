@@ -6,10 +6,12 @@
 
 use std::future::Future;
 
-use airflow_secrets_core::{Error, SecretKind};
+use airflow_secrets_core::{Error, SecretKind, SecretsBackend};
 use tracing::Instrument;
 
-/// Counter: one per backend asked, labels `backend`, `kind`, `outcome` (`found`, `not_found`, `failed`).
+/// Counter: one per backend asked, labels `backend`, `kind`, `outcome` (`found`, `not_found`, `failed`,
+/// `skipped`: not found without asking the store, the kind being disabled or the key missing its
+/// lookup pattern).
 pub const LOOKUPS: &str = "airflow_secrets_lookups_total";
 /// Histogram (seconds): the time one backend took to answer, labels `backend`, `kind`.
 pub const LOOKUP_DURATION: &str = "airflow_secrets_lookup_duration_seconds";
@@ -29,7 +31,7 @@ pub(crate) enum CacheResult {
 
 /// `ask` (one backend's answer), in a span naming the backend, kind and key, counted and timed.
 pub(crate) async fn observed<T, F>(
-    backend: &'static str,
+    asked: &dyn SecretsBackend,
     kind: SecretKind,
     key: &str,
     ask: F,
@@ -37,6 +39,7 @@ pub(crate) async fn observed<T, F>(
 where
     F: Future<Output = Result<Option<T>, Error>>,
 {
+    let backend = asked.name();
     let span = tracing::debug_span!("airflow_secrets.lookup", backend, kind = kind.as_str(), key);
     #[cfg(feature = "metrics")]
     let started = std::time::Instant::now();
@@ -45,6 +48,8 @@ where
     {
         let outcome = match &result {
             Ok(Some(_)) => "found",
+            // Asked only for a lookup that found nothing: routing is one more pattern match.
+            Ok(None) if asked.skips(kind, key) => "skipped",
             Ok(None) => "not_found",
             Err(_) => "failed",
         };

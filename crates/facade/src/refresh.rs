@@ -57,7 +57,7 @@ pub(crate) fn config(custom: Option<Arc<dyn SecretsBackend>>, key: String) -> Wa
         let value = match &custom {
             Some(custom) => {
                 crate::metrics::observed(
-                    custom.name(),
+                    custom.as_ref(),
                     SecretKind::Config,
                     &key,
                     custom.get_config(&key),

@@ -150,7 +150,7 @@ impl Secrets {
         };
         let walk = async {
             let value = crate::metrics::observed(
-                custom.name(),
+                custom.as_ref(),
                 SecretKind::Config,
                 key,
                 custom.get_config(key),

@@ -24,7 +24,7 @@ where
 {
     let mut failures = Vec::new();
     for backend in chain {
-        match crate::metrics::observed(backend.name(), kind, key, ask(backend)).await {
+        match crate::metrics::observed(backend.as_ref(), kind, key, ask(backend)).await {
             Ok(Some(value)) => {
                 return Ok(Lookup {
                     value: Some(value),

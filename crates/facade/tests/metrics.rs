@@ -51,6 +51,27 @@ impl SecretsBackend for Slow {
     }
 }
 
+/// Has only variables whose key starts with `only_` (as a `variables_lookup_pattern` would route) and no
+/// connections (a disabled kind): every other lookup is skipped without asking a store.
+#[derive(Debug)]
+struct Routed;
+
+#[async_trait]
+impl SecretsBackend for Routed {
+    fn name(&self) -> &'static str {
+        "Routed"
+    }
+    fn skips(&self, kind: SecretKind, key: &str) -> bool {
+        kind != SecretKind::Variable || !key.starts_with("only_")
+    }
+    async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
+        if self.skips(kind, key) || key == "only_absent" {
+            return Ok(None);
+        }
+        Ok(Some(SecretValue::new("v")))
+    }
+}
+
 fn environment() -> EnvironmentVariablesBackend {
     EnvironmentVariablesBackend::from_vars([("AIRFLOW_VAR_PRESENT", "p")])
 }
@@ -139,6 +160,46 @@ fn found_and_not_found_by_backend_with_latency() {
             format!("{LOOKUP_DURATION}{{backend=EnvironmentVariablesBackend,kind=variable}}"),
             3
         )])
+    );
+}
+
+#[test]
+fn lookups_a_backend_routes_away_are_skipped_not_not_found() {
+    let seen = recorded(|| async {
+        let secrets = Secrets::builder()
+            .custom_backend(Arc::new(Routed))
+            .environment(environment())
+            .build()
+            .await
+            .unwrap();
+        assert!(secrets.variable("only_here").await.unwrap().is_some());
+        assert!(secrets.variable("only_absent").await.unwrap().is_none());
+        assert!(secrets.variable("present").await.unwrap().is_some());
+        assert!(secrets.connection("c").await.is_err());
+    });
+    assert_eq!(
+        seen.counters,
+        counters(&[
+            (
+                LOOKUPS,
+                "backend=EnvironmentVariablesBackend,kind=connection,outcome=not_found",
+                1
+            ),
+            (
+                LOOKUPS,
+                "backend=EnvironmentVariablesBackend,kind=variable,outcome=found",
+                1
+            ),
+            (
+                LOOKUPS,
+                "backend=EnvironmentVariablesBackend,kind=variable,outcome=not_found",
+                1
+            ),
+            (LOOKUPS, "backend=Routed,kind=connection,outcome=skipped", 1),
+            (LOOKUPS, "backend=Routed,kind=variable,outcome=found", 1),
+            (LOOKUPS, "backend=Routed,kind=variable,outcome=not_found", 1),
+            (LOOKUPS, "backend=Routed,kind=variable,outcome=skipped", 1),
+        ])
     );
 }
 

@@ -303,6 +303,10 @@ impl SecretsBackend for VaultBackend {
         BACKEND
     }
 
+    fn skips(&self, kind: SecretKind, key: &str) -> bool {
+        self.routes.skips(kind, key)
+    }
+
     async fn get(&self, kind: SecretKind, key: &str) -> Result<Option<SecretValue>, Error> {
         self.get_for_team(kind, key, None).await
     }

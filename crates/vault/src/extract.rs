@@ -9,7 +9,9 @@ use crate::BACKEND;
 
 /// Turns the KV data of the lookup `ctx` into the value Airflow's `VaultBackend` returns for its kind.
 ///
-/// * `null` or an empty object: not found (Airflow: `if not response: return None`).
+/// * `null`: not found; an empty object: not found for variables and config (Airflow: `if not response:
+///   return None`), and for connections the empty JSON object `{}` — an empty connection, as Airflow's
+///   `get_conn_value` returns `json.dumps({})` for an empty secret.
 /// * connections: a truthy `conn_uri` verbatim, else the whole secret as Python's `json.dumps` writes
 ///   it, which the core parses with `Connection.from_json` (Airflow's `get_conn_value`);
 /// * variables and config: the `value` field; a non-string JSON value is returned as its JSON text; a
@@ -18,7 +20,7 @@ pub(crate) fn extract(ctx: &LookupContext, data: Value) -> Result<Option<SecretV
     let (kind, key) = (ctx.kind(), ctx.key());
     let map = match data {
         Value::Null => return Ok(None),
-        Value::Object(map) if map.is_empty() => return Ok(None),
+        Value::Object(map) if map.is_empty() && kind != SecretKind::Connection => return Ok(None),
         Value::Object(map) => map,
         _ => {
             return Err(ctx.malformed("the KV secret data is not a JSON object"));
@@ -102,7 +104,11 @@ mod tests {
             .as_deref(),
             Some(r#"{"conn_uri": "", "conn_type": "http"}"#)
         );
-        assert_eq!(get(SecretKind::Connection, json!({})), None);
+        // hashicorp 4.8.4: an empty secret is `json.dumps({})`, an empty connection.
+        assert_eq!(
+            get(SecretKind::Connection, json!({})).as_deref(),
+            Some("{}")
+        );
         assert_eq!(get(SecretKind::Connection, Value::Null), None);
         assert!(extract(&ctx(SecretKind::Connection), json!({"conn_uri": 5})).is_err());
     }

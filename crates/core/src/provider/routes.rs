@@ -104,6 +104,14 @@ impl Routes {
         }
     }
 
+    /// Whether a lookup of `key` is skipped without a request: its kind is disabled or its lookup
+    /// pattern filters it out ([`SecretsBackend::skips`](crate::SecretsBackend::skips)). Nothing is
+    /// logged; a match given up at its backtracking limit is not a skip (the lookup fails).
+    pub fn skips(&self, kind: SecretKind, key: &str) -> bool {
+        let route = self.get(kind);
+        route.prefix().is_none() || matches!(route.admits(key), Ok(false))
+    }
+
     /// The prefix `key` is looked up under, or `None` when its kind is disabled or its lookup pattern
     /// filters it out — then nothing is sent, and the skip is logged once, at TRACE, naming the
     /// backend, kind, key and reason. A pattern match given up at its backtracking limit is an error
@@ -165,6 +173,23 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("backtracking"), "{text}");
+    }
+
+    #[test]
+    fn skips_are_disabled_kinds_and_pattern_misses_not_given_up_matches() {
+        let routes = Routes::new("B", |kind| match kind {
+            SecretKind::Connection => (None, None),
+            SecretKind::Variable => (Some("v".into()), Some("^(?!aws_default$)".into())),
+            SecretKind::Config => (Some("c".into()), Some("(a|aa)+\\1$".into())),
+        })
+        .unwrap();
+        assert!(routes.skips(SecretKind::Connection, "anything"));
+        assert!(routes.skips(SecretKind::Variable, "AWS_DEFAULT"));
+        assert!(!routes.skips(SecretKind::Variable, "my_var"));
+        // Given up: the lookup fails, it is not a skip.
+        let key = format!("{}!", "a".repeat(3_000));
+        assert!(!routes.skips(SecretKind::Config, &key));
+        assert!(routes.route(SecretKind::Config, &key).is_err());
     }
 
     #[test]
