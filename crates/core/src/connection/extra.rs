@@ -49,9 +49,9 @@ impl Connection {
     ///   the same). An extra that is JSON but not an object (possible in the task-SDK flavour only) also
     ///   gives an empty map here; [`to_dict`](Self::to_dict) reports it as it is.
     /// * String values stay strings in both flavours (`{"k": "9"}` gives `"9"`). What differs is the extra
-    ///   a URI gives: the [`Orm`](ConnectionFlavor::Orm) flavour, as Airflow 3.3.2, reads each query value
+    ///   a URI gives: the [`Orm`](super::ConnectionFlavor::Orm) flavour, as Airflow 3.3.2, reads each query value
     ///   as JSON when it is JSON, so `?timeout=30&ssl=true` gives `30` and `true`; the
-    ///   [`TaskSdk`](ConnectionFlavor::TaskSdk) flavour keeps `"30"` and `"true"`.
+    ///   [`TaskSdk`](super::ConnectionFlavor::TaskSdk) flavour keeps `"30"` and `"true"`.
     ///
     /// ```
     /// use airflow_secrets_core::{Connection, ConnectionFlavor};
