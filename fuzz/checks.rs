@@ -23,8 +23,8 @@ use serde_json::Value;
 const FLAVORS: [ConnectionFlavor; 2] = [ConnectionFlavor::TaskSdk, ConnectionFlavor::Orm];
 
 /// How many `parse(get_uri(c))` / `from_json(as_json(c))` steps a connection may take to reach a
-/// fixed point. One step normalises everything but the ORM flavour's `extra_dejson`, which decodes
-/// one more level of JSON-in-a-string on every step.
+/// fixed point. One step normalises everything but the ORM flavour's extra, whose URI query values are
+/// read as JSON: one more level of JSON-in-a-string is decoded on every step.
 const MAX_STEPS: usize = 24;
 
 /// How many steps any other connection may take: one normalises it, and a second one is needed
@@ -167,9 +167,9 @@ fn same_json(a: &str, b: &str) -> bool {
 
 /// Whether the extra may change on every round trip, as it does in Airflow.
 ///
-/// ORM flavour: `extra_dejson` decodes each string value that is JSON. When a decoded value is a
-/// string that is itself JSON (`"\"1\""` → `"1"`), the next round trip decodes it again (`1`), so the
-/// extra changes on every step until no such value is left: Airflow's (newest core) behaviour.
+/// ORM flavour (Airflow 3.3.2): an all-string extra is written as a plain query, whose values are read
+/// back as JSON. When a decoded value is a string that is itself JSON (`"\"1\""` → `"1"`), the next
+/// round trip decodes it again (`1`), so the extra changes on every step until no such value is left.
 ///
 /// Task SDK flavour: an extra that is a JSON *string* (`"\"x\""`) is written by `as_json` as that
 /// string (`"extra": "x"`), which `from_json` keeps verbatim as the extra `x`, which is not JSON.

@@ -2,10 +2,10 @@
 
 use serde_json::{Map, Value};
 
+use super::Connection;
 use super::error::{ConnectionError, parse_json};
 use super::pystr::json_type_name;
 use super::pyurl::{quote_plus, urlencode};
-use super::{Connection, ConnectionFlavor};
 
 /// Airflow's `EXTRA_KEY`: the query parameter carrying the whole extra string verbatim.
 pub(crate) const EXTRA_KEY: &str = "__extra__";
@@ -36,24 +36,11 @@ impl Connection {
     }
 
     /// Python's `extra_dejson` as a JSON value, for `to_dict`: whatever the extra decodes to (an object in
-    /// practice; the task SDK does not forbid other JSON), `{}` when absent or not JSON. The ORM flavour
-    /// also decodes each string value of an object that is itself JSON.
+    /// practice; the task SDK does not forbid other JSON), `{}` when absent or not JSON. Both classes
+    /// (task SDK 1.3.2, Airflow 3.3.2) decode the extra once: string values stay strings.
     pub(crate) fn dejson_value(&self) -> Value {
-        let Some(mut value) = self.parsed_extra() else {
-            return Value::Object(Map::new());
-        };
-        if self.flavor == ConnectionFlavor::Orm
-            && let Value::Object(map) = &mut value
-        {
-            for v in map.values_mut() {
-                if let Value::String(s) = v
-                    && let Ok(decoded) = serde_json::from_str::<Value>(s)
-                {
-                    *v = decoded;
-                }
-            }
-        }
-        value
+        self.parsed_extra()
+            .unwrap_or_else(|| Value::Object(Map::new()))
     }
 
     /// The decoded `extra`, keys in their original order (Python's `extra_dejson`).
@@ -61,9 +48,10 @@ impl Connection {
     /// * An absent, empty or non-JSON extra gives an empty map (Airflow logs the decoding error and does
     ///   the same). An extra that is JSON but not an object (possible in the task-SDK flavour only) also
     ///   gives an empty map here; [`to_dict`](Self::to_dict) reports it as it is.
-    /// * [`Orm`](ConnectionFlavor::Orm) flavour, as Airflow's newest core: every string value that is
-    ///   itself JSON is decoded too, so the URI query `?timeout=30&ssl=true` gives `30` and `true`, not
-    ///   `"30"` and `"true"`. The [`TaskSdk`](ConnectionFlavor::TaskSdk) flavour keeps the strings.
+    /// * String values stay strings in both flavours (`{"k": "9"}` gives `"9"`). What differs is the extra
+    ///   a URI gives: the [`Orm`](super::ConnectionFlavor::Orm) flavour, as Airflow 3.3.2, reads each query value
+    ///   as JSON when it is JSON, so `?timeout=30&ssl=true` gives `30` and `true`; the
+    ///   [`TaskSdk`](super::ConnectionFlavor::TaskSdk) flavour keeps `"30"` and `"true"`.
     ///
     /// ```
     /// use airflow_secrets_core::{Connection, ConnectionFlavor};
@@ -71,6 +59,8 @@ impl Connection {
     /// assert_eq!(serde_json::Value::Object(sdk.extra_dejson()), serde_json::json!({"timeout": "30", "name": "x"}));
     /// let orm = Connection::from_uri_as("c", "http://h/?timeout=30&name=x", ConnectionFlavor::Orm)?;
     /// assert_eq!(serde_json::Value::Object(orm.extra_dejson()), serde_json::json!({"timeout": 30, "name": "x"}));
+    /// let orm = Connection::from_json_as("c", r#"{"extra": {"k": "9"}}"#, ConnectionFlavor::Orm)?;
+    /// assert_eq!(serde_json::Value::Object(orm.extra_dejson()), serde_json::json!({"k": "9"}));
     /// # Ok::<(), airflow_secrets_core::ConnectionError>(())
     /// ```
     pub fn extra_dejson(&self) -> Map<String, Value> {

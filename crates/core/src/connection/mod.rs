@@ -6,9 +6,8 @@
 //! | | [`TaskSdk`](ConnectionFlavor::TaskSdk) | [`Orm`](ConnectionFlavor::Orm) |
 //! |---|---|---|
 //! | empty password (`user:@host`, `"password": ""`) | kept as `""` | dropped (`None`) |
-//! | `get_uri` when the host's protocol equals `conn_type` (`http` + `http://x`) | host kept whole, quoted | `protocol://` emitted |
 //! | `extra` | not validated | must be a JSON object |
-//! | [`extra_dejson`](Connection::extra_dejson) | `json.loads(extra)` | also decodes each string value that is JSON (`"123"` → `123`) |
+//! | URI query values (`?n=5&b=true&s=x`) | strings: `{"n": "5", "b": "true", "s": "x"}` | read as JSON when they are: `{"n": 5, "b": true, "s": "x"}` |
 //! | `uri` mixed with fields in JSON | any other key is an error | only truthy `conn_type`/`host`/`login`/`password`/`schema`/`port`/`extra` are |
 //!
 //! ```
@@ -30,6 +29,7 @@ mod extra;
 pub(crate) mod json;
 pub(crate) mod pystr;
 pub mod pyurl;
+mod query_json;
 mod uri;
 
 use std::fmt;
@@ -47,7 +47,7 @@ pub enum ConnectionFlavor {
     /// `airflow.sdk.Connection` (task SDK, what workers use). The default.
     #[default]
     TaskSdk,
-    /// `airflow.models.Connection` (the server-side ORM class), as of Airflow's newest `main`.
+    /// `airflow.models.Connection` (the server-side ORM class) of Airflow 3.3.2.
     Orm,
 }
 

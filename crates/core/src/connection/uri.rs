@@ -1,10 +1,11 @@
 //! The URI form: `from_uri` (Airflow's `_parse_from_uri` / `from_uri`) and `get_uri`.
 
-use serde_json::{Map, Value};
+use indexmap::IndexMap;
 
 use super::error::ConnectionError;
 use super::extra::{EXTRA_KEY, validate_orm_extra};
 use super::pyurl::{self, PortError, SplitResult};
+use super::query_json::decoded_query_value;
 use super::{Connection, ConnectionFlavor};
 use crate::SecretValue;
 
@@ -28,6 +29,26 @@ fn parse_netloc_to_hostname(parts: &SplitResult) -> String {
     let host = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
     let host = host.split_once(':').map_or(host, |(h, _)| h);
     pyurl::unquote(host).into_owned()
+}
+
+/// `json.dumps(query)`. ORM (3.3.2): each non-empty value that is JSON is written as the value it
+/// decodes to (`?n=5&b=true&s=x` → `{"n": 5, "b": true, "s": "x"}`); task SDK: every value is a string.
+fn query_extra(query: &IndexMap<String, String>, flavor: ConnectionFlavor) -> String {
+    let mut extra = String::from("{");
+    for (n, (key, value)) in query.iter().enumerate() {
+        if n > 0 {
+            extra.push_str(", ");
+        }
+        extra.push_str(&crate::pyjson::dumps(key));
+        extra.push_str(": ");
+        let decoded = match flavor {
+            ConnectionFlavor::Orm => decoded_query_value(value),
+            ConnectionFlavor::TaskSdk => None,
+        };
+        extra.push_str(&decoded.unwrap_or_else(|| crate::pyjson::dumps(value)));
+    }
+    extra.push('}');
+    extra
 }
 
 /// Python's `s[1:]`: everything after the first character.
@@ -128,13 +149,14 @@ impl Connection {
         let extra = if parts.query.is_empty() {
             None
         } else {
-            let mut query = Map::new();
+            // `dict(parse_qsl(...))`: a repeated key keeps its first position and its last value.
+            let mut query: IndexMap<String, String> = IndexMap::new();
             for (k, v) in pyurl::parse_qsl(&parts.query, true) {
-                query.insert(k, Value::String(v));
+                query.insert(k, v);
             }
             Some(match query.get(EXTRA_KEY) {
-                Some(Value::String(verbatim)) => verbatim.clone(),
-                _ => crate::pyjson::dumps(&query),
+                Some(verbatim) => verbatim.clone(),
+                None => query_extra(&query, flavor),
             })
         };
         if flavor == ConnectionFlavor::Orm
@@ -194,8 +216,8 @@ impl Connection {
 
         let mut host = self.host.as_deref();
         if let Some((protocol, rest)) = self.host.as_deref().and_then(|h| h.split_once("://")) {
-            let keep_whole = self.flavor == ConnectionFlavor::TaskSdk
-                && Some(protocol) == self.conn_type.as_deref();
+            // Both classes (task SDK 1.3.2, Airflow 3.3.2) keep a host whose protocol is the type whole.
+            let keep_whole = Some(protocol) == self.conn_type.as_deref();
             if !keep_whole {
                 host = Some(rest);
                 if !protocol.is_empty() {
