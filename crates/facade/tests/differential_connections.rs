@@ -71,11 +71,10 @@ fn same_fields(airflow: &Value, ours: &Value) -> bool {
     })
 }
 
-/// Sorts a disagreement into a declared departure or the open gap of issue 15 item 8 (JSON ports), which
-/// the suite counts and prints; anything else fails the suite.
-fn departure_or_gap(
+/// Sorts a disagreement into a declared departure, which the suite counts and prints; anything else
+/// fails the suite.
+fn departure(
     flavor: ConnectionFlavor,
-    input: &str,
     airflow: &Value,
     mine: Option<&Value>,
     our_error: &str,
@@ -91,14 +90,6 @@ fn departure_or_gap(
         return Some(
             "departure: a non-string JSON field (Airflow stores it, then get_uri() raises TypeError)",
         );
-    }
-    let port = serde_json::from_str::<Value>(input)
-        .ok()
-        .map(|v| v["port"].clone());
-    if our_error.contains("Expected integer value for `port`")
-        && port.is_some_and(|p| p.is_f64() || p.is_boolean())
-    {
-        return Some("open gap (issue 15 item 8): a float or boolean JSON port goes through int()");
     }
     // The ORM class reads a URI query value `NaN`, `Infinity` or `1e400` as a float, or an integer
     // beyond 64 bits exactly, and stores an extra `serde_json` cannot hold as such; ours keeps that
@@ -172,7 +163,7 @@ fn forward(
         let label = (flavor_name, direction, input);
         match (airflow.get("error"), &mine) {
             (Some(_), Err(_)) => {}
-            (None, Err(e)) => match departure_or_gap(flavor, input, &airflow, None, e) {
+            (None, Err(e)) => match departure(flavor, &airflow, None, e) {
                 Some(kind) => disagreements.known(kind),
                 None => disagreements.add(label, &airflow, mine.as_ref().map(describe)),
             },
@@ -182,7 +173,7 @@ fn forward(
                     && airflow.get("get_uri") == mine.get("get_uri")
                     && json_eq(&airflow["as_json"], &mine["as_json"]);
                 if !agree {
-                    match departure_or_gap(flavor, input, &airflow, Some(&mine), "") {
+                    match departure(flavor, &airflow, Some(&mine), "") {
                         Some(kind) => disagreements.known(kind),
                         None => disagreements.add(label, &airflow, &mine),
                     }
