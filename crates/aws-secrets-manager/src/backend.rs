@@ -110,7 +110,12 @@ impl SecretsManagerBackend {
         if team::names_a_team_namespace(self.multi_team, key) {
             return None;
         }
-        let prefix = self.routes.route(kind, key).ok().flatten().filter(|p| !p.is_empty())?;
+        let prefix = self
+            .routes
+            .route(kind, key)
+            .ok()
+            .flatten()
+            .filter(|p| !p.is_empty())?;
         Some(names::location(
             prefix,
             &format!("{team}{}{key}", team::TEAM_SEP),
