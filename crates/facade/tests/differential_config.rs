@@ -11,9 +11,13 @@
 //! `getboolean` and `getint`; ours with `AirflowConfig::from_vars` + `CfgFile::parse` +
 //! `SecretsSettings::load` for `ProcessContext::Server` and `::Worker`. Compared: the class path and the
 //! kwargs the backend gets, `multi_team`, `use_cache`, `cache_ttl_seconds`, or that both refuse.
+//! Declared departures are counted by kind, not failed (docs/parity.md): kwargs that are not a JSON
+//! object or whose `_CMD` fails (Airflow builds the backend with `{}`, we refuse), a negative
+//! `cache_ttl_seconds` (Airflow keeps it, we refuse). A class path other than the two importable ones
+//! agrees with Airflow's "could not be loaded" (we refuse it when building the backend).
 //! `_SECRET` is not generated: Airflow 3.3.2 reading `backend_kwargs_secret` recurses into its own
 //! kwargs (`RecursionError`), and our side builds the backend from the built-in table only; the unit
-//! tests of `settings.rs` cover it. Default: 1,500 cases × 2 contexts (about 15 s here);
+//! tests of `settings.rs` cover it. Default: 3,000 cases × 2 contexts (about 15 s here);
 //! `AIRFLOW_SECRETS_DIFF_SCALE=100` runs 100× more, `AIRFLOW_SECRETS_DIFF_SEED=<n>` replays a run.
 
 mod differential;
@@ -156,7 +160,9 @@ fn env_var() -> impl Strategy<Value = (String, String)> {
             (if lower { name.to_lowercase() } else { name }, value)
         }),
         2 => (override_prefix, "[A-Z_]{0,6}|[a-z]{1,3}", text()).prop_map(|(p, k, v)| (format!("{p}{k}"), v)),
-        1 => text().prop_map(|v| ("X".to_owned(), v)),
+        // X never refers to itself: Airflow's expand_env_var then loops for ever (`X=a$X` grows on each
+        // round; ours stops at MAX_EXPANDED_LEN).
+        1 => text().prop_map(|v| ("X".to_owned(), v.replace("$X", "$Y").replace("${X}", "${Y}"))),
         1 => class_value().prop_map(|v| ("CLS".to_owned(), v)),
     ]
 }
@@ -296,7 +302,7 @@ fn agree(airflow: &Reading, ours: &Reading) -> bool {
 
 #[tokio::test]
 async fn generated_configurations_read_as_airflow_reads_them() {
-    let (cases, seed) = generate(case(), 1_500, 30);
+    let (cases, seed) = generate(case(), 3_000, 30);
     let requests = cases
         .iter()
         .map(|c| {

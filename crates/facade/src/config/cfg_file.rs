@@ -46,14 +46,14 @@ impl CfgFile {
     /// (`[SECRETS]` and `BACKEND_KWARGS` are not read; Airflow asks for lowercase names), `[DEFAULT]`
     /// applies to the sections the file has, multi-line values
     /// (indented continuation lines) are joined with `\n`, and there are no inline comments, so JSON in
-    /// `backend_kwargs` may contain `#` and `;`.
+    /// `backend_kwargs` may contain `#` and `;`. Line ends are Python's universal newlines (`\r\n`, `\r`).
     pub fn read(path: &Path) -> Result<CfgFile, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::InvalidSetting {
             option: "airflow.cfg".into(),
             source_name: path.display().to_string(),
             problem: format!("cannot read the file: {e}"),
         })?;
-        Self::parse(path, &text)
+        Self::parse(path, &text.replace("\r\n", "\n").replace('\r', "\n"))
     }
 
     /// Parses `text` as the content of `path`, line by line as Python 3.11's `configparser` reads a file
@@ -83,10 +83,10 @@ impl CfgFile {
                 continue;
             }
             if stripped.is_empty() {
-                if let (Some(section), Some(key)) = (&current, &option) {
-                    if let Some(lines) = sections.get_mut(section).and_then(|s| s.get_mut(key)) {
-                        lines.push(String::new());
-                    }
+                if let (Some(section), Some(key)) = (&current, &option)
+                    && let Some(lines) = sections.get_mut(section).and_then(|s| s.get_mut(key))
+                {
+                    lines.push(String::new());
                 }
                 continue;
             }
@@ -171,9 +171,8 @@ impl CfgFile {
     }
 
     /// The raw value of `[section] key`, with Airflow's `%`-interpolation applied (`%%` is a literal `%`,
-    /// `%(other)s` the value of another key of the same section). A key written without `=` counts as
-    /// absent.
-    /// A result longer than [`MAX_EXPANDED_LEN`] (1 MiB) is an error naming the option.
+    /// `%(other)s` the value of another key of the same section or `[DEFAULT]`, the name exact).
+    /// `section` and `key` are exact names (Airflow asks for lowercase ones). A result longer than [`MAX_EXPANDED_LEN`] (1 MiB) is an error naming the option.
     pub fn get(&self, section: &str, key: &str) -> Result<Option<String>, Error> {
         let Some(raw) = self.raw(section, key) else {
             return Ok(None);
@@ -337,6 +336,69 @@ mod tests {
         );
         assert_eq!(cfg.get("secrets", "missing").unwrap(), None);
         assert_eq!(cfg.get("nosection", "x").unwrap(), None);
+    }
+
+    #[test]
+    fn files_airflow_refuses_are_refused() {
+        // Python's configparser (strict, no value-less keys), checked against Airflow 3.3.2.
+        for (text, problem) in [
+            (
+                "[secrets]\nbackend = a\nbackend = b\n",
+                "option `backend` is given twice in [secrets]",
+            ),
+            (
+                "[secrets]\n[core]\n[secrets]\n",
+                "section [secrets] is given twice",
+            ),
+            (
+                "[secrets]\njust a line\n",
+                "line 2: not a `key = value` line",
+            ),
+            (
+                "backend = a\n",
+                "line 1: an option before any [section] header",
+            ),
+        ] {
+            let err = CfgFile::parse(Path::new("/etc/airflow.cfg"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(problem) && err.contains("/etc/airflow.cfg"),
+                "{text:?}: {err}"
+            );
+        }
+        // [DEFAULT] may be opened twice; `:` delimits like `=`; blank lines inside a value are kept,
+        // trailing ones dropped; an indented comment line is skipped.
+        let cfg = CfgFile::parse(
+            Path::new("airflow.cfg"),
+            "[DEFAULT]\na = 1\n[DEFAULT]\nb: 2\n[secrets]\nv = x\n\n  y\n  # c\n\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.get("secrets", "b").unwrap().as_deref(), Some("2"));
+        assert_eq!(cfg.get("secrets", "v").unwrap().as_deref(), Some("x\n\ny"));
+    }
+
+    #[test]
+    fn interpolation_names_are_exact_and_nest_ten_deep() {
+        let cfg = CfgFile::parse(
+            Path::new("airflow.cfg"),
+            "[secrets]\nx = 1\nv = %(X)s\nw = %(x)s\n",
+        )
+        .unwrap();
+        assert!(cfg.get("secrets", "v").is_err());
+        assert_eq!(cfg.get("secrets", "w").unwrap().as_deref(), Some("1"));
+        let chain = |n: usize| {
+            let mut text = "[s]\nk0 = end\n".to_owned();
+            for i in 1..=n {
+                text.push_str(&format!("k{i} = %(k{})s%%\n", i - 1));
+            }
+            CfgFile::parse(Path::new("airflow.cfg"), &text)
+                .unwrap()
+                .get("s", &format!("k{n}"))
+        };
+        // configparser: 10 levels of values with a `%` (the last reference has none).
+        assert!(chain(10).is_ok());
+        assert!(chain(11).is_err());
     }
 
     #[test]
