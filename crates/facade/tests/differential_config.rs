@@ -17,7 +17,9 @@
 //! agrees with Airflow's "could not be loaded" (we refuse it when building the backend).
 //! `_SECRET` is not generated: Airflow 3.3.2 reading `backend_kwargs_secret` recurses into its own
 //! kwargs (`RecursionError`), and our side builds the backend from the built-in table only; the unit
-//! tests of `settings.rs` cover it. Default: 3,000 cases × 2 contexts (about 15 s here);
+//! tests of `settings.rs` cover it. Neither is an `X` that refers to itself (`X=a$X`): Airflow's
+//! `expand_env_var` loops for ever on it, ours stops at `MAX_EXPANDED_LEN`. Plus a fixed table of the
+//! edges found (23 rows). Default: 3,000 cases × 2 contexts (about 10 s here);
 //! `AIRFLOW_SECRETS_DIFF_SCALE=100` runs 100× more, `AIRFLOW_SECRETS_DIFF_SEED=<n>` replays a run.
 
 mod differential;
@@ -300,9 +302,9 @@ fn agree(airflow: &Reading, ours: &Reading) -> bool {
     }
 }
 
-#[tokio::test]
-async fn generated_configurations_read_as_airflow_reads_them() {
-    let (cases, seed) = generate(case(), 3_000, 30);
+/// Reads every case on both sides, for a server and a worker, and fails on a disagreement that is not a
+/// declared departure.
+async fn compare(suite: &str, cases: &[Case], seed: u64) {
     let requests = cases
         .iter()
         .map(|c| {
@@ -337,8 +339,114 @@ async fn generated_configurations_read_as_airflow_reads_them() {
         }
     }
     eprintln!(
-        "configuration: Airflow {airflow_time:?}, ours {:?}",
+        "{suite}: Airflow {airflow_time:?}, ours {:?}",
         started.elapsed() - airflow_time
     );
-    disagreements.assert_none("configuration", compared, seed);
+    disagreements.assert_none(suite, compared, seed);
+}
+
+#[tokio::test]
+async fn generated_configurations_read_as_airflow_reads_them() {
+    let (cases, seed) = generate(case(), 3_000, 30);
+    compare("configuration", &cases, seed).await;
+}
+
+#[tokio::test]
+async fn configuration_edge_table() {
+    let with_env = |cfg: Option<&str>, vars: &[(&str, &str)]| Case {
+        cfg_text: cfg.map(str::to_owned),
+        env: [("HOME", "/home/ref"), ("PATH", "/usr/bin:/bin")]
+            .iter()
+            .chain(vars)
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    let r = "reference_backends.Recorder";
+    let cases = [
+        // Section names are case-sensitive: [SECRETS] is not read.
+        with_env(
+            Some("[SECRETS]\nuse_cache = True\nbackend = reference_backends.Recorder\n"),
+            &[],
+        ),
+        // Whitespace around a class path: Airflow cannot import it, from the environment or a $VAR;
+        // the file's own spaces are stripped by configparser.
+        with_env(
+            None,
+            &[("AIRFLOW__SECRETS__BACKEND", " reference_backends.Recorder ")],
+        ),
+        with_env(None, &[("AIRFLOW__SECRETS__BACKEND", "  ")]),
+        with_env(
+            None,
+            &[(
+                "AIRFLOW__WORKERS__SECRETS_BACKEND",
+                "reference_backends.WorkerRecorder\t",
+            )],
+        ),
+        with_env(
+            Some("[secrets]\nbackend =   reference_backends.Recorder   \n"),
+            &[],
+        ),
+        with_env(
+            Some("[secrets]\nbackend = $CLS\n"),
+            &[("CLS", " reference_backends.Recorder")],
+        ),
+        with_env(Some("[secrets]\nbackend = ${CLS}\n"), &[("CLS", r)]),
+        // strict configparser, exact interpolation names, [DEFAULT] only for existing sections.
+        with_env(Some("[secrets]\nbackend = a\nbackend = b\n"), &[]),
+        with_env(Some("[secrets]\n[secrets]\n"), &[]),
+        with_env(Some("[secrets]\nno delimiter\n"), &[]),
+        with_env(
+            Some("[secrets]\nx = reference_backends\nbackend = %(X)s.Recorder\n"),
+            &[],
+        ),
+        with_env(
+            Some("[secrets]\nx = reference_backends\nbackend = %(x)s.Recorder\n"),
+            &[],
+        ),
+        with_env(Some("[DEFAULT]\nuse_cache = true\n[secrets]\n"), &[]),
+        with_env(Some("[DEFAULT]\nuse_cache = true\n"), &[]),
+        // getint and getboolean.
+        with_env(None, &[("AIRFLOW__SECRETS__CACHE_TTL_SECONDS", "1e2")]),
+        with_env(None, &[("AIRFLOW__SECRETS__CACHE_TTL_SECONDS", " +1_0 ")]),
+        with_env(None, &[("AIRFLOW__SECRETS__CACHE_TTL_SECONDS", "1.5")]),
+        with_env(None, &[("AIRFLOW__SECRETS__USE_CACHE", "True # on")]),
+        with_env(None, &[("AIRFLOW__CORE__MULTI_TEAM", "yes")]),
+        // Kwargs: JSON over lines, $VAR expansion, per-key overrides (lower-cased, raw), `_CMD` output.
+        with_env(
+            Some(
+                "[secrets]\nbackend = reference_backends.Recorder\nbackend_kwargs = {\"a\": \"$V\",\n\n    \"b\": \"#;\"}\n",
+            ),
+            &[
+                ("V", "~/x"),
+                ("AIRFLOW__SECRETS__BACKEND_KWARG__Role_Id", "$V"),
+            ],
+        ),
+        with_env(
+            None,
+            &[
+                ("AIRFLOW__SECRETS__BACKEND", r),
+                (
+                    "AIRFLOW__SECRETS__BACKEND_KWARGS_CMD",
+                    "printf '{\"k\": \"$V %%\"}'",
+                ),
+                ("V", "v"),
+            ],
+        ),
+        with_env(
+            None,
+            &[
+                ("AIRFLOW__SECRETS__BACKEND", r),
+                (
+                    "AIRFLOW__WORKERS__SECRETS_BACKEND",
+                    "reference_backends.WorkerRecorder",
+                ),
+                ("AIRFLOW__WORKERS__SECRETS_BACKEND_KWARGS", "{\"w\": 1}"),
+                ("AIRFLOW__SECRETS__BACKEND_KWARG__S", "s"),
+                ("AIRFLOW__WORKERS__SECRETS_BACKEND_KWARG__W", "2"),
+            ],
+        ),
+        // Lower-case variable names are not Airflow's.
+        with_env(None, &[("airflow__secrets__backend", r)]),
+    ];
+    compare("configuration (edge table)", &cases, 0).await;
 }
