@@ -110,12 +110,7 @@ impl SecretsManagerBackend {
         if team::names_a_team_namespace(self.multi_team, key) {
             return None;
         }
-        let prefix = self
-            .routes
-            .route(kind, key)
-            .ok()
-            .flatten()
-            .filter(|p| !p.is_empty())?;
+        let prefix = self.routes.route(kind, key).ok().flatten().filter(|p| !p.is_empty())?;
         Some(names::location(
             prefix,
             &format!("{team}{}{key}", team::TEAM_SEP),
