@@ -157,9 +157,21 @@ async fn read_backend(
     else {
         return Ok(None);
     };
-    let class_path = class_path.trim().to_owned();
+    // As Airflow 3.3.2's `getimport`: only an empty value means "no backend"; a class path with
+    // whitespace (around it, from the environment or a `$VAR`; or a blank one) cannot be imported there,
+    // and Airflow fails to start.
     if class_path.is_empty() {
         return Ok(None);
+    }
+    if class_path.chars().any(char::is_whitespace) {
+        return Err(Error::InvalidSetting {
+            option: format!("[{}] {}", names.section, names.backend),
+            source_name: class_path_source,
+            problem: format!(
+                "the class path {class_path:?} contains whitespace, which Airflow cannot import (\"The \
+                 object could not be loaded\"); remove the spaces"
+            ),
+        });
     }
     let (mut kwargs, mut kwargs_sources) = match config.option(names.section, names.kwargs).await? {
         None => (Kwargs::new(), Vec::new()),
@@ -282,7 +294,7 @@ mod tests {
         let c = config(&[
             (
                 "AIRFLOW__SECRETS__BACKEND",
-                " airflow.secrets.local_filesystem.LocalFilesystemBackend ",
+                "airflow.secrets.local_filesystem.LocalFilesystemBackend",
             ),
             (
                 "AIRFLOW__SECRETS__BACKEND_KWARGS",
@@ -345,6 +357,25 @@ mod tests {
         .await
         .unwrap();
         assert!(s.backend.unwrap().kwargs.is_empty());
+    }
+
+    #[tokio::test]
+    async fn class_path_with_whitespace_is_refused_as_airflow_cannot_import_it() {
+        for value in [" x.Y", "x.Y ", "\tx.Y", " ", "x. Y"] {
+            let err = SecretsSettings::load(
+                &config(&[("AIRFLOW__SECRETS__BACKEND", value)]),
+                ProcessContext::Server,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.contains("[secrets] backend")
+                    && err.contains("AIRFLOW__SECRETS__BACKEND")
+                    && err.contains("contains whitespace"),
+                "{value:?}: {err}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -299,17 +299,49 @@ impl AirflowConfig {
         }
     }
 
-    /// An integer option (Airflow's `getint`).
+    /// An integer option, read as Airflow's `getint` reads it (Python's `int()`, else a `float()` with no
+    /// fraction: ` 60 `, `+5`, `1_000`, `1e2` and `60.0` are all integers there); a negative one is
+    /// refused here.
     pub async fn get_u64(&self, section: &str, key: &str, default: u64) -> Result<u64, Error> {
         let Some((value, source_name)) = self.get_str(section, key).await? else {
             return Ok(default);
         };
-        value.trim().parse().map_err(|_| Error::InvalidSetting {
-            option: format!("[{section}] {key}"),
-            source_name,
-            problem: "expected a non-negative integer".into(),
-        })
+        python_int(&value)
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| Error::InvalidSetting {
+                option: format!("[{section}] {key}"),
+                source_name,
+                problem: "expected a non-negative integer".into(),
+            })
     }
+}
+
+/// Airflow's `getint`: `int(value)`, else `float(value)` when it has no fraction (`None` otherwise).
+fn python_int(value: &str) -> Option<i128> {
+    let s = value.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c));
+    // Python accepts single underscores between digits, in `int()` and `float()` alike.
+    let valid_underscores = !s.contains("__")
+        && s.char_indices().all(|(i, c)| {
+            c != '_'
+                || (s[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|p| p.is_ascii_digit())
+                    && s[i + 1..]
+                        .chars()
+                        .next()
+                        .is_some_and(|n| n.is_ascii_digit()))
+        });
+    if !valid_underscores {
+        return None;
+    }
+    let s = s.replace('_', "");
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(&s);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().ok();
+    }
+    let float: f64 = s.parse().ok()?;
+    (float.is_finite() && float.fract() == 0.0 && float.abs() < 1e30).then_some(float as i128)
 }
 
 #[cfg(test)]
@@ -513,6 +545,28 @@ mod tests {
                 .unwrap(),
             900
         );
+    }
+
+    #[test]
+    fn integers_are_read_as_python_getint_reads_them() {
+        for (raw, want) in [
+            ("60", Some(60)),
+            (" 60 ", Some(60)),
+            ("+5", Some(5)),
+            ("-1", Some(-1)),
+            ("1_000", Some(1000)),
+            ("1e2", Some(100)),
+            ("60.0", Some(60)),
+            ("1.5", None),
+            ("1__0", None),
+            ("_1", None),
+            ("inf", None),
+            ("nan", None),
+            ("", None),
+            ("x", None),
+        ] {
+            assert_eq!(python_int(raw), want, "{raw:?}");
+        }
     }
 
     #[test]

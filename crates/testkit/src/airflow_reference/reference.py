@@ -92,12 +92,101 @@ def conn_from_fields(req):
     return _describe(conn)
 
 
+class _RecordingBackend:
+    """A custom secrets backend that keeps the kwargs Airflow built it with (config_read's class paths)."""
+
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+
+
+def _recording_backends():
+    """The importable module `reference_backends` with two recording classes, registered once."""
+    import types
+
+    if "reference_backends" not in sys.modules:
+        module = types.ModuleType("reference_backends")
+        for name in ("Recorder", "WorkerRecorder"):
+            cls = type(name, (_RecordingBackend,), {"__module__": "reference_backends"})
+            setattr(module, name, cls)
+        sys.modules["reference_backends"] = module
+
+
+_config_parser = None
+
+
+def _answer_or_error(read):
+    try:
+        return {"value": read()}
+    except Exception as e:  # noqa: BLE001 - reported, not raised
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
+def config_read(req):
+    """What the pinned Airflow's configuration reads from `cfg_text` (null: no airflow.cfg) and exactly
+    the environment `env`: `multi_team`, `use_cache`, `cache_ttl_seconds`, and the custom backend of a
+    server and of a worker (`_get_custom_secret_backend`: its class and the kwargs it was built with, or
+    null), each a value or the error. One parser is reused (building one costs 100 ms): its file
+    sections are dropped before each case; os.environ is the case's for the duration, then restored.
+    """
+    import os
+
+    import airflow.configuration as configuration
+
+    global _config_parser
+    _recording_backends()
+    if _config_parser is None:
+        _config_parser = configuration.AirflowConfigParser()
+    parser = _config_parser
+    saved_env = dict(os.environ)
+    saved_conf = configuration.conf
+    try:
+        os.environ.clear()
+        os.environ.update(req["env"])
+        # `_SECRET` options read through the global conf's backend, as in a real process.
+        configuration.conf = parser
+        parser.remove_all_read_configurations()
+        parser._defaults.clear()  # [DEFAULT] is not a section: remove_all_read_configurations keeps it
+        file_error = None
+        if req.get("cfg_text") is not None:
+            try:
+                parser.read_string(req["cfg_text"], source="airflow.cfg")
+            except Exception as e:  # noqa: BLE001 - Airflow cannot start with this file
+                file_error = f"{type(e).__name__}: {e}"
+        if file_error is not None:
+            return {"file_error": file_error}
+
+        def backend(worker_mode):
+            built = parser._get_custom_secret_backend(worker_mode=worker_mode)
+            if built is None:
+                return None
+            cls = type(built)
+            kwargs = built.kwargs
+            try:
+                json.dumps(kwargs, allow_nan=False)
+            except ValueError:  # NaN/Infinity, which Python's json reads: not JSON on the wire
+                kwargs = {"<not JSON>": repr(kwargs)}
+            return {"class_path": f"{cls.__module__}.{cls.__name__}", "kwargs": kwargs}
+
+        return {
+            "multi_team": _answer_or_error(lambda: parser.getboolean("core", "multi_team")),
+            "use_cache": _answer_or_error(lambda: parser.getboolean("secrets", "use_cache")),
+            "cache_ttl_seconds": _answer_or_error(lambda: parser.getint("secrets", "cache_ttl_seconds")),
+            "server": _answer_or_error(lambda: backend(False)),
+            "worker": _answer_or_error(lambda: backend(True)),
+        }
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        configuration.conf = saved_conf
+
+
 OPS = {
     "versions": versions,
     "re_match": re_match,
     "conn_from_uri": conn_from_uri,
     "conn_from_json": conn_from_json,
     "conn_from_fields": conn_from_fields,
+    "config_read": config_read,
 }
 
 
