@@ -14,11 +14,19 @@ unpublished=(airflow-secrets-testkit airflow-secrets-azure-key-vault-mock airflo
 excludes=()
 for p in "${unpublished[@]}"; do excludes+=(--exclude "$p"); done
 
-cargo package --workspace "${excludes[@]}" --allow-dirty "$@"
-
 published=(airflow-secrets-core airflow-secrets airflow-secrets-cli airflow-secrets-vault
   airflow-secrets-aws-session airflow-secrets-aws-ssm airflow-secrets-aws-secrets-manager
   airflow-secrets-gcp-secret-manager airflow-secrets-azure-key-vault airflow-secrets-metastore)
+
+# The verification builds each package against its siblings from a local registry overlay, at the same
+# version every time; cargo never rebuilds a registry crate it has built, so a target/ that verified an
+# older tree would link the old siblings. Cleaning our own crates (not their dependencies) prevents it.
+clean=()
+for p in "${published[@]}"; do clean+=(-p "$p"); done
+cargo clean -q "${clean[@]}"
+
+cargo package --workspace "${excludes[@]}" --allow-dirty "$@"
+
 version=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "airflow-secrets"))')
 dir="${CARGO_TARGET_DIR:-target}/package"
 

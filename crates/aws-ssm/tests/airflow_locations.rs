@@ -6,11 +6,10 @@
 //! `AIRFLOW_SECRETS_DIFF_SCALE=100` runs 100 times the cases; `AIRFLOW_SECRETS_DIFF_SEED` replays one.
 
 use airflow_secrets_aws_ssm::SystemsManagerParameterStoreBackend;
-use airflow_secrets_core::SecretKind;
 use airflow_secrets_testkit::airflow;
 use airflow_secrets_testkit::differential::{
-    Generator, PY_ACCEPTS, Report, accepted_kwargs, compare_kwargs, edge_key, edge_prefix,
-    kwargs_cases, scale,
+    Generator, PY_ACCEPTS, Report, compare_kwargs, compare_locations, edge_key, edge_prefix,
+    known_kwargs, kwargs_cases, locations_input, scale,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -86,12 +85,6 @@ fn kwargs() -> impl Strategy<Value = Value> {
     })
 }
 
-const KINDS: [(SecretKind, &str); 3] = [
-    (SecretKind::Connection, "connection"),
-    (SecretKind::Variable, "variable"),
-    (SecretKind::Config, "config"),
-];
-
 #[test]
 fn parameter_names_agree_with_airflow() {
     let mut generator = Generator::new();
@@ -101,75 +94,35 @@ fn parameter_names_agree_with_airflow() {
         .into_iter()
         .map(|kwargs| (kwargs, generator.many(edge_key(), keys_per_set)))
         .collect();
+    let build =
+        |kwargs: &Map<String, Value>| SystemsManagerParameterStoreBackend::from_kwargs(kwargs);
     let kwargs_texts = kwargs_cases(
         &mut generator,
         &json!({ "region_name": "us-east-1" }),
-        &known_kwargs(),
+        &known_kwargs(build, AIRFLOW_SIGNATURE),
         1000 * scale(),
     );
-    let input = json!({ "kwargs_cases": kwargs_texts, "cases": cases.iter().map(|(kwargs, keys)| json!({
-        "kwargs": kwargs,
-        "keys": keys.iter().enumerate().map(|(i, key)| json!([KINDS[i % 3].1, key])).collect::<Vec<_>>(),
-    })).collect::<Vec<_>>() });
+    let input = locations_input(&cases, &kwargs_texts);
     let answers = airflow::run(&AIRFLOW_SCRIPT.replace("ACCEPTS", PY_ACCEPTS), &input);
     let mut acceptance = Report::new("aws-ssm kwargs acceptance", &generator);
-    let build = |kwargs: &Map<String, Value>| {
-        SystemsManagerParameterStoreBackend::from_kwargs(kwargs)
-            .map(drop)
-            .map_err(|e| e.to_string())
-    };
     compare_kwargs(
         &mut acceptance,
         &kwargs_texts,
         &answers["kwargs"],
         AIRFLOW_SIGNATURE,
-        build,
+        |kwargs| build(kwargs).map(drop).map_err(|e| e.to_string()),
         |_, _| None,
     );
     let answers = &answers["locations"];
 
     let mut report = Report::new("aws-ssm key → parameter name", &generator);
-    for ((kwargs, keys), airflow) in cases.iter().zip(answers.as_array().unwrap()) {
-        let ours = SystemsManagerParameterStoreBackend::from_kwargs(kwargs.as_object().unwrap());
-        let ours = match (ours, airflow.get("refused")) {
-            (Ok(backend), None) => backend,
-            (ours, refused) => {
-                report.compare(
-                    kwargs,
-                    &refused.map(|_| "refused"),
-                    &ours.err().map(|_| "refused"),
-                );
-                continue;
-            }
-        };
-        for (i, (key, airflow)) in keys
-            .iter()
-            .zip(airflow["answers"].as_array().unwrap())
-            .enumerate()
-        {
-            let (kind, name) = KINDS[i % 3];
-            let airflow: Result<Option<String>, String> = match airflow.get("names") {
-                Some(names) => Ok(names
-                    .as_array()
-                    .unwrap()
-                    .first()
-                    .map(|n| n.as_str().unwrap().to_owned())),
-                None => Err(airflow["error"].as_str().unwrap_or_default().to_owned()),
-            };
-            let ours: Result<Option<String>, String> = Ok(ours.parameter_name(kind, key));
-            report.compare(&(kwargs, name, key), &airflow, &ours);
-        }
-    }
+    compare_locations(
+        &mut report,
+        &cases,
+        answers,
+        build,
+        |backend, kind, key, _, _| Some(backend.parameter_name(kind, key)),
+    );
     report.finish();
     acceptance.finish();
-}
-
-/// Every kwarg Airflow's constructor or ours knows.
-fn known_kwargs() -> Vec<String> {
-    let unknown = json!({ "\u{1}": 1 });
-    let error =
-        SystemsManagerParameterStoreBackend::from_kwargs(unknown.as_object().unwrap()).unwrap_err();
-    let mut known = accepted_kwargs(&error.to_string());
-    known.extend(AIRFLOW_SIGNATURE.iter().map(|k| (*k).to_owned()));
-    known
 }

@@ -6,13 +6,12 @@
 //!
 //! `AIRFLOW_SECRETS_DIFF_SCALE=100` runs 100 times the cases; `AIRFLOW_SECRETS_DIFF_SEED` replays one.
 
-use airflow_secrets_core::SecretKind;
 use airflow_secrets_gcp_secret_manager::CloudSecretManagerBackend;
 use airflow_secrets_gcp_secret_manager::names::is_mangled_in_url;
 use airflow_secrets_testkit::airflow;
 use airflow_secrets_testkit::differential::{
-    Generator, PY_ACCEPTS, Report, accepted_kwargs, compare_kwargs, edge_key, edge_prefix,
-    edge_sep, extension_refused_by_airflow, kwargs_cases, scale,
+    Generator, PY_ACCEPTS, Report, compare_kwargs, compare_locations, edge_key, edge_prefix,
+    edge_sep, extension_refused_by_airflow, known_kwargs, kwargs_cases, locations_input, scale,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -92,12 +91,6 @@ fn kwargs() -> impl Strategy<Value = Value> {
     })
 }
 
-const KINDS: [(SecretKind, &str); 3] = [
-    (SecretKind::Connection, "connection"),
-    (SecretKind::Variable, "variable"),
-    (SecretKind::Config, "config"),
-];
-
 #[test]
 fn secret_versions_agree_with_airflow() {
     let mut generator = Generator::new();
@@ -107,83 +100,51 @@ fn secret_versions_agree_with_airflow() {
         .into_iter()
         .map(|kwargs| (kwargs, generator.many(edge_key(), keys_per_set)))
         .collect();
+    let build = |kwargs: &Map<String, Value>| CloudSecretManagerBackend::from_kwargs(kwargs);
     let kwargs_texts = kwargs_cases(
         &mut generator,
         &json!({ "project_id": "proj" }),
-        &known_kwargs(),
+        &known_kwargs(build, AIRFLOW_SIGNATURE),
         1000 * scale(),
     );
-    let input = json!({ "kwargs_cases": kwargs_texts, "cases": cases.iter().map(|(kwargs, keys)| json!({
-        "kwargs": kwargs,
-        "keys": keys.iter().enumerate().map(|(i, key)| json!([KINDS[i % 3].1, key])).collect::<Vec<_>>(),
-    })).collect::<Vec<_>>() });
+    let input = locations_input(&cases, &kwargs_texts);
     let answers = airflow::run(&AIRFLOW_SCRIPT.replace("ACCEPTS", PY_ACCEPTS), &input);
     let mut acceptance = Report::new("gcp-secret-manager kwargs acceptance", &generator);
-    let build = |kwargs: &Map<String, Value>| {
-        CloudSecretManagerBackend::from_kwargs(kwargs)
-            .map(drop)
-            .map_err(|e| e.to_string())
-    };
     compare_kwargs(
         &mut acceptance,
         &kwargs_texts,
         &answers["kwargs"],
         AIRFLOW_SIGNATURE,
-        build,
-        |_, airflow| extension_refused_by_airflow(airflow),
+        |kwargs| build(kwargs).map(drop).map_err(|e| e.to_string()),
+        |_, airflow| {
+            extension_refused_by_airflow(airflow).or_else(|| {
+                // Airflow runs `google.auth.default()` in its constructor (no metadata server here).
+                airflow.contains("Project ID could not be determined").then_some(
+                    "no project_id with application-default credentials: asked of the metadata server at the first lookup (Airflow asks at construction)",
+                )
+            })
+        },
     );
     let answers = &answers["locations"];
 
     let mut report = Report::new("gcp-secret-manager key → secret version", &generator);
-    for ((kwargs, keys), airflow) in cases.iter().zip(answers.as_array().unwrap()) {
-        let ours = CloudSecretManagerBackend::from_kwargs(kwargs.as_object().unwrap());
-        let ours = match (ours, airflow.get("refused")) {
-            (Ok(backend), None) => backend,
-            (ours, refused) => {
-                report.compare(
-                    kwargs,
-                    &refused.map(|_| "refused"),
-                    &ours.err().map(|_| "refused"),
-                );
-                continue;
-            }
-        };
-        for (i, (key, airflow)) in keys
-            .iter()
-            .zip(airflow["answers"].as_array().unwrap())
-            .enumerate()
-        {
-            let (kind, name) = KINDS[i % 3];
-            let airflow: Result<Option<String>, String> = match airflow.get("names") {
-                Some(names) => Ok(names
-                    .as_array()
-                    .unwrap()
-                    .first()
-                    .map(|n| n.as_str().unwrap().to_owned())),
-                None => Err(airflow["error"].as_str().unwrap_or_default().to_owned()),
-            };
-            let id = ours
+    compare_locations(
+        &mut report,
+        &cases,
+        answers,
+        build,
+        |backend, kind, key, _, report| {
+            let id = backend
                 .secret_id(kind, key)
-                .filter(|_| ours.is_looked_up(kind, key));
+                .filter(|_| backend.is_looked_up(kind, key));
             if id.as_deref().is_some_and(is_mangled_in_url) {
                 // Airflow sends it and Secret Manager answers INVALID_ARGUMENT: None either way.
                 report.known("an id the URL would change (`%`, `\\`, control, `.`/`..`): not sent, answered as Airflow's INVALID_ARGUMENT (None)");
-                continue;
+                return None;
             }
-            let ours: Result<Option<String>, String> =
-                Ok(id.and_then(|_| ours.version_name(kind, key)));
-            report.compare(&(kwargs, name, key), &airflow, &ours);
-        }
-    }
+            Some(id.and_then(|_| backend.version_name(kind, key)))
+        },
+    );
     report.finish();
     acceptance.finish();
-}
-
-/// Every kwarg Airflow's constructor or ours knows.
-fn known_kwargs() -> Vec<String> {
-    let unknown = json!({ "\u{1}": 1 });
-    let error = CloudSecretManagerBackend::from_kwargs(unknown.as_object().unwrap()).unwrap_err();
-    let mut known = accepted_kwargs(&error.to_string());
-    known.extend(AIRFLOW_SIGNATURE.iter().map(|k| (*k).to_owned()));
-    known
 }

@@ -5,12 +5,16 @@
 //! Case counts scale with `AIRFLOW_SECRETS_DIFF_SCALE` (an integer multiplier, default 1: `=100` for
 //! the long runs); `AIRFLOW_SECRETS_DIFF_SEED` replays a run (every failure prints its seed).
 
+mod locations;
+
 use std::fmt::Debug;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+pub use locations::{KINDS, compare_locations, first_name_asked, known_kwargs, locations_input};
 
 /// The multiplier of every default case count: `AIRFLOW_SECRETS_DIFF_SCALE`, default 1.
 pub fn scale() -> usize {
