@@ -19,10 +19,14 @@ published=(airflow-secrets-core airflow-secrets airflow-secrets-cli airflow-secr
   airflow-secrets-gcp-secret-manager airflow-secrets-azure-key-vault airflow-secrets-metastore)
 
 # The verification builds each package against its siblings from a local registry overlay, at the same
-# version every time; cargo never rebuilds a registry crate it has built, so a target/ that verified an
-# older tree would link the old siblings. Cleaning our own crates (not their dependencies) prevents it.
+# version every time. Cargo never re-extracts nor rebuilds a registry crate it already has, so a machine
+# that verified an older tree would build against the old siblings: their extracted sources (under the
+# overlay's `registry/src/-<hash>/` in CARGO_HOME) and their builds in target/ are removed first.
 clean=()
-for p in "${published[@]}"; do clean+=(-p "$p"); done
+for p in "${published[@]}"; do
+  clean+=(-p "$p")
+  rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"$p"-[0-9]*
+done
 cargo clean -q "${clean[@]}"
 
 cargo package --workspace "${excludes[@]}" --allow-dirty "$@"
