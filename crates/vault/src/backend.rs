@@ -196,12 +196,10 @@ impl VaultBackend {
         .await
     }
 
-    /// Where a lookup of `key` reads, in order: one location per base path of `kind` that has one
-    /// (none when the kind is off or the key misses its lookup pattern).
+    /// Where a lookup of `key` reads, in order: one location per base path of `kind` that has one.
+    /// The callers have routed the key first (the kind is on and the key matches its pattern), so the
+    /// pattern is matched once per lookup.
     fn locations(&self, kind: SecretKind, key: &str, team: Option<&str>) -> Vec<SecretLocation> {
-        if !matches!(self.routes.route(kind, key), Ok(Some(_))) {
-            return Vec::new();
-        }
         // Config lookups have no team (Airflow's `get_config` takes none).
         let team = team.filter(|_| kind != SecretKind::Config && self.team_paths());
         let mount_point = self.config.mount_point.as_deref();
